@@ -1,0 +1,144 @@
+"""Admin: reference data is editable; cases and events are read-only records.
+
+Status is never editable here — the only way to move a case is the service layer.
+"""
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from casework.models import (
+    Case,
+    CaseEvent,
+    Category,
+    Flat,
+    FlatOwner,
+    Grid,
+    Membership,
+    Organisation,
+    Party,
+    Place,
+    ReferenceSequence,
+)
+
+
+class ReadOnlyAdminMixin:
+    """View-only: no add, change or delete, for anyone, superusers included."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Grid)
+class GridAdmin(admin.ModelAdmin):
+    list_display = ["name", "active"]
+    search_fields = ["name"]
+
+
+@admin.register(Place)
+class PlaceAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "kind", "grid"]
+    list_filter = ["kind", "grid"]
+    search_fields = ["name", "full_name"]
+    autocomplete_fields = ["parent"]
+    readonly_fields = ["full_name", "path"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Cases and history point at places; rename or move them instead.
+        return False
+
+
+class FlatOwnerInline(admin.TabularInline):
+    model = FlatOwner
+    extra = 0
+
+
+@admin.register(Flat)
+class FlatAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "floor", "area_m2"]
+    search_fields = ["number", "place__full_name"]
+    autocomplete_fields = ["place"]
+    inlines = [FlatOwnerInline]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name"]
+    filter_horizontal = ["places"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "role", "active"]
+    list_filter = ["role", "active", "organisation__kind"]
+    search_fields = ["user__username", "organisation__name"]
+    autocomplete_fields = ["user", "organisation"]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_zh", "time_limit_days", "default_org_kind", "active"]
+    list_editable = ["time_limit_days", "active"]
+    search_fields = ["code", "name", "name_zh"]
+
+
+class PartyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Party
+    fk_name = "case"
+    fields = ["role", "kind", "name", "merged_from"]
+    extra = 0
+
+
+class CaseEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = CaseEvent
+    fields = ["created_at", "kind", "from_status", "to_status", "actor", "note", "is_public"]
+    extra = 0
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["reference", "status", "category", "place", "assigned_officer", "created_at"]
+    list_filter = ["status", "category", "channel", "priority"]
+    search_fields = ["reference", "external_ref"]
+    list_select_related = ["category", "place", "assigned_officer"]
+    date_hierarchy = "created_at"
+    exclude = ["status_code_hash"]
+    inlines = [PartyInline, CaseEventInline]
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["case", "kind", "from_status", "to_status", "actor", "created_at"]
+    list_filter = ["kind", "to_status"]
+    search_fields = ["case__reference"]
+    list_select_related = ["case", "actor"]
+
+
+@admin.register(ReferenceSequence)
+class ReferenceSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["year", "last"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["organisation"]
+    verbose_name_plural = _("memberships")
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = [*BaseUserAdmin.inlines, MembershipInline]

@@ -1,0 +1,114 @@
+"""Who may do what: small named predicates shared by the state machine and the views.
+
+A user's reach comes from their active memberships: each ties them to an organisation
+(and so to the places it covers) with a role. The scope is loaded once per user object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from casework.roles import CASE_STAFF_ROLES, Role
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    organisation_id: int
+    organisation_name: str
+    paths: tuple[str, ...]
+
+
+def grants(user) -> tuple[Grant, ...]:
+    """The user's active memberships with the tree paths they cover (cached on the user)."""
+    if user is None or not user.is_authenticated:
+        return ()
+    cached = getattr(user, "_linli_grants", None)
+    if cached is not None:
+        return cached
+    from casework.models import Membership  # noqa: PLC0415 — models import this module
+
+    rows = (
+        Membership.objects.filter(user=user, active=True, organisation__active=True)
+        .select_related("organisation")
+        .prefetch_related("organisation__places")
+    )
+    result = tuple(
+        Grant(
+            role=m.role,
+            organisation_id=m.organisation_id,
+            organisation_name=m.organisation.name,
+            paths=tuple(p.path for p in m.organisation.places.all()),
+        )
+        for m in rows
+    )
+    user._linli_grants = result
+    return result
+
+
+def forget(user) -> None:
+    """Drop the cached scope (after memberships change)."""
+    if hasattr(user, "_linli_grants"):
+        del user._linli_grants
+
+
+def has_role(user, *roles) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(g.role in roles for g in grants(user))
+
+
+def covers(user, place, roles) -> bool:
+    """Whether one of the user's grants with one of ``roles`` covers ``place``."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(
+        g.role in roles and any(place.path.startswith(p) for p in g.paths) for g in grants(user)
+    )
+
+
+# --- case predicates: (case, user) -> bool, the signature django-fsm's permission= uses ---
+
+
+def can_see_case(case, user) -> bool:
+    return covers(user, case.place, CASE_STAFF_ROLES) or (
+        user.is_authenticated and case.assigned_officer_id == user.pk
+    )
+
+
+def can_supervise_case(case, user) -> bool:
+    return covers(user, case.place, {Role.SUPERVISOR})
+
+
+def can_work_case(case, user) -> bool:
+    """An unassigned case is the whole team's; an assigned one its officer's and supervisors'."""
+    if can_supervise_case(case, user):
+        return True
+    if not covers(user, case.place, {Role.MEDIATOR}):
+        return False
+    return case.assigned_officer_id in (None, user.pk)
+
+
+def can_archive_case(case, user) -> bool:
+    return covers(user, case.place, {Role.SUPERVISOR, Role.ARCHIVIST})
+
+
+def can_register_case(user, place=None) -> bool:
+    roles = {Role.MEDIATOR, Role.SUPERVISOR}
+    return covers(user, place, roles) if place is not None else has_role(user, *roles)
+
+
+def can_assign_case(case, user, officer) -> bool:
+    """Supervisors assign anyone in scope; a mediator may take an unassigned case."""
+    if can_supervise_case(case, user):
+        return True
+    return (
+        officer is not None
+        and officer.pk == user.pk
+        and case.assigned_officer_id is None
+        and covers(user, case.place, {Role.MEDIATOR})
+    )
+
+
+def can_add_note(case, user) -> bool:
+    return covers(user, case.place, {Role.MEDIATOR, Role.SUPERVISOR})

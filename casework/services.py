@@ -1,0 +1,348 @@
+"""Every write to casework that matters. Each service runs in one transaction, locks the
+row it changes, checks the actor's permission, writes the event log, and schedules side
+effects with ``transaction.on_commit``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, Transition
+
+from casework import notifications, permissions
+from casework.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
+from casework.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    Category,
+    Channel,
+    EventKind,
+    Organisation,
+    Party,
+    PartyKind,
+    PartyRole,
+    Place,
+    Priority,
+    ReferenceSequence,
+    Status,
+)
+from casework.roles import Role
+
+# Unambiguous alphabet for codes residents copy by hand: no 0/O, 1/I/L.
+STATUS_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+STATUS_CODE_LENGTH = 12
+
+
+def all_case_transitions() -> dict[str, Transition]:
+    """Every declared case transition by name (one entry per name; sources merged)."""
+    field = Case._meta.get_field("status")
+    return {t.name: t for t in field.get_all_transitions(Case)}
+
+
+# ------------------------------------------------------------------- registration
+
+
+@dataclass(frozen=True)
+class PartyData:
+    name: str
+    role: str = PartyRole.APPLICANT
+    kind: str = PartyKind.RESIDENT
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class Registration:
+    case: Case
+    status_code: str  # shown once to the resident; only its hash is stored
+
+
+def new_status_code() -> str:
+    return "".join(secrets.choice(STATUS_CODE_ALPHABET) for _ in range(STATUS_CODE_LENGTH))
+
+
+def normalise_status_code(code: str) -> str:
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def status_code_matches(case: Case, code: str) -> bool:
+    return bool(case.status_code_hash) and check_password(
+        normalise_status_code(code), case.status_code_hash
+    )
+
+
+def next_reference(year: int) -> str:
+    """Issue the next reference number of ``year`` (e.g. ``2026-000123``)."""
+    from django.conf import settings
+
+    with transaction.atomic():
+        seq, _created = ReferenceSequence.objects.select_for_update().get_or_create(year=year)
+        seq.last += 1
+        seq.save(update_fields=["last"])
+    return f"{year}-{seq.last:0{settings.LINLI['REFERENCE_DIGITS']}d}"
+
+
+def case_register(
+    *,
+    actor,
+    organisation: Organisation,
+    category: Category,
+    place: Place,
+    channel: str,
+    description: str,
+    requests: str = "",
+    priority: str = Priority.GENERAL,
+    escalation_risk: bool = False,
+    address: str = "",
+    external_ref: str = "",
+    parties: Sequence[PartyData] = (),
+) -> Registration:
+    """Register a grievance in ``registered`` with a reference and a one-time status code."""
+    if actor is not None and not permissions.can_register_case(actor, place):
+        raise ActionForbidden(_("You cannot register cases for this place."))
+    if channel not in Channel.values:
+        raise TransitionRefused(_("Choose how the grievance came in."))
+    if not (description or "").strip():
+        raise TransitionRefused(_("Describe what happened."))
+    code = new_status_code()
+    with transaction.atomic():
+        case = Case(
+            reference=next_reference(timezone.localdate().year),
+            status_code_hash=make_password(code),
+            organisation=organisation,
+            category=category,
+            place=place,
+            channel=channel,
+            description=description.strip(),
+            requests=(requests or "").strip(),
+            priority=priority,
+            escalation_risk=escalation_risk,
+            address=(address or "").strip(),
+            external_ref=(external_ref or "").strip(),
+            registered_by=actor,
+        )
+        case.full_clean(exclude=["reference", "status_code_hash"])
+        case.save()
+        Party.objects.bulk_create(
+            Party(
+                case=case,
+                role=p.role,
+                kind=p.kind,
+                name=p.name.strip(),
+                phone=p.phone.strip(),
+                email=p.email.strip(),
+                address=p.address.strip(),
+            )
+            for p in parties
+            if p.name.strip()
+        )
+        CaseEvent.objects.create(
+            case=case,
+            kind=EventKind.REGISTERED,
+            to_status=Status.REGISTERED,
+            actor=actor,
+            note=_("Registered via %(channel)s.") % {"channel": case.get_channel_display()},
+            is_public=True,
+        )
+    return Registration(case=case, status_code=code)
+
+
+# --------------------------------------------------------------------- transitions
+
+
+def _lock(case: Case, expected_version: int | None) -> Case:
+    locked = Case.objects.select_for_update().select_related("category", "place").get(pk=case.pk)
+    version = case.version if expected_version is None else expected_version
+    if locked.version != version:
+        raise ConcurrentChange()
+    return locked
+
+
+def _save_changed(case: Case) -> None:
+    case.version += 1
+    try:
+        case.save()
+    except ConcurrentTransition as exc:  # someone else's transition slipped in first
+        raise ConcurrentChange() from exc
+
+
+def _event_note(note: str, params: dict) -> str:
+    note = (note or "").strip()
+    if note:
+        return note
+    for key in ("reason", "summary"):
+        if (params.get(key) or "").strip():
+            return params[key].strip()
+    return ""
+
+
+def case_transition(
+    *,
+    case: Case,
+    name: str,
+    actor,
+    note: str = "",
+    public: bool | None = None,
+    expected_version: int | None = None,
+    **params,
+) -> Case:
+    """Move ``case`` through the transition ``name`` on behalf of ``actor``.
+
+    Raises ActionForbidden, TransitionRefused (with every unmet guard in words) or
+    ConcurrentChange; on success returns the saved case and logs exactly one event.
+    """
+    transition = all_case_transitions().get(name)
+    if transition is None or transition.custom.get("internal"):
+        raise TransitionRefused(_("Unknown action."))
+    with transaction.atomic():
+        locked = _lock(case, expected_version)
+        return _apply_transition(locked, name, actor=actor, note=note, public=public, **params)
+
+
+def _apply_transition(locked: Case, name: str, *, actor, note, public, **params) -> Case:
+    method = getattr(locked, name)
+    meta = method._django_fsm
+    source = locked.status
+    transition = meta.get_transition(source)
+    label = all_case_transitions()[name].custom.get("label", name)
+    if transition is None:
+        raise TransitionRefused(
+            _("“%(action)s” is not possible while the case is %(status)s.")
+            % {"action": label, "status": locked.get_status_display().lower()}
+        )
+    if not transition.has_perm(locked, actor):
+        raise ActionForbidden(
+            _("You are not allowed to “%(action)s” this case.") % {"action": label}
+        )
+    unmet = [str(c.message) for c in transition.conditions if not c(locked)]
+    if unmet:
+        raise TransitionRefused(*unmet)
+    method(note=note, **params)
+    _save_changed(locked)
+    event = CaseEvent.objects.create(
+        case=locked,
+        kind=EventKind.TRANSITION,
+        transition=name,
+        from_status=source,
+        to_status=locked.status,
+        actor=actor,
+        note=_event_note(note, params),
+        is_public=transition.custom.get("public", False) if public is None else public,
+    )
+    transaction.on_commit(lambda: notifications.case_event(event.pk))
+    return locked
+
+
+def available_transitions(case: Case, user) -> list[Transition]:
+    """The transitions ``user`` may take on ``case`` now — what the page offers as buttons."""
+    return [
+        t
+        for t in case.get_available_user_status_transitions(user)
+        if not t.custom.get("internal")
+    ]
+
+
+# ---------------------------------------------------------- assignment, notes, merge
+
+
+def case_assign(*, case: Case, officer, actor, expected_version: int | None = None) -> Case:
+    """Assign (or reassign) the officer who works the case."""
+    with transaction.atomic():
+        locked = _lock(case, expected_version)
+        if not permissions.can_assign_case(locked, actor, officer):
+            raise ActionForbidden(_("You are not allowed to assign this case."))
+        if not permissions.covers(officer, locked.place, {Role.MEDIATOR, Role.SUPERVISOR}):
+            raise TransitionRefused(_("The officer must work in the case's area."))
+        if not locked.is_open:
+            raise TransitionRefused(_("Only open cases can be assigned."))
+        if locked.assigned_officer_id == officer.pk:
+            raise TransitionRefused(_("The case is already assigned to this officer."))
+        locked.assigned_officer = officer
+        _save_changed(locked)
+        event = CaseEvent.objects.create(
+            case=locked,
+            kind=EventKind.ASSIGNMENT,
+            actor=actor,
+            note=_("Assigned to %(name)s.") % {"name": officer.get_full_name() or officer},
+        )
+    transaction.on_commit(lambda: notifications.case_event(event.pk))
+    return locked
+
+
+def case_add_note(*, case: Case, actor, text: str, public: bool = False) -> CaseEvent:
+    """Add a note to the timeline: internal by default, or public to the resident."""
+    text = (text or "").strip()
+    if not text:
+        raise TransitionRefused(_("Write the note first."))
+    if len(text) > 20000:
+        raise TransitionRefused(_("A note can be at most 20,000 characters."))
+    if not permissions.can_add_note(case, actor):
+        raise ActionForbidden(_("You are not allowed to add notes to this case."))
+    if case.status == Status.ARCHIVED:
+        raise TransitionRefused(_("An archived case is read-only."))
+    return CaseEvent.objects.create(
+        case=case, kind=EventKind.NOTE, actor=actor, note=text, is_public=public
+    )
+
+
+def case_merge(*, target: Case, duplicates: Sequence[Case], actor, note: str = "") -> Case:
+    """Merge duplicate registrations into ``target``: every complainant is kept on the target.
+
+    All or nothing: if one duplicate cannot be merged, none is.
+    """
+    if not duplicates:
+        raise TransitionRefused(_("Choose at least one duplicate case."))
+    with transaction.atomic():
+        target = Case.objects.select_for_update().get(pk=target.pk)
+        existing = {(p.role, p.name, p.phone) for p in target.parties.all()}
+        refs = []
+        for duplicate in duplicates:
+            if duplicate.pk == target.pk:
+                raise TransitionRefused(_("A case cannot be merged into itself."))
+            locked = _lock(duplicate, None)
+            _apply_transition(
+                locked, "mark_merged", actor=actor, note=note, public=None, target=target
+            )
+            copies = []
+            for party in locked.parties.all():
+                key = (party.role, party.name, party.phone)
+                if key in existing:
+                    continue
+                existing.add(key)
+                copies.append(
+                    Party(
+                        case=target,
+                        role=party.role,
+                        kind=party.kind,
+                        name=party.name,
+                        phone=party.phone,
+                        email=party.email,
+                        address=party.address,
+                        merged_from=locked,
+                    )
+                )
+            Party.objects.bulk_create(copies)
+            refs.append(locked.reference)
+        # Checked after the duplicates so that a duplicate in the wrong state is reported
+        # as such, exactly as the same transition would be on its own.
+        if target.status not in OPEN_STATUSES:
+            raise TransitionRefused(_("Merge into an open case."))
+        if not permissions.can_work_case(target, actor):
+            raise ActionForbidden(_("You are not allowed to work the target case."))
+        CaseEvent.objects.create(
+            case=target,
+            kind=EventKind.MERGE,
+            actor=actor,
+            note=_("Merged duplicates: %(refs)s.") % {"refs": ", ".join(refs)}
+            + (f" {note.strip()}" if note.strip() else ""),
+            is_public=True,
+        )
+    return target

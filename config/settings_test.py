@@ -1,0 +1,10 @@
+"""Settings for pytest: the normal settings with the ``test`` profile."""
+
+import os
+
+os.environ.setdefault("LINLI_ENV", "test")
+
+from config.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,100 @@
+"""Personas reused everywhere (healthchecks-style): one small street with two areas.
+
+- mediator, colleague: mediators of area A's residents' committee
+- supervisor, archivist: the street office (whole street)
+- agency_officer: the police station; property_manager: estate A1's property company
+- outsider: a mediator of area B's residents' committee
+"""
+
+from dataclasses import dataclass
+
+import pytest
+
+from casework.models import OrgKind, Place, PlaceKind
+from casework.roles import Role
+from tests.factories import MembershipFactory, OrganisationFactory, PlaceFactory, UserFactory
+
+
+@dataclass
+class World:
+    street: Place
+    area_a: Place
+    area_b: Place
+    estate_a: Place
+    building_a: Place
+    estate_b: Place
+    committee_a: object
+    committee_b: object
+    street_office: object
+    police: object
+    property_company: object
+
+
+@pytest.fixture
+def world(db) -> World:
+    street = PlaceFactory(kind=PlaceKind.STREET, name="新华路街道")
+    area_a = PlaceFactory(kind=PlaceKind.AREA, name="番禺居民区", parent=street)
+    area_b = PlaceFactory(kind=PlaceKind.AREA, name="法华居民区", parent=street)
+    estate_a = PlaceFactory(kind=PlaceKind.ESTATE, name="幸福小区", parent=area_a)
+    building_a = PlaceFactory(kind=PlaceKind.BUILDING, name="3号楼", parent=estate_a)
+    estate_b = PlaceFactory(kind=PlaceKind.ESTATE, name="和平小区", parent=area_b)
+    return World(
+        street=street,
+        area_a=area_a,
+        area_b=area_b,
+        estate_a=estate_a,
+        building_a=building_a,
+        estate_b=estate_b,
+        committee_a=OrganisationFactory(name="番禺居委会", places=[area_a]),
+        committee_b=OrganisationFactory(name="法华居委会", places=[area_b]),
+        street_office=OrganisationFactory(
+            name="新华路街道办事处", kind=OrgKind.STREET_OFFICE, places=[street]
+        ),
+        police=OrganisationFactory(
+            name="新华路派出所", kind=OrgKind.POLICE_STATION, places=[street]
+        ),
+        property_company=OrganisationFactory(
+            name="幸福物业", kind=OrgKind.PROPERTY_COMPANY, places=[estate_a]
+        ),
+    )
+
+
+def _member(username, organisation, role):
+    user = UserFactory(username=username, first_name=username.title(), last_name="Demo")
+    MembershipFactory(user=user, organisation=organisation, role=role)
+    return user
+
+
+@pytest.fixture
+def mediator(world):
+    return _member("mediator", world.committee_a, Role.MEDIATOR)
+
+
+@pytest.fixture
+def colleague(world):
+    return _member("colleague", world.committee_a, Role.MEDIATOR)
+
+
+@pytest.fixture
+def supervisor(world):
+    return _member("supervisor", world.street_office, Role.SUPERVISOR)
+
+
+@pytest.fixture
+def archivist(world):
+    return _member("archivist", world.street_office, Role.ARCHIVIST)
+
+
+@pytest.fixture
+def agency_officer(world):
+    return _member("agency", world.police, Role.AGENCY_OFFICER)
+
+
+@pytest.fixture
+def property_manager(world):
+    return _member("property", world.property_company, Role.PROPERTY_MANAGER)
+
+
+@pytest.fixture
+def outsider(world):
+    return _member("outsider", world.committee_b, Role.MEDIATOR)
