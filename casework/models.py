@@ -95,6 +95,24 @@ class Place(models.Model):
     def __str__(self):
         return self.full_name or self.name
 
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            old = None
+            if self.pk:
+                old = Place.objects.filter(pk=self.pk).values("path", "full_name").first()
+            if self.pk is None:
+                self.path = ""
+                self.full_name = self.name
+                super().save(*args, **kwargs)
+                kwargs.pop("force_insert", None)
+            prefix = self.parent.path if self.parent_id else ""
+            parent_name = self.parent.full_name if self.parent_id else ""
+            self.path = f"{prefix}{self.pk:08d}/"
+            self.full_name = f"{parent_name} / {self.name}" if parent_name else self.name
+            super().save(update_fields=["parent", "kind", "name", "grid", "path", "full_name"])
+            if old and (old["path"] != self.path or old["full_name"] != self.full_name):
+                self._rewrite_descendants(old["path"], old["full_name"])
+
     @property
     def depth(self) -> int:
         return len(self.path) // PATH_SEGMENT
@@ -113,24 +131,6 @@ class Place(models.Model):
             )
         if self.pk and self.parent_id and self.parent.path.startswith(self.path or "\0"):
             raise ValidationError({"parent": _("A place cannot be moved under itself.")})
-
-    def save(self, *args, **kwargs):
-        with transaction.atomic():
-            old = None
-            if self.pk:
-                old = Place.objects.filter(pk=self.pk).values("path", "full_name").first()
-            if self.pk is None:
-                self.path = ""
-                self.full_name = self.name
-                super().save(*args, **kwargs)
-                kwargs.pop("force_insert", None)
-            prefix = self.parent.path if self.parent_id else ""
-            parent_name = self.parent.full_name if self.parent_id else ""
-            self.path = f"{prefix}{self.pk:08d}/"
-            self.full_name = f"{parent_name} / {self.name}" if parent_name else self.name
-            super().save(update_fields=["parent", "kind", "name", "grid", "path", "full_name"])
-            if old and (old["path"] != self.path or old["full_name"] != self.full_name):
-                self._rewrite_descendants(old["path"], old["full_name"])
 
     def _rewrite_descendants(self, old_path: str, old_full_name: str) -> None:
         """After a move or rename, give every descendant the new path prefix and name."""

@@ -27,7 +27,7 @@ def _bilingual(render) -> str:
 
 def case_event(event_id: int) -> None:
     """Tell the assigned officer about an event on their case that someone else caused."""
-    from casework.models import CaseEvent, EventKind  # noqa: PLC0415
+    from casework.models import CaseEvent, EventKind
 
     event = (
         CaseEvent.objects.select_related("case", "case__assigned_officer", "actor")

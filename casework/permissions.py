@@ -26,7 +26,7 @@ def grants(user) -> tuple[Grant, ...]:
     cached = getattr(user, "_linli_grants", None)
     if cached is not None:
         return cached
-    from casework.models import Membership  # noqa: PLC0415 — models import this module
+    from casework.models import Membership
 
     rows = (
         Membership.objects.filter(user=user, active=True, organisation__active=True)

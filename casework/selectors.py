@@ -39,7 +39,7 @@ def places_for(user) -> QuerySet[Place]:
 
 def officers_for(case: Case):
     """Users who may be assigned ``case``: mediators and supervisors covering its place."""
-    from django.contrib.auth import get_user_model  # noqa: PLC0415
+    from django.contrib.auth import get_user_model
 
     ancestors = [case.place.path[:i] for i in range(9, len(case.place.path) + 1, 9)]
     user_ids = Membership.objects.filter(

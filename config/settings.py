@@ -81,7 +81,7 @@ TEMPLATES = [
     },
 ]
 
-(BASE_DIR / "var").mkdir(exist_ok=True)
+(BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'linli.sqlite3'}")
 }
@@ -129,11 +129,12 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 
-EMAIL_CONFIG = env.email_url(
-    "EMAIL_URL",
-    default="smtp://localhost:25" if IS_PRODUCTION else "consolemail://",
-)
-vars().update(EMAIL_CONFIG)
+if "EMAIL_URL" in env or IS_PRODUCTION:
+    vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
+else:
+    # Development: each mail is written to a file under var/mail/ to read at leisure.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="linli@localhost")
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

@@ -98,13 +98,23 @@ class CaseFactory(factory.django.DjangoModelFactory):
     status = Status.REGISTERED
 
     class Params:
-        accepted = factory.Trait(status=Status.ACCEPTED, accepted_at=factory.LazyFunction(timezone.now))
+        accepted = factory.Trait(
+            status=Status.ACCEPTED, accepted_at=factory.LazyFunction(timezone.now)
+        )
         in_progress = factory.Trait(status=Status.IN_PROGRESS)
-        waiting = factory.Trait(status=Status.WAITING, waiting_since=factory.LazyFunction(timezone.now))
-        resolved = factory.Trait(status=Status.RESOLVED, outcome=Outcome.RESOLVED, resolution_summary="Done.")
-        closed = factory.Trait(status=Status.CLOSED, outcome=Outcome.RESOLVED, resolution_summary="Done.")
+        waiting = factory.Trait(
+            status=Status.WAITING, waiting_since=factory.LazyFunction(timezone.now)
+        )
+        resolved = factory.Trait(
+            status=Status.RESOLVED, outcome=Outcome.RESOLVED, resolution_summary="Done."
+        )
+        closed = factory.Trait(
+            status=Status.CLOSED, outcome=Outcome.RESOLVED, resolution_summary="Done."
+        )
         reopened = factory.Trait(status=Status.REOPENED)
-        archived = factory.Trait(status=Status.ARCHIVED, outcome=Outcome.RESOLVED, resolution_summary="Done.")
+        archived = factory.Trait(
+            status=Status.ARCHIVED, outcome=Outcome.RESOLVED, resolution_summary="Done."
+        )
         rejected = factory.Trait(status=Status.REJECTED, status_reason="Out of scope.")
         withdrawn = factory.Trait(status=Status.WITHDRAWN, outcome=Outcome.WITHDRAWN)
 
@@ -113,7 +123,9 @@ def make_case(state: str = Status.REGISTERED, **kwargs) -> Case:
     """A case in ``state`` (merged cases get a target case)."""
     if state == Status.MERGED:
         target = CaseFactory(place=kwargs["place"], organisation=kwargs["organisation"])
-        return CaseFactory(status=Status.MERGED, merged_into=target, outcome=Outcome.DUPLICATE, **kwargs)
+        return CaseFactory(
+            status=Status.MERGED, merged_into=target, outcome=Outcome.DUPLICATE, **kwargs
+        )
     traits = {state: True} if state != Status.REGISTERED else {}
     return CaseFactory(**traits, **kwargs)
 

@@ -1,0 +1,51 @@
+# Linli — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+DEV_ENV := LINLI_ENV=dev DEBUG=true
+
+.PHONY: run test install system-packages messages migrate demo lint format clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP) system-packages
+
+# The OS packages Linli needs: gettext (compiling translations). Installed only when missing.
+system-packages:
+	@command -v msgfmt >/dev/null || bash .ci/apt-install gettext
+
+messages: install
+	$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv -v0
+
+migrate: messages
+	$(DEV_ENV) $(PY) manage.py migrate --noinput -v0
+
+demo: migrate
+	$(DEV_ENV) $(PY) manage.py seed_demo
+
+## Set up, load the demo street once, and serve on http://127.0.0.1:8000
+run: demo
+	@echo "Serving Linli on http://127.0.0.1:8000  (Ctrl-C to stop; mail goes to var/mail/)"
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+## Set up and run the whole test suite (SQLite unless DATABASE_URL says otherwise)
+test: messages
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,373 @@
+"""Load a realistic demo street: places, flats, organisations, one user per role, and a
+few hundred cases in every state, made through the real services. Safe to run twice.
+"""
+
+import random
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from casework import services
+from casework.models import (
+    Case,
+    Category,
+    Channel,
+    Flat,
+    FlatOwner,
+    Grid,
+    Membership,
+    Organisation,
+    OrgKind,
+    Outcome,
+    PartyKind,
+    PartyRole,
+    Place,
+    PlaceKind,
+    Priority,
+    Status,
+)
+from casework.roles import Role
+from casework.services import PartyData
+
+DEMO_PASSWORD = "linli-demo-2026"
+STREET = "新华路街道"
+AREAS = {
+    "番禺居民区": ["幸福小区", "番禺新村"],
+    "法华居民区": ["法华公寓", "和平小区"],
+    "香花桥居民区": ["香花苑", "安顺小区"],
+    "新华居民区": ["新华别墅", "梅园"],
+}
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗"
+GIVEN = [
+    "建国",
+    "秀英",
+    "桂英",
+    "志强",
+    "丽华",
+    "国强",
+    "美兰",
+    "海燕",
+    "明",
+    "伟",
+    "静",
+    "磊",
+    "晓燕",
+    "红梅",
+    "文斌",
+    "玉珍",
+    "德华",
+    "丽娟",
+]
+STORIES = {
+    "construction_noise": (
+        "隔壁工地夜间打桩到23点，影响老人孩子休息。",
+        "要求晚上十点后停止施工。",
+    ),
+    "noise": ("楼上住户每天深夜拖动家具、放音乐。", "请居委会出面协调。"),
+    "bicycle_parking": ("单元门口电瓶车乱停，堵住消防通道。", "要求物业规划停车点并清理。"),
+    "car_parking": ("小区外来车辆占用业主车位，物业不管。", "要求加强门岗管理。"),
+    "elevator_retrofit": ("本楼多数老人希望加装电梯，一楼住户反对。", "请组织协调会。"),
+    "property_fee": ("物业公司通知物业费每平方米上调0.8元，未征求意见。", "要求召开听证会。"),
+    "owners_committee": ("业委会换届拖延一年多，账目不公开。", "要求公开账目、启动换届。"),
+    "maintenance_fund": (
+        "屋顶漏水，申请使用维修资金迟迟没有结果。",
+        "请尽快启动维修资金使用程序。",
+    ),
+    "ev_charging": ("想在自有车位安装充电桩，物业不出具同意证明。", "请协调物业出具证明。"),
+    "pets": ("邻居养大型犬不拴绳，孩子被吓到。", "要求规范养犬。"),
+    "sanitation": ("垃圾箱房长期不清洗，夏天异味严重。", "要求定期清洗消毒。"),
+    "old_pipes": ("老旧污水管经常堵塞，一楼反水。", "要求更换管道。"),
+    "neighbour_dispute": ("楼上空调外机滴水到我家窗台，沟通无果。", "请调解。"),
+    "other": ("小区路灯坏了两个月没人修。", "请尽快修复。"),
+}
+# Target states and how often each appears among the demo cases.
+STATE_WEIGHTS = {
+    Status.REGISTERED: 10,
+    Status.ACCEPTED: 8,
+    Status.IN_PROGRESS: 16,
+    Status.WAITING: 8,
+    Status.RESOLVED: 10,
+    Status.CLOSED: 20,
+    Status.REOPENED: 4,
+    Status.ARCHIVED: 8,
+    Status.REJECTED: 5,
+    Status.WITHDRAWN: 5,
+    Status.MERGED: 6,
+}
+
+
+class Command(BaseCommand):
+    help = "Load the demo street, organisations, users and cases (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cases", type=int, default=300, help="cases to create (default 300)")
+
+    def handle(self, *args, cases: int, **options):
+        rng = random.Random(2026)
+        with transaction.atomic():
+            street, areas, estates, buildings = self._places(rng)
+            orgs = self._organisations(street, areas, estates)
+            users = self._users(orgs, areas)
+        if Case.objects.filter(place__path__startswith=street.path).exists():
+            self.stdout.write("Demo cases already present; nothing added.")
+        else:
+            self._cases(rng, cases, orgs, users, buildings)
+        self._print_logins()
+
+    # ---------------------------------------------------------------- places
+
+    def _place(self, kind, name, parent=None):
+        place = Place.objects.filter(parent=parent, name=name).first()
+        if place is None:
+            place = Place(kind=kind, name=name, parent=parent)
+            place.full_clean()
+            place.save()
+        return place
+
+    def _places(self, rng):
+        street = self._place(PlaceKind.STREET, STREET)
+        areas, estates, buildings = {}, {}, []
+        grid_no = 0
+        for area_name, estate_names in AREAS.items():
+            area = areas[area_name] = self._place(PlaceKind.AREA, area_name, street)
+            for estate_name in estate_names:
+                estate = estates[estate_name] = self._place(PlaceKind.ESTATE, estate_name, area)
+                grid_no += 1
+                grid, _ = Grid.objects.get_or_create(name=f"新华路第{grid_no}网格")
+                for b in range(1, 4):
+                    building = self._place(PlaceKind.BUILDING, f"{b}号楼", estate)
+                    if building.grid_id != grid.pk:
+                        building.grid = grid
+                        building.save()
+                    buildings.append(building)
+                    for u in (1, 2):
+                        stairwell = self._place(PlaceKind.STAIRWELL, f"{u}单元", building)
+                        self._flats(rng, stairwell, u)
+        return street, areas, estates, buildings
+
+    def _flats(self, rng, stairwell, unit):
+        if stairwell.flats.exists():
+            return
+        flats = [
+            Flat(
+                place=stairwell,
+                number=f"{floor}0{unit * 2 - side}",
+                floor=floor,
+                area_m2=Decimal(rng.choice(["52.30", "61.75", "68.40", "74.10", "86.95"])),
+            )
+            for floor in range(1, 7)
+            for side in (0, 1)
+        ]
+        Flat.objects.bulk_create(flats)
+        FlatOwner.objects.bulk_create(
+            FlatOwner(flat=flat, name=rng.choice(SURNAMES) + rng.choice(GIVEN))
+            for flat in Flat.objects.filter(place=stairwell)
+        )
+
+    # --------------------------------------------------------- organisations
+
+    def _org(self, name, kind, places):
+        org, _ = Organisation.objects.get_or_create(name=name, defaults={"kind": kind})
+        org.places.add(*places)
+        return org
+
+    def _organisations(self, street, areas, estates):
+        orgs = {
+            "street": self._org("新华路街道办事处", OrgKind.STREET_OFFICE, [street]),
+            "mediation": self._org(
+                "新华路街道人民调解委员会", OrgKind.MEDIATION_COMMITTEE, [street]
+            ),
+            "police": self._org("长宁公安分局新华路派出所", OrgKind.POLICE_STATION, [street]),
+            "urban": self._org("新华路街道城管执法中队", OrgKind.URBAN_MANAGEMENT, [street]),
+            "justice": self._org("新华路司法所", OrgKind.JUSTICE_OFFICE, [street]),
+            "housing": self._org("新华路街道房管办", OrgKind.HOUSING_OFFICE, [street]),
+            "procuratorate": self._org("长宁区人民检察院", OrgKind.PROCURATORATE, [street]),
+            "ecology": self._org("长宁区生态环境局", OrgKind.ECOLOGY, [street]),
+            "market": self._org("长宁区市场监管局新华所", OrgKind.MARKET_REGULATION, [street]),
+        }
+        for area_name, area in areas.items():
+            orgs[area_name] = self._org(
+                area_name.replace("居民区", "居委会"), OrgKind.RESIDENTS_COMMITTEE, [area]
+            )
+        for estate_name, estate in estates.items():
+            orgs[f"pm:{estate_name}"] = self._org(
+                f"{estate_name}物业服务中心", OrgKind.PROPERTY_COMPANY, [estate]
+            )
+            orgs[f"oc:{estate_name}"] = self._org(
+                f"{estate_name}业主委员会", OrgKind.OWNERS_COMMITTEE, [estate]
+            )
+        return orgs
+
+    # ------------------------------------------------------------------ users
+
+    DEMO_USERS = [
+        # username, name, organisation key, role
+        ("mediator", ("晓燕", "张"), "番禺居民区", Role.MEDIATOR),
+        ("mediator2", ("国强", "李"), "法华居民区", Role.MEDIATOR),
+        ("mediator3", ("海燕", "周"), "香花桥居民区", Role.MEDIATOR),
+        ("mediator4", ("文斌", "徐"), "新华居民区", Role.MEDIATOR),
+        ("supervisor", ("红梅", "陈"), "street", Role.SUPERVISOR),
+        ("agency", ("志强", "王"), "urban", Role.AGENCY_OFFICER),
+        ("police", ("磊", "马"), "police", Role.AGENCY_OFFICER),
+        ("property", ("德华", "赵"), "pm:幸福小区", Role.PROPERTY_MANAGER),
+        ("archivist", ("玉珍", "刘"), "street", Role.ARCHIVIST),
+    ]
+
+    def _users(self, orgs, areas):
+        User = get_user_model()
+        users = {}
+        for username, (first, last), org_key, role in self.DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{username}@demo.linli.local",
+                },
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            Membership.objects.get_or_create(user=user, organisation=orgs[org_key], role=role)
+            users[username] = user
+        admin, created = User.objects.get_or_create(
+            username="admin",
+            defaults={"is_staff": True, "is_superuser": True, "email": "admin@demo.linli.local"},
+        )
+        if created:
+            admin.set_password(DEMO_PASSWORD)
+            admin.save()
+        users["admin"] = admin
+        return users
+
+    # ------------------------------------------------------------------ cases
+
+    def _cases(self, rng, count, orgs, users, buildings):
+        categories = list(Category.objects.filter(active=True))
+        channels = list(Channel.values)
+        mediators = {
+            name: users[u]
+            for name, u in zip(
+                AREAS, ["mediator", "mediator2", "mediator3", "mediator4"], strict=True
+            )
+        }
+        supervisor, archivist = users["supervisor"], users["archivist"]
+        states = rng.choices(list(STATE_WEIGHTS), weights=list(STATE_WEIGHTS.values()), k=count)
+        open_by_area: dict[str, list[Case]] = {}
+        for i, state in enumerate(states):
+            building = rng.choice(buildings)
+            area_name = building.full_name.split(" / ")[1]
+            officer = mediators[area_name]
+            category = (
+                categories[i % len(categories)] if i < len(categories) else rng.choice(categories)
+            )
+            story, ask = STORIES.get(category.code, STORIES["other"])
+            parties = [
+                PartyData(
+                    name=self._name(rng),
+                    phone=self._phone(rng),
+                    address=f"{building.name}{rng.randint(1, 6)}0{rng.randint(1, 4)}室",
+                )
+            ]
+            if rng.random() < 0.5:
+                parties.append(
+                    PartyData(
+                        name=rng.choice(
+                            [
+                                f"{building.full_name.split(' / ')[2]}物业服务中心",
+                                "某建筑工程有限公司",
+                                self._name(rng),
+                            ]
+                        ),
+                        role=PartyRole.RESPONDENT,
+                        kind=rng.choice(
+                            [PartyKind.ENTERPRISE, PartyKind.PROPERTY_COMPANY, PartyKind.RESIDENT]
+                        ),
+                        phone=self._phone(rng),
+                    )
+                )
+            case = services.case_register(
+                actor=officer,
+                organisation=orgs[area_name],
+                category=category,
+                place=building,
+                channel=channels[i % len(channels)],
+                description=story,
+                requests=ask,
+                priority=rng.choices(Priority.values, weights=[80, 15, 5])[0],
+                escalation_risk=rng.random() < 0.08,
+                parties=parties,
+            ).case
+            if state == Status.MERGED and open_by_area.get(area_name):
+                services.case_merge(
+                    target=rng.choice(open_by_area[area_name]), duplicates=[case], actor=officer
+                )
+                continue
+            self._walk(case, state, officer, supervisor, archivist, rng)
+            if state in {Status.ACCEPTED, Status.IN_PROGRESS, Status.WAITING}:
+                open_by_area.setdefault(area_name, []).append(case)
+        self.stdout.write(f"Created {count} demo cases.")
+
+    def _walk(self, case, state, officer, supervisor, archivist, rng):
+        """Drive a fresh case to ``state`` through the real transitions."""
+
+        def go(name, actor=officer, **params):
+            nonlocal case
+            case = services.case_transition(case=case, name=name, actor=actor, **params)
+
+        if state in {Status.REGISTERED, Status.MERGED}:
+            return
+        if state == Status.REJECTED:
+            return go("reject", reason="不属于本居委会受理范围，已告知向区市场监管部门反映。")
+        if state == Status.WITHDRAWN and rng.random() < 0.5:
+            return go("withdraw", reason="当事人表示已自行协商解决。")
+        go("accept")
+        if state == Status.ACCEPTED:
+            return
+        case = services.case_assign(case=case, officer=officer, actor=supervisor)
+        go("start_work")
+        services.case_add_note(
+            case=case, actor=officer, text="已电话联系诉求人，约定上门了解情况。"
+        )
+        if state == Status.IN_PROGRESS:
+            return
+        if state == Status.WITHDRAWN:
+            return go("withdraw", reason="当事人撤回诉求。")
+        if state == Status.WAITING:
+            return go("wait", reason="等待物业公司书面答复。")
+        go(
+            "resolve",
+            outcome=rng.choice(
+                [
+                    Outcome.RESOLVED,
+                    Outcome.PARTLY_RESOLVED,
+                    Outcome.EXPLAINED,
+                    Outcome.MEDIATION_AGREEMENT,
+                ]
+            ),
+            summary="经现场协调，双方达成一致，问题已处理。",
+        )
+        if state == Status.RESOLVED:
+            return
+        if state == Status.REOPENED:
+            return go("reopen", reason="回访时诉求人表示问题反复出现。")
+        go("close", actor=supervisor, note="次日回访：诉求人表示满意。")
+        if state == Status.ARCHIVED:
+            go("archive", actor=archivist)
+
+    @staticmethod
+    def _name(rng):
+        return rng.choice(SURNAMES) + rng.choice(GIVEN)
+
+    @staticmethod
+    def _phone(rng):
+        return f"1{rng.choice('3589')}{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}"
+
+    def _print_logins(self):
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, (first, last), _org_key, role in self.DEMO_USERS:
+            self.stdout.write(f"  {username:<11} {last}{first}  {Role(role).label}")
+        self.stdout.write("  admin       superuser (Django admin)")

@@ -1,0 +1,55 @@
+"""Two people acting on one case at the same moment: exactly one wins."""
+
+import threading
+
+import pytest
+from django.db import close_old_connections, connection
+
+from casework import services
+from casework.exceptions import CaseworkError, ConcurrentChange
+from casework.models import Case, CaseEvent, Status
+from tests.factories import make_case
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_threads_transition_one_case_one_wins(world, mediator, supervisor):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL; SQLite serialises writers anyway")
+    case = make_case(
+        place=world.building_a, organisation=world.committee_a, assigned_officer=mediator
+    )
+    # Both actors loaded the page showing version 1.
+    copies = [Case.objects.get(pk=case.pk), Case.objects.get(pk=case.pk)]
+    plans = [
+        (copies[0], "accept", mediator, {}),
+        (copies[1], "reject", supervisor, {"reason": "Out of scope."}),
+    ]
+    barrier = threading.Barrier(2)
+    results: list[object] = [None, None]
+
+    def act(i):
+        stale, name, actor, params = plans[i]
+        try:
+            barrier.wait(timeout=10)
+            services.case_transition(case=stale, name=name, actor=actor, **params)
+            results[i] = "ok"
+        except CaseworkError as exc:
+            results[i] = exc
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=act, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+
+    assert sorted(type(r).__name__ for r in results) == ["ConcurrentChange", "str"]
+    loser = next(r for r in results if isinstance(r, ConcurrentChange))
+    assert "reload" in loser.messages[0].lower()
+    case.refresh_from_db()
+    assert case.status in {Status.ACCEPTED, Status.REJECTED}
+    assert case.version == 2
+    assert CaseEvent.objects.filter(case=case).count() == 1
