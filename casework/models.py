@@ -6,6 +6,8 @@ through ``casework.services``.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -719,12 +721,55 @@ def mask_phone(phone: str) -> str:
 # ------------------------------------------------------------------------ event log
 
 
+def _attachment_path(instance, filename):
+    # The stored name is random: the uploader's name is kept only as data.
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{instance.extension}"
+
+
+class CaseAttachment(models.Model):
+    """Evidence (photo or document) on a case. Served only through a permission-checked view."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=_attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    is_public = models.BooleanField(_("visible to the resident"), default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def extension(self) -> str:
+        return {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}.get(
+            self.content_type, ".bin"
+        )
+
+
 class EventKind(models.TextChoices):
     REGISTERED = "registered", _("Registered")
     TRANSITION = "transition", _("Status change")
     ASSIGNMENT = "assignment", _("Assignment")
     NOTE = "note", _("Note")
     MERGE = "merge", _("Merge")
+    ATTACHMENT = "attachment", _("Attachment")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

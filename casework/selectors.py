@@ -54,3 +54,36 @@ def officers_for(case: Case):
 def case_timeline(case: Case, *, public_only: bool = False) -> QuerySet[CaseEvent]:
     events = case.events.select_related("actor")
     return events.filter(is_public=True) if public_only else events
+
+
+def colleagues_of(user):
+    """Case officers in the organisations the user belongs to (for the officer filter)."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_active=True)
+    if user is None or not user.is_authenticated:
+        return users.none()
+    if user.is_superuser:
+        return users.filter(memberships__role__in=[Role.MEDIATOR, Role.SUPERVISOR]).distinct()
+    org_ids = [g.organisation_id for g in permissions.grants(user)]
+    paths = [p for g in permissions.grants(user) if g.role in CASE_STAFF_ROLES for p in g.paths]
+    in_area = Membership.objects.filter(
+        active=True, role__in=[Role.MEDIATOR, Role.SUPERVISOR]
+    ).filter(Q(organisation_id__in=org_ids) | _place_q(paths, "organisation__places"))
+    return users.filter(pk__in=in_area.values("user_id")).order_by("last_name", "first_name")
+
+
+def receiving_organisation(user, place):
+    """The user's organisation that covers ``place`` (the closest one), for intake."""
+    from casework.models import Organisation
+
+    best = None
+    for grant in permissions.grants(user):
+        if grant.role not in (Role.MEDIATOR, Role.SUPERVISOR):
+            continue
+        for path in grant.paths:
+            if place.path.startswith(path) and (best is None or len(path) > best[0]):
+                best = (len(path), grant.organisation_id)
+    if best is None:
+        return None
+    return Organisation.objects.get(pk=best[1])

@@ -354,3 +354,40 @@ def case_merge(*, target: Case, duplicates: Sequence[Case], actor, note: str = "
             is_public=True,
         )
     return target
+
+
+def attachment_add(*, case: Case, actor, upload, public: bool = False):
+    """Attach evidence to a case after checking its name, size and real content type."""
+    from casework.models import CaseAttachment
+    from casework.uploads import clean_file_name, inspect
+
+    if not permissions.can_add_note(case, actor):
+        raise ActionForbidden(_("You are not allowed to add files to this case."))
+    if case.status == Status.ARCHIVED:
+        raise TransitionRefused(_("An archived case is read-only."))
+    name = clean_file_name(getattr(upload, "name", ""))
+    content_type, size, sha256 = inspect(upload)
+    with transaction.atomic():
+        attachment = CaseAttachment(
+            case=case,
+            original_name=name,
+            content_type=content_type,
+            size=size,
+            sha256=sha256,
+            is_public=public,
+            uploaded_by=actor,
+        )
+        attachment.file.save(name, upload, save=False)
+        try:
+            attachment.save()
+            CaseEvent.objects.create(
+                case=case,
+                kind=EventKind.ATTACHMENT,
+                actor=actor,
+                note=_("Attached %(name)s.") % {"name": name},
+                is_public=public,
+            )
+        except Exception:
+            attachment.file.delete(save=False)
+            raise
+    return attachment

@@ -2,14 +2,44 @@
 user (not visible = 404), and each action goes through a service (not allowed = 403).
 """
 
+from __future__ import annotations
+
+from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponseForbidden
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.http import FileResponse, Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casework import selectors, services
+from casework import permissions, selectors, services
+from casework.calendar import add_working_days
 from casework.exceptions import ActionForbidden, CaseworkError
-from casework.models import RESOLVING_OUTCOMES, Case
+from casework.filters import CaseFilter
+from casework.forms import (
+    AssignForm,
+    AttachmentForm,
+    IntakeForm,
+    MergeForm,
+    NoteForm,
+    PartyFormSet,
+)
+from casework.models import (
+    OPEN_STATUSES,
+    RESOLVING_OUTCOMES,
+    Case,
+    Category,
+    Party,
+    PartyRole,
+    Status,
+)
+from casework.roles import Role
+
+PAGE_SIZE = 25
+RECEIPT_SESSION_KEY = "linli-receipt-{pk}"
 
 
 def _visible_case(request, pk: int) -> Case:
@@ -22,23 +52,185 @@ def _visible_case(request, pk: int) -> Case:
     )
 
 
-def home(request):
-    cases = (
-        selectors.cases_visible_to(request.user)
-        .select_related("category", "place", "assigned_officer")
-        .order_by("-created_at", "-id")[:50]
+def _refused(request, exc: CaseworkError):
+    if isinstance(exc, ActionForbidden):
+        return HttpResponseForbidden(" ".join(exc.messages))
+    for message in exc.messages:
+        messages.error(request, message)
+    return None
+
+
+def _list_rows(queryset):
+    applicants = Prefetch(
+        "parties",
+        queryset=Party.objects.filter(role=PartyRole.APPLICANT).order_by("id"),
+        to_attr="applicants",
     )
-    return render(request, "casework/home.html", {"cases": cases})
+    return queryset.select_related("category", "place", "assigned_officer").prefetch_related(
+        applicants
+    )
+
+
+# ------------------------------------------------------------------- dashboard
+
+
+def dashboard(request):
+    user = request.user
+    visible = selectors.cases_visible_to(user)
+    today = timezone.localdate()
+    soon = add_working_days(today, settings.LINLI["DUE_SOON_WORKING_DAYS"])
+    active = visible.filter(status__in=OPEN_STATUSES - {Status.WAITING})
+    context = {
+        "mine": _list_rows(
+            visible.filter(assigned_officer=user, status__in=OPEN_STATUSES).order_by(
+                "due_date", "-created_at"
+            )
+        )[:10],
+        "due_soon": _list_rows(
+            active.filter(due_date__gte=today, due_date__lte=soon).order_by("due_date")
+        )[:10],
+        "overdue": _list_rows(active.filter(due_date__lt=today).order_by("due_date"))[:10],
+        "recent": _list_rows(visible.order_by("-updated_at"))[:10],
+        "is_supervisor": permissions.has_role(user, Role.SUPERVISOR),
+        "can_register": permissions.can_register_case(user),
+    }
+    if context["is_supervisor"]:
+        by_status = dict(
+            visible.order_by()
+            .values_list("status")
+            .annotate(n=Count("id"))
+            .values_list("status", "n")
+        )
+        context["by_status"] = [(s, by_status.get(s.value, 0)) for s in Status]
+        by_category = dict(
+            visible.filter(status__in=OPEN_STATUSES)
+            .order_by()
+            .values_list("category")
+            .annotate(n=Count("id"))
+            .values_list("category", "n")
+        )
+        context["by_category"] = [
+            (c, by_category.get(c.pk, 0)) for c in Category.objects.filter(active=True)
+        ]
+        context["total"] = sum(by_status.values())
+    return render(request, "casework/dashboard.html", context)
+
+
+# ------------------------------------------------------------------- case list
+
+
+def case_list(request):
+    base = selectors.cases_visible_to(request.user)
+    case_filter = CaseFilter(request.GET or None, queryset=base, user=request.user)
+    queryset = case_filter.qs if case_filter.is_bound else base
+    if case_filter.is_bound and not case_filter.is_valid():
+        queryset = base.none()
+    if not request.GET.get("o"):
+        queryset = queryset.order_by("-created_at", "-id")
+    paginator = Paginator(_list_rows(queryset), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "casework/case_list.html",
+        {"filter": case_filter, "page": page, "query": query.urlencode()},
+    )
+
+
+# ---------------------------------------------------------------------- intake
+
+
+def case_new(request):
+    if not permissions.can_register_case(request.user):
+        return HttpResponseForbidden(_("Only mediators and supervisors register cases."))
+    places = selectors.places_for(request.user)
+    form = IntakeForm(request.POST or None, places=places)
+    parties = PartyFormSet(request.POST or None, prefix="party")
+    if request.method == "POST" and form.is_valid() and parties.is_valid():
+        data = form.cleaned_data
+        organisation = selectors.receiving_organisation(request.user, data["place"])
+        party_data = [
+            services.PartyData(
+                name=p["name"],
+                role=p["role"],
+                kind=p["kind"],
+                phone=p.get("phone", ""),
+                email=p.get("email", ""),
+                address=p.get("address", ""),
+            )
+            for p in parties.cleaned_data
+            if p and p.get("name")
+        ]
+        if not any(p.role == PartyRole.APPLICANT for p in party_data):
+            messages.error(request, _("Add at least one applicant."))
+        elif organisation is None:
+            messages.error(request, _("No organisation of yours covers this place."))
+        else:
+            try:
+                registration = services.case_register(
+                    actor=request.user,
+                    organisation=organisation,
+                    category=data["category"],
+                    place=data["place"],
+                    channel=data["channel"],
+                    description=data["description"],
+                    requests=data["requests"],
+                    priority=data["priority"],
+                    escalation_risk=data["escalation_risk"],
+                    address=data["address"],
+                    external_ref=data["external_ref"],
+                    parties=party_data,
+                )
+            except CaseworkError as exc:
+                response = _refused(request, exc)
+                if response:
+                    return response
+            else:
+                case = registration.case
+                # Shown once on the receipt, then forgotten: only the hash is stored.
+                request.session[RECEIPT_SESSION_KEY.format(pk=case.pk)] = registration.status_code
+                return redirect("casework:case_receipt", pk=case.pk)
+    return render(request, "casework/case_new.html", {"form": form, "parties": parties})
+
+
+def case_receipt(request, pk: int):
+    case = _visible_case(request, pk)
+    code = request.session.pop(RECEIPT_SESSION_KEY.format(pk=case.pk), None)
+    return render(request, "casework/case_receipt.html", {"case": case, "status_code": code})
+
+
+# ------------------------------------------------------------------- case page
 
 
 def case_detail(request, pk: int):
     case = _visible_case(request, pk)
+    user = request.user
+    full_contact = case.assigned_officer_id == user.pk or permissions.can_supervise_case(case, user)
+    can_work = permissions.can_add_note(case, user) and case.status != Status.ARCHIVED
+    officers = selectors.officers_for(case)
+    can_assign = case.is_open and (
+        permissions.can_supervise_case(case, user)
+        or (case.assigned_officer_id is None and permissions.can_work_case(case, user))
+    )
     context = {
         "case": case,
-        "parties": case.parties.all(),
+        "parties": case.parties.select_related("merged_from"),
         "events": selectors.case_timeline(case),
-        "transitions": services.available_transitions(case, request.user),
+        "attachments": case.attachments.select_related("uploaded_by"),
+        "transitions": services.available_transitions(case, user),
         "outcome_choices": RESOLVING_OUTCOMES,
+        "full_contact": full_contact,
+        "can_work": can_work,
+        "note_form": NoteForm(),
+        "attachment_form": AttachmentForm(),
+        "assign_form": AssignForm(initial={"version": case.version}, officers=officers)
+        if can_assign
+        else None,
+        "merge_form": MergeForm()
+        if case.status == Status.REGISTERED and permissions.can_work_case(case, user)
+        else None,
+        "merged_cases": case.merged_cases.only("pk", "reference"),
     }
     return render(request, "casework/case_detail.html", context)
 
@@ -50,19 +242,135 @@ def case_transition(request, pk: int, name: str):
         version = int(request.POST.get("version", ""))
     except ValueError:
         raise Http404 from None
-    params = {k: request.POST.get(k, "") for k in ("reason", "outcome", "summary")}
+    params = {k: request.POST.get(k, "")[:20000] for k in ("reason", "outcome", "summary")}
     try:
         services.case_transition(
             case=case,
             name=name,
             actor=request.user,
-            note=request.POST.get("note", ""),
+            note=request.POST.get("note", "")[:20000],
             expected_version=version,
             **params,
         )
-    except ActionForbidden as exc:
-        return HttpResponseForbidden(" ".join(exc.messages))
     except CaseworkError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
+        response = _refused(request, exc)
+        if response:
+            return response
     return redirect("casework:case_detail", pk=case.pk)
+
+
+@require_POST
+def case_note(request, pk: int):
+    case = _visible_case(request, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("casework:case_detail", pk=case.pk)
+    try:
+        services.case_add_note(
+            case=case,
+            actor=request.user,
+            text=form.cleaned_data["text"],
+            public=form.cleaned_data["public"],
+        )
+    except CaseworkError as exc:
+        response = _refused(request, exc)
+        if response:
+            return response
+    return redirect(reverse("casework:case_detail", args=[case.pk]) + "#timeline")
+
+
+@require_POST
+def case_assign(request, pk: int):
+    case = _visible_case(request, pk)
+    form = AssignForm(request.POST, officers=selectors.officers_for(case))
+    if not form.is_valid():
+        messages.error(request, _("Choose an officer from the list."))
+        return redirect("casework:case_detail", pk=case.pk)
+    try:
+        services.case_assign(
+            case=case,
+            officer=form.cleaned_data["officer"],
+            actor=request.user,
+            expected_version=form.cleaned_data["version"],
+        )
+    except CaseworkError as exc:
+        response = _refused(request, exc)
+        if response:
+            return response
+    return redirect("casework:case_detail", pk=case.pk)
+
+
+@require_POST
+def case_merge(request, pk: int):
+    case = _visible_case(request, pk)
+    form = MergeForm(request.POST)
+    if form.is_valid():
+        target = (
+            selectors.cases_visible_to(request.user)
+            .filter(reference=form.cleaned_data["target"].strip())
+            .first()
+        )
+        if target is None:
+            messages.error(request, _("No case with that reference in your area."))
+        else:
+            try:
+                services.case_merge(
+                    target=target,
+                    duplicates=[case],
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                )
+            except CaseworkError as exc:
+                response = _refused(request, exc)
+                if response:
+                    return response
+            else:
+                messages.success(request, _("Merged into %(ref)s.") % {"ref": target.reference})
+                return redirect("casework:case_detail", pk=target.pk)
+    else:
+        messages.error(request, _("Give the reference of the case to merge into."))
+    return redirect("casework:case_detail", pk=case.pk)
+
+
+@require_POST
+def attachment_upload(request, pk: int):
+    case = _visible_case(request, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a file to attach."))
+        return redirect("casework:case_detail", pk=case.pk)
+    try:
+        services.attachment_add(
+            case=case,
+            actor=request.user,
+            upload=form.cleaned_data["file"],
+            public=form.cleaned_data["public"],
+        )
+    except CaseworkError as exc:
+        response = _refused(request, exc)
+        if response:
+            return response
+    else:
+        messages.success(request, _("File attached."))
+    return redirect("casework:case_detail", pk=case.pk)
+
+
+def attachment_download(request, pk: int, attachment_pk: int):
+    case = _visible_case(request, pk)
+    attachment = get_object_or_404(case.attachments, pk=attachment_pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=attachment.content_type == "application/pdf",
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -127,7 +127,12 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+# Uploaded evidence lives here and is never served by URL: only through a view that checks
+# the case is visible to the user (there is deliberately no MEDIA_URL route).
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+# Whole request bodies: the largest file plus form fields.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 if "EMAIL_URL" in env or IS_PRODUCTION:
     vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
@@ -169,4 +174,8 @@ LINLI = {
     "FIRST_CONTACT_WORKING_DAYS": env.int("LINLI_FIRST_CONTACT_WORKING_DAYS", default=1),
     # Return visit due the next working day after resolution.
     "RETURN_VISIT_WORKING_DAYS": env.int("LINLI_RETURN_VISIT_WORKING_DAYS", default=1),
+    # Evidence uploads: per-file limit in bytes (photos and scanned documents).
+    "MAX_UPLOAD_BYTES": env.int("LINLI_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024),
+    # "Due soon" on the dashboard: within this many working days.
+    "DUE_SOON_WORKING_DAYS": env.int("LINLI_DUE_SOON_WORKING_DAYS", default=3),
 }

@@ -36,11 +36,17 @@ def test_an_outsider_gets_404_for_another_areas_case(client, case, outsider):
     assert Case.objects.get(pk=case.pk).status == Status.REGISTERED
 
 
-def test_the_case_page_shows_the_case_with_masked_phones(client, case, mediator):
-    client.force_login(mediator)
+def test_the_case_page_masks_phones_for_colleagues_not_the_officer(
+    client, case, mediator, colleague, supervisor
+):
+    client.force_login(colleague)
     page = client.get(reverse("casework:case_detail", args=[case.pk])).content.decode()
     assert "UNIQUE-DESC" in page and "王建国" in page
     assert "138****5678" in page and "13812345678" not in page
+    for insider in (mediator, supervisor):
+        client.force_login(insider)
+        page = client.get(reverse("casework:case_detail", args=[case.pk])).content.decode()
+        assert "13812345678" in page
 
 
 def test_the_home_list_shows_the_areas_cases(client, case, mediator):

@@ -1,0 +1,125 @@
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from casework.models import Case, Category, Channel, PartyKind, PartyRole, Place, Priority
+
+# Channels staff register at the desk; "online" cases come from the resident portal.
+STAFF_CHANNELS = [c for c in Channel.choices if c[0] != Channel.ONLINE]
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{4,24}$")
+
+
+def clean_phone(value: str) -> str:
+    value = (value or "").strip()
+    if value and not PHONE_RE.match(value):
+        raise ValidationError(_("Enter a phone number using digits only, e.g. 13812345678."))
+    return value
+
+
+class IntakeForm(forms.Form):
+    category = forms.ModelChoiceField(
+        queryset=Category.objects.filter(active=True), label=_("Category")
+    )
+    place = forms.ModelChoiceField(
+        queryset=Place.objects.none(),
+        label=_("Place"),
+        widget=forms.Select(attrs={"data-filterable": "true"}),
+    )
+    address = forms.CharField(label=_("Address details"), max_length=300, required=False)
+    channel = forms.ChoiceField(choices=STAFF_CHANNELS, label=_("Channel"))
+    external_ref = forms.CharField(
+        label=_("Hotline order number"),
+        max_length=64,
+        required=False,
+        help_text=_("Only for 12345 hotline orders."),
+    )
+    description = forms.CharField(
+        label=_("What happened"), max_length=20000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    requests = forms.CharField(
+        label=_("What is asked for"),
+        max_length=20000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    priority = forms.ChoiceField(choices=Priority.choices, label=_("Priority"))
+    escalation_risk = forms.BooleanField(label=_("Escalation risk"), required=False)
+
+    def __init__(self, *args, places=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if places is not None:
+            self.fields["place"].queryset = places
+
+    def clean_description(self):
+        value = self.cleaned_data["description"].strip()
+        if not value:
+            raise ValidationError(_("Describe what happened."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        ref = (data.get("external_ref") or "").strip()
+        if ref and Case.objects.filter(external_ref=ref).exists():
+            self.add_error(
+                "external_ref", _("A case with this hotline order number is already registered.")
+            )
+        return data
+
+
+class PartyForm(forms.Form):
+    role = forms.ChoiceField(choices=PartyRole.choices, label=_("Role"))
+    kind = forms.ChoiceField(choices=PartyKind.choices, label=_("Kind"))
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+
+    def clean_phone(self):
+        return clean_phone(self.cleaned_data.get("phone"))
+
+    def clean(self):
+        data = super().clean()
+        name = (data.get("name") or "").strip()
+        if not name and (data.get("phone") or data.get("email") or data.get("address")):
+            self.add_error("name", _("Give the name of this party, or clear the row."))
+        data["name"] = name
+        return data
+
+
+PartyFormSet = forms.formset_factory(PartyForm, extra=3, max_num=30, validate_max=True)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Note"), max_length=20000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    public = forms.BooleanField(
+        label=_("Visible to the resident"),
+        required=False,
+        help_text=_("Leave unticked for internal notes."),
+    )
+
+
+class AssignForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    officer = forms.ModelChoiceField(queryset=None, label=_("Officer"))
+
+    def __init__(self, *args, officers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = officers
+
+
+class MergeForm(forms.Form):
+    target = forms.CharField(
+        label=_("Merge into case (reference)"),
+        max_length=20,
+        help_text=_("This case is closed as a duplicate; its parties join the other case."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("File (photo or PDF)"))
+    public = forms.BooleanField(label=_("Visible to the resident"), required=False)
