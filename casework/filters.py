@@ -36,7 +36,7 @@ class CaseFilter(filters.FilterSet):
     created = filters.DateFromToRangeFilter(
         field_name="created_at",
         label=_("Registered between"),
-        widget=filters.widgets.RangeWidget(attrs={"type": "date"}),
+        widget=filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     o = filters.OrderingFilter(
         fields=(

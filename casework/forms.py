@@ -36,7 +36,10 @@ class IntakeForm(forms.Form):
         help_text=_("Only for 12345 hotline orders."),
     )
     description = forms.CharField(
-        label=_("What happened"), max_length=20000, widget=forms.Textarea(attrs={"rows": 5})
+        label=_("What happened"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Describe what happened.")},
     )
     requests = forms.CharField(
         label=_("What is asked for"),
