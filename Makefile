@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DEV_ENV := LINLI_ENV=dev DEBUG=true
 
-.PHONY: run test install system-packages messages migrate demo lint format clean
+.PHONY: run test install system-packages messages migrate demo lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ run: demo
 ## Set up and run the whole test suite (SQLite unless DATABASE_URL says otherwise)
 test: messages
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Benchmarks (tests/perf): build a 100,000-case database once, print a timing table
+bench: messages
+	$(PY) tests/perf/bench.py
 
 lint: install
 	$(VENV)/bin/ruff check .

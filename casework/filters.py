@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from casework import selectors
 from casework.calendar import add_working_days
 from casework.models import OPEN_STATUSES, Case, Category, Channel, Party, Place, Priority, Status
+from casework.widgets import FastSelect
 
 DUE_CHOICES = [
     ("overdue", _("Overdue")),
@@ -21,15 +22,23 @@ DUE_CHOICES = [
 class CaseFilter(filters.FilterSet):
     q = filters.CharFilter(method="filter_text", label=_("Search"))
     status = filters.MultipleChoiceFilter(
-        choices=Status.choices, widget=forms.CheckboxSelectMultiple, label=_("Status")
+        choices=Status.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Status"),
+        distinct=False,  # one row per case already; DISTINCT would slow the count
     )
     category = filters.ModelChoiceFilter(
-        queryset=Category.objects.filter(active=True), label=_("Category")
+        queryset=Category.objects.filter(active=True), label=_("Category"), widget=FastSelect
     )
     place = filters.ModelChoiceFilter(
-        queryset=Place.objects.none(), method="filter_place", label=_("Place (and below)")
+        queryset=Place.objects.none(),
+        method="filter_place",
+        label=_("Place (and below)"),
+        widget=FastSelect(attrs={"data-filterable": "true"}),
     )
-    assigned_officer = filters.ModelChoiceFilter(queryset=None, label=_("Officer"))
+    assigned_officer = filters.ModelChoiceFilter(
+        queryset=None, label=_("Officer"), widget=FastSelect
+    )
     priority = filters.ChoiceFilter(choices=Priority.choices, label=_("Priority"))
     channel = filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
     due = filters.ChoiceFilter(choices=DUE_CHOICES, method="filter_due", label=_("Deadline"))

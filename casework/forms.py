@@ -25,7 +25,9 @@ class IntakeForm(forms.Form):
     place = forms.ModelChoiceField(
         queryset=Place.objects.none(),
         label=_("Place"),
-        widget=forms.Select(attrs={"data-filterable": "true"}),
+        widget=forms.Select(
+            attrs={"data-filterable": "true", "data-filter-placeholder": _("Type to find a place")}
+        ),
     )
     address = forms.CharField(label=_("Address details"), max_length=300, required=False)
     channel = forms.ChoiceField(choices=STAFF_CHANNELS, label=_("Channel"))

@@ -48,8 +48,9 @@ def grants(user) -> tuple[Grant, ...]:
 
 def forget(user) -> None:
     """Drop the cached scope (after memberships change)."""
-    if hasattr(user, "_linli_grants"):
-        del user._linli_grants
+    for attr in ("_linli_grants", "_linli_place_ids"):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def has_role(user, *roles) -> bool:
@@ -71,9 +72,7 @@ def covers(user, place, roles) -> bool:
 
 
 def can_see_case(case, user) -> bool:
-    return covers(user, case.place, CASE_STAFF_ROLES) or (
-        user.is_authenticated and case.assigned_officer_id == user.pk
-    )
+    return covers(user, case.place, CASE_STAFF_ROLES)
 
 
 def can_supervise_case(case, user) -> bool:

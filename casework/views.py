@@ -230,7 +230,8 @@ def case_detail(request, pk: int):
         "merge_form": MergeForm()
         if case.status == Status.REGISTERED and permissions.can_work_case(case, user)
         else None,
-        "merged_cases": case.merged_cases.only("pk", "reference"),
+        # values(), not only(): deferring `status` on an FSM model re-fetches it per row.
+        "merged_cases": case.merged_cases.order_by("reference").values("pk", "reference"),
     }
     return render(request, "casework/case_detail.html", context)
 

@@ -35,14 +35,14 @@ def test_a_user_without_membership_sees_nothing(world):
     assert not selectors.cases_visible_to(UserFactory()).exists()
 
 
-def test_an_assigned_officer_keeps_sight_of_their_case(world, outsider):
+def test_an_officer_who_left_the_area_loses_sight_of_its_cases(world, outsider):
     in_a = make_case(
         Status.IN_PROGRESS,
         place=world.building_a,
         organisation=world.committee_a,
         assigned_officer=outsider,
     )
-    assert in_a in selectors.cases_visible_to(outsider)
+    assert in_a not in selectors.cases_visible_to(outsider)
 
 
 def test_an_inactive_membership_grants_nothing(world, mediator):

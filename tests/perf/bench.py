@@ -1,0 +1,205 @@
+"""Benchmarks, run on purpose with `make bench` (never part of the test suite).
+
+Builds (once) a database of N cases with parties and events through bulk inserts, then
+times the workspace pages in-process with Django's test client and prints median and
+p95 server time and query count per page.
+
+    make bench                       # SQLite in var/bench.sqlite3, 100,000 cases
+    BENCH_CASES=20000 make bench
+    DATABASE_URL=postgres://... make bench
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("LINLI_ENV", "test")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from casework.models import (  # noqa: E402
+    Case,
+    CaseEvent,
+    Category,
+    Channel,
+    EventKind,
+    Organisation,
+    Outcome,
+    Party,
+    PartyRole,
+    Place,
+    PlaceKind,
+    Priority,
+    ReferenceSequence,
+    Status,
+)
+
+N = int(os.environ.get("BENCH_CASES", "100000"))
+RUNS = int(os.environ.get("BENCH_RUNS", "30"))
+BATCH = 5000
+ENDED = {Status.RESOLVED, Status.CLOSED, Status.ARCHIVED}
+
+
+def generate(n: int) -> float:
+    """Bulk-insert ``n`` cases with 1–2 parties and 3 events each; returns seconds taken."""
+    started = time.perf_counter()
+    with open(os.devnull, "w") as quiet:
+        call_command("seed_demo", cases=0, stdout=quiet)
+    rng = random.Random(7)
+    buildings = list(Place.objects.filter(kind=PlaceKind.BUILDING))
+    committees = {
+        o.places.first().path: o
+        for o in Organisation.objects.filter(kind="residents_committee").prefetch_related("places")
+    }
+    officers = list(get_user_model().objects.filter(username__startswith="mediator"))
+    categories = list(Category.objects.all())
+    statuses = list(Status)
+    now = timezone.now()
+    previous: list[Case] = []
+    for offset in range(Case.objects.count(), n, BATCH):
+        size = min(BATCH, n - offset)
+        cases = []
+        for i in range(offset, offset + size):
+            building = rng.choice(buildings)
+            status = rng.choice(statuses)
+            if status == Status.MERGED and not previous:
+                status = Status.REGISTERED
+            created = now - dt.timedelta(minutes=rng.randint(0, 365 * 24 * 60))
+            org = next(o for path, o in committees.items() if building.path.startswith(path))
+            if status == Status.MERGED:
+                outcome = Outcome.DUPLICATE
+            else:
+                outcome = Outcome.RESOLVED if status in ENDED else ""
+            cases.append(
+                Case(
+                    reference=f"2026-{i + 1:06d}",
+                    organisation=org,
+                    channel=rng.choice(Channel.values),
+                    category=rng.choice(categories),
+                    place=building,
+                    description="噪音扰民，夜间施工。" * rng.randint(1, 5),
+                    priority=rng.choice(Priority.values),
+                    assigned_officer=rng.choice(officers) if status != Status.REGISTERED else None,
+                    status=status,
+                    outcome=outcome,
+                    merged_into=rng.choice(previous) if status == Status.MERGED else None,
+                    created_at=created,
+                    due_date=(created + dt.timedelta(days=rng.randint(3, 30))).date(),
+                )
+            )
+        with transaction.atomic():
+            made = Case.objects.bulk_create(cases)
+            if made[0].pk is None:
+                made = list(Case.objects.filter(reference__in=[c.reference for c in cases]))
+            previous = made
+            parties, events = [], []
+            for case in made:
+                for k in range(rng.randint(1, 2)):
+                    parties.append(
+                        Party(
+                            case=case,
+                            role=PartyRole.APPLICANT if k == 0 else PartyRole.RESPONDENT,
+                            name=f"居民{case.pk}-{k}",
+                            phone=f"138{case.pk:08d}"[-11:],
+                        )
+                    )
+                events += [
+                    CaseEvent(
+                        case=case,
+                        kind=EventKind.REGISTERED,
+                        to_status=Status.REGISTERED,
+                        created_at=case.created_at,
+                        is_public=True,
+                    ),
+                    CaseEvent(
+                        case=case,
+                        kind=EventKind.NOTE,
+                        note="已联系诉求人。",
+                        created_at=case.created_at,
+                    ),
+                    CaseEvent(
+                        case=case,
+                        kind=EventKind.TRANSITION,
+                        transition="accept",
+                        from_status=Status.REGISTERED,
+                        to_status=case.status,
+                        created_at=case.created_at,
+                    ),
+                ]
+            Party.objects.bulk_create(parties)
+            CaseEvent.objects.bulk_create(events)
+    ReferenceSequence.objects.update_or_create(year=2026, defaults={"last": n})
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return time.perf_counter() - started
+
+
+def measure(client: Client, url: str, params: dict | None = None) -> tuple[float, float, int]:
+    client.get(url, params or {})  # warm-up
+    timings, queries = [], 0
+    for _ in range(RUNS):
+        with CaptureQueriesContext(connection) as captured:
+            t0 = time.perf_counter()
+            response = client.get(url, params or {})
+            timings.append((time.perf_counter() - t0) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+        queries = len(captured)
+    timings.sort()
+    p95 = timings[max(0, round(0.95 * len(timings)) - 1)]
+    return statistics.median(timings), p95, queries
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)
+    have = Case.objects.count()
+    if have < N:
+        print(f"Generating {N - have:,} cases (bulk inserts)...", flush=True)
+        print(f"  generated in {generate(N):.1f} s")
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="supervisor"))
+    sample = Case.objects.filter(status=Status.IN_PROGRESS).order_by("pk").first()
+    area = Place.objects.get(pk=int(sample.place.path[9:17]))
+    rows = [
+        ("case list, first page", reverse("casework:case_list"), None),
+        (
+            "case list, status+category+place",
+            reverse("casework:case_list"),
+            {"status": "in_progress", "category": sample.category_id, "place": area.pk},
+        ),
+        ("case page", reverse("casework:case_detail", args=[sample.pk]), None),
+        ("dashboard (supervisor)", reverse("casework:home"), None),
+    ]
+    print(
+        f"\n{connection.vendor}, {Case.objects.count():,} cases, {RUNS} runs each "
+        "(in-process server time)\n"
+    )
+    print(f"{'page':<36} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
+    print("-" * 66)
+    for label, url, params in rows:
+        median, p95, queries = measure(client, url, params)
+        print(f"{label:<36} {median:>10.1f} {p95:>8.1f} {queries:>8}")
+
+
+if __name__ == "__main__":
+    main()
