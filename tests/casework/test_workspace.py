@@ -430,3 +430,14 @@ def test_a_pdf_is_accepted(world, mediator, settings, tmp_path):
     attachment = services.attachment_add(case=case, actor=mediator, upload=pdf)
     assert attachment.content_type == "application/pdf"
     assert attachment.file.name.endswith(".pdf")
+
+
+def test_the_workspace_speaks_chinese_when_asked(client, world, mediator):
+    case = _case(world, assigned_officer=mediator)
+    client.force_login(mediator)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("casework:case_detail", args=[case.pk])).content.decode()
+    assert "已登记" in page and "办理记录" in page and "受理" in page
+    assert 'lang="zh-hans"' in page
+    page = client.get(reverse("casework:case_new")).content.decode()
+    assert "登记案件" in page and "申请人" in page
