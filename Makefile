@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
+	@# A developer checkout runs manage.py in the dev profile; deployments set their own env.
+	@[ -f .env ] || printf 'LINLI_ENV=dev\nDEBUG=true\n' > .env
 
 install: $(STAMP) system-packages
 
