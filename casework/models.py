@@ -776,6 +776,8 @@ class EventKind(models.TextChoices):
     NOTE = "note", _("Note")
     MERGE = "merge", _("Merge")
     ATTACHMENT = "attachment", _("Attachment")
+    RESIDENT = "resident", _("Information from the resident")
+    RATING = "rating", _("Rating by the resident")
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -828,3 +830,46 @@ class CaseEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableRecord()
+
+
+class Score(models.IntegerChoices):
+    VERY_POOR = 1, _("1 — very dissatisfied")
+    POOR = 2, _("2 — dissatisfied")
+    FAIR = 3, _("3 — acceptable")
+    GOOD = 4, _("4 — satisfied")
+    VERY_GOOD = 5, _("5 — very satisfied")
+
+
+class Rating(models.Model):
+    """The resident's rating of a resolved case (the hotline's three-part satisfaction)."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="ratings"
+    )
+    efficiency = models.PositiveSmallIntegerField(_("efficiency"), choices=Score.choices)
+    attitude = models.PositiveSmallIntegerField(_("attitude"), choices=Score.choices)
+    result = models.PositiveSmallIntegerField(_("result"), choices=Score.choices)
+    satisfied = models.BooleanField(_("satisfied overall"))
+    comment = models.TextField(_("comment"), blank=True, max_length=5000)
+    reopen_requested = models.BooleanField(_("asks to reopen"), default=False)
+    reopen_reason = models.TextField(_("reason to reopen"), blank=True, max_length=5000)
+    handled_at = models.DateTimeField(_("request handled at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("rated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(efficiency__range=(1, 5), attitude__range=(1, 5), result__range=(1, 5)),
+                name="rating_scores_1_to_5",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case} {self.efficiency}/{self.attitude}/{self.result}"
+
+    @property
+    def open_request(self) -> bool:
+        return self.reopen_requested and self.handled_at is None

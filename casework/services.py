@@ -30,6 +30,7 @@ from casework.models import (
     PartyRole,
     Place,
     Priority,
+    Rating,
     ReferenceSequence,
     Status,
 )
@@ -247,6 +248,11 @@ def _apply_transition(locked: Case, name: str, *, actor, note, public, **params)
         note=_event_note(note, params),
         is_public=transition.custom.get("public", False) if public is None else public,
     )
+    if name in ("reopen", "close"):
+        # The resident's reopen request (if any) now has its answer.
+        Rating.objects.filter(case=locked, reopen_requested=True, handled_at__isnull=True).update(
+            handled_at=timezone.now()
+        )
     transaction.on_commit(lambda: notifications.case_event(event.pk))
     return locked
 
@@ -361,7 +367,8 @@ def attachment_add(*, case: Case, actor, upload, public: bool = False):
     from casework.models import CaseAttachment
     from casework.uploads import clean_file_name, inspect
 
-    if not permissions.can_add_note(case, actor):
+    # actor None is a resident verified by reference and code in the portal.
+    if actor is not None and not permissions.can_add_note(case, actor):
         raise ActionForbidden(_("You are not allowed to add files to this case."))
     if case.status == Status.ARCHIVED:
         raise TransitionRefused(_("An archived case is read-only."))

@@ -231,6 +231,7 @@ def case_detail(request, pk: int):
         if case.status == Status.REGISTERED and permissions.can_work_case(case, user)
         else None,
         # values(), not only(): deferring `status` on an FSM model re-fetches it per row.
+        "ratings": case.ratings.all()[:5],
         "merged_cases": case.merged_cases.order_by("reference").values("pk", "reference"),
     }
     return render(request, "casework/case_detail.html", context)

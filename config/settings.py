@@ -176,6 +176,19 @@ LINLI = {
     "RETURN_VISIT_WORKING_DAYS": env.int("LINLI_RETURN_VISIT_WORKING_DAYS", default=1),
     # Evidence uploads: per-file limit in bytes (photos and scanned documents).
     "MAX_UPLOAD_BYTES": env.int("LINLI_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024),
+    # Resident portal: failed status look-ups allowed per reference and per client address
+    # within the window before further tries are refused (even with the right code).
+    "LOOKUP_FAILURES_PER_REFERENCE": env.int("LINLI_LOOKUP_FAILURES_PER_REFERENCE", default=5),
+    "LOOKUP_FAILURES_PER_ADDRESS": env.int("LINLI_LOOKUP_FAILURES_PER_ADDRESS", default=20),
+    "LOOKUP_WINDOW_SECONDS": env.int("LINLI_LOOKUP_WINDOW_SECONDS", default=15 * 60),
+    # Online submissions allowed per client address per hour.
+    "SUBMISSIONS_PER_ADDRESS_PER_HOUR": env.int("LINLI_SUBMISSIONS_PER_HOUR", default=5),
+    # How long a verified resident may stay on their status page without re-entering the code.
+    "PORTAL_SESSION_SECONDS": env.int("LINLI_PORTAL_SESSION_SECONDS", default=30 * 60),
+    # Reverse proxies whose X-Forwarded-For we believe (none by default: REMOTE_ADDR is used).
+    "TRUSTED_PROXIES": env.list("LINLI_TRUSTED_PROXIES", default=[]),
+    # Personal data retention stated in the notice residents accept.
+    "RETENTION_YEARS": env.int("LINLI_RETENTION_YEARS", default=3),
     # "Due soon" on the dashboard: within this many working days.
     "DUE_SOON_WORKING_DAYS": env.int("LINLI_DUE_SOON_WORKING_DAYS", default=3),
 }

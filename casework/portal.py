@@ -1,0 +1,305 @@
+"""The resident's side: online submission, status look-up, rating, added information.
+
+Residents have no account. They prove themselves with a reference and a secret code;
+look-ups are throttled through Django's cache (shared by every app server).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from casework import services
+from casework.exceptions import CaseworkError, TransitionRefused
+from casework.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    Channel,
+    EventKind,
+    Organisation,
+    OrgKind,
+    Place,
+    PlaceKind,
+    Rating,
+    Status,
+)
+
+
+class Throttled(CaseworkError):
+    default_message = gettext_lazy(
+        "Too many attempts. For your security, please wait 15 minutes and try again, "
+        "or ask your residents' committee."
+    )
+
+
+# ------------------------------------------------------------------- client address
+
+
+def client_address(request) -> str:
+    """The client's address: REMOTE_ADDR, or the hop before our trusted proxies."""
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    trusted = set(settings.LINLI["TRUSTED_PROXIES"])
+    if remote not in trusted:
+        return remote
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if hop in trusted:
+            continue
+        try:
+            return str(ipaddress.ip_address(hop))
+        except ValueError:
+            return remote
+    return remote
+
+
+# ------------------------------------------------------------------------ throttle
+
+
+def _key(kind: str, value: str) -> str:
+    return f"linli:throttle:{kind}:{value}"[:200]
+
+
+def _count(kind: str, value: str) -> int:
+    return cache.get(_key(kind, value), 0)
+
+
+def _hit(kind: str, value: str, window: int) -> None:
+    key = _key(kind, value)
+    if cache.add(key, 1, timeout=window):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=window)
+
+
+# ---------------------------------------------------------------------- submission
+
+
+@dataclass(frozen=True)
+class Submission:
+    category: object
+    place: Place | None
+    address: str
+    description: str
+    requests: str
+    name: str
+    phone: str
+    email: str
+
+
+def _receiving_organisation(place: Place) -> Organisation | None:
+    """The residents' committee covering the place, else the street office above it."""
+    ancestors = [place.path[:i] for i in range(9, len(place.path) + 1, 9)]
+    for kind in (OrgKind.RESIDENTS_COMMITTEE, OrgKind.STREET_OFFICE):
+        orgs = Organisation.objects.filter(
+            kind=kind, active=True, places__path__in=ancestors
+        ).order_by("-places__path")
+        if orgs:
+            return orgs[0]
+    return None
+
+
+def default_place() -> Place | None:
+    """Where a grievance with only a typed address lands: the street, if there is one."""
+    streets = list(Place.objects.filter(kind=PlaceKind.STREET)[:2])
+    return streets[0] if len(streets) == 1 else None
+
+
+def submit_online(*, data: Submission, address: str) -> services.Registration:
+    """Register a resident's own grievance (channel online) and mail the receipt."""
+    limit = settings.LINLI["SUBMISSIONS_PER_ADDRESS_PER_HOUR"]
+    if _count("submit", address) >= limit:
+        raise Throttled(
+            _(
+                "We have received several submissions from your network in the last hour. "
+                "Please try again later, or call or visit your residents' committee."
+            )
+        )
+    place = data.place or default_place()
+    if place is None:
+        raise TransitionRefused(_("Choose where it happened."))
+    organisation = _receiving_organisation(place)
+    if organisation is None:
+        raise TransitionRefused(_("No residents' committee covers this place yet."))
+    registration = services.case_register(
+        actor=None,
+        organisation=organisation,
+        category=data.category,
+        place=place,
+        channel=Channel.ONLINE,
+        description=data.description,
+        requests=data.requests,
+        address=data.address,
+        parties=[
+            services.PartyData(name=data.name, phone=data.phone, email=data.email),
+        ],
+    )
+    _hit("submit", address, 3600)
+    if data.email:
+        case, code = registration.case, registration.status_code
+        lang = translation.get_language()
+        transaction.on_commit(lambda: _mail_receipt(case, code, data.email, lang))
+    return registration
+
+
+def _mail_receipt(case: Case, code: str, email: str, lang: str) -> None:
+    with translation.override(lang):
+        subject = _("Your grievance %(ref)s was received") % {"ref": case.reference}
+        body = _(
+            "Reference: %(ref)s\nStatus code: %(code)s\n\n"
+            "Keep both to follow your case at %(site)s/r/status/ . "
+            "Staff will never ask you for the code."
+        ) % {"ref": case.reference, "code": code, "site": settings.LINLI["SITE_URL"]}
+    try:
+        send_mail(subject, body, None, [email])
+    except OSError:
+        pass  # the resident has the receipt on screen; a mail outage must not fail them
+
+
+# ------------------------------------------------------------------------- look-up
+
+
+def lookup(*, reference: str, code: str, address: str) -> Case | None:
+    """The case for reference + code, None if they do not match; Throttled when over limits.
+
+    A wrong code and an unknown reference look the same to the caller.
+    """
+    cfg = settings.LINLI
+    window = cfg["LOOKUP_WINDOW_SECONDS"]
+    reference = (reference or "").strip()[:20]
+    if (
+        _count("ref", reference) >= cfg["LOOKUP_FAILURES_PER_REFERENCE"]
+        or _count("addr", address) >= cfg["LOOKUP_FAILURES_PER_ADDRESS"]
+    ):
+        raise Throttled()
+    case = Case.objects.filter(reference=reference).first()
+    if case is not None and services.status_code_matches(case, code):
+        return case
+    if case is None:
+        # Spend the same time as a real check so timing does not reveal the reference.
+        services.status_code_matches(Case(status_code_hash=_DUMMY_HASH), code)
+    _hit("ref", reference, window)
+    _hit("addr", address, window)
+    return None
+
+
+_DUMMY_HASH = services._status_hasher.encode("NOT-A-REAL-CODE", "linlidummysalt")
+
+
+# -------------------------------------------------------------- stages for residents
+
+STAGES = [
+    (Status.REGISTERED, gettext_lazy("Received")),
+    (Status.ACCEPTED, gettext_lazy("Accepted")),
+    (Status.IN_PROGRESS, gettext_lazy("Being handled")),
+    (Status.RESOLVED, gettext_lazy("Resolved")),
+    (Status.CLOSED, gettext_lazy("Closed")),
+]
+_STAGE_OF = {
+    Status.WAITING: Status.IN_PROGRESS,
+    Status.REOPENED: Status.IN_PROGRESS,
+    Status.ARCHIVED: Status.CLOSED,
+}
+PLAIN_WORDS = {
+    Status.REGISTERED: gettext_lazy("We have received your grievance and will look at it soon."),
+    Status.ACCEPTED: gettext_lazy("Your grievance has been accepted and will be assigned."),
+    Status.IN_PROGRESS: gettext_lazy("An officer is working on your case."),
+    Status.WAITING: gettext_lazy(
+        "We are waiting for a reply from another body or a party; the deadline is paused."
+    ),
+    Status.RESOLVED: gettext_lazy("Your case has been resolved. Please tell us how we did."),
+    Status.CLOSED: gettext_lazy("Your case is closed."),
+    Status.REOPENED: gettext_lazy("Your case has been reopened and is being handled again."),
+    Status.ARCHIVED: gettext_lazy("Your case is closed and archived."),
+    Status.REJECTED: gettext_lazy("Your grievance could not be accepted. The reason is below."),
+    Status.WITHDRAWN: gettext_lazy("Your grievance was withdrawn."),
+    Status.MERGED: gettext_lazy(
+        "Your grievance joined another case about the same matter; it is followed there."
+    ),
+}
+
+
+def stages(case: Case) -> list[dict]:
+    """The progress bar: each stage done, current or to come."""
+    current = _STAGE_OF.get(case.status, case.status)
+    keys = [s for s, _label in STAGES]
+    at = keys.index(current) if current in keys else -1
+    return [
+        {"label": label, "state": "done" if i < at else "current" if i == at else "todo"}
+        for i, (_status, label) in enumerate(STAGES)
+    ]
+
+
+def can_rate(case: Case) -> bool:
+    if case.status not in (Status.RESOLVED, Status.CLOSED) or case.resolved_at is None:
+        return False
+    return not case.ratings.filter(created_at__gte=case.resolved_at).exists()
+
+
+# -------------------------------------------------------------------- rate, add info
+
+
+def rate_case(
+    *,
+    case: Case,
+    efficiency: int,
+    attitude: int,
+    result: int,
+    satisfied: bool,
+    comment: str = "",
+    reopen_reason: str = "",
+) -> Rating:
+    """Record the resident's rating; a dissatisfied resident may ask to reopen."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if not can_rate(case):
+            raise TransitionRefused(_("This case cannot be rated now."))
+        reopen_reason = (reopen_reason or "").strip()
+        rating = Rating.objects.create(
+            case=case,
+            efficiency=efficiency,
+            attitude=attitude,
+            result=result,
+            satisfied=satisfied,
+            comment=(comment or "").strip(),
+            reopen_requested=not satisfied and bool(reopen_reason),
+            reopen_reason=reopen_reason if not satisfied else "",
+        )
+        note = _("Rated efficiency %(e)s, attitude %(a)s, result %(r)s: %(verdict)s.") % {
+            "e": efficiency,
+            "a": attitude,
+            "r": result,
+            "verdict": _("satisfied") if satisfied else _("not satisfied"),
+        }
+        if rating.reopen_requested:
+            note += " " + _("Asks to reopen: %(reason)s") % {"reason": reopen_reason}
+        CaseEvent.objects.create(case=case, kind=EventKind.RATING, note=note, is_public=False)
+    return rating
+
+
+def resident_add_information(*, case: Case, text: str, upload=None) -> CaseEvent:
+    """A resident's follow-up on their open case: a public note, optionally with a photo."""
+    text = (text or "").strip()
+    if case.status not in OPEN_STATUSES:
+        raise TransitionRefused(_("Information can be added while the case is open."))
+    if not text and upload is None:
+        raise TransitionRefused(_("Write what you want to add, or choose a photo."))
+    with transaction.atomic():
+        if upload is not None:
+            services.attachment_add(case=case, actor=None, upload=upload, public=True)
+        return CaseEvent.objects.create(
+            case=case,
+            kind=EventKind.RESIDENT,
+            note=text or _("Added a photo."),
+            is_public=True,
+        )

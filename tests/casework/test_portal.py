@@ -1,0 +1,326 @@
+"""The resident's side, without an account."""
+
+import io
+import re
+
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from casework import services
+from casework.models import Case, CaseEvent, Rating, Status
+from tests.factories import PartyFactory, category, make_case
+
+
+def _submit_data(world, **overrides):
+    data = {
+        "category": category("construction_noise").pk,
+        "place": world.building_a.pk,
+        "address": "3号楼2单元",
+        "description": "工地每天晚上打桩到十一点。",
+        "requests": "请晚上十点后停工。",
+        "name": "王建国",
+        "phone": "13812345678",
+        "email": "",
+        "consent": "on",
+        "leave_empty": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def _receipt(client, response):
+    assert response.status_code == 302 and response["Location"] == reverse("portal:receipt")
+    page = client.get(response["Location"]).content.decode()
+    reference = re.search(r'class="big">(\d{4}-\d+)<', page).group(1)
+    code = re.search(r'class="big code">([A-Z0-9]+)<', page).group(1)
+    return reference, code, page
+
+
+def _lookup(client, reference, code, **extra):
+    return client.post(reverse("portal:lookup"), {"reference": reference, "code": code}, **extra)
+
+
+def _body(response) -> str:
+    """The page without its per-request CSRF token, for comparing two answers."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+
+# ---------------------------------------------------------------------- submit
+
+
+def test_a_resident_submits_and_keeps_a_receipt(
+    client, world, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("portal:submit"), _submit_data(world, email="wang@example.org")
+        )
+    reference, code, page = _receipt(client, response)
+    case = Case.objects.get(reference=reference)
+    assert (case.status, case.channel, case.organisation) == (
+        "registered",
+        "online",
+        world.committee_a,
+    )
+    assert case.parties.get().name == "王建国"
+    assert services.status_code_matches(case, code) and len(code) >= 10
+    assert code not in client.get(reverse("portal:receipt")).content.decode()  # shown once
+    assert len(mailoutbox) == 1 and code in mailoutbox[0].body and reference in mailoutbox[0].body
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {
+            "category": "",
+            "place": "",
+            "address": "",
+            "description": "",
+            "name": "",
+            "phone": "",
+            "consent": "",
+        },
+        {"description": "长" * 100_001},
+        {"phone": "<script>"},
+        {"category": "999999", "place": "-1"},
+    ],
+)
+def test_bad_submissions_get_form_errors_not_500s(client, world, overrides):
+    response = client.post(reverse("portal:submit"), _submit_data(world, **overrides))
+    assert response.status_code == 200
+    assert 'class="error"' in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_hostile_text_is_stored_and_escaped(client, world):
+    hostile = "<script>alert('x')</script> 😀 مرحبا بالعالم ‮RTL"
+    reference, code, _ = _receipt(
+        client, client.post(reverse("portal:submit"), _submit_data(world, description=hostile))
+    )
+    assert Case.objects.get(reference=reference).description == hostile
+    _lookup(client, reference, code)
+    page = client.get(reverse("portal:status")).content.decode()
+    assert "<script>alert" not in page and "&lt;script&gt;" in page and "😀" in page
+
+
+def test_the_honeypot_stops_bots_with_a_clear_message(client, world):
+    response = client.post(
+        reverse("portal:submit"), _submit_data(world, leave_empty="http://spam.example")
+    )
+    assert "Please leave the last field empty." in response.content.decode()
+    assert "王建国" in response.content.decode()  # nothing typed is lost
+    assert not Case.objects.exists()
+
+
+def test_submissions_are_limited_per_address_with_a_plain_message(client, world, settings):
+    settings.LINLI = {**settings.LINLI, "SUBMISSIONS_PER_ADDRESS_PER_HOUR": 2}
+    for _ in range(2):
+        client.post(reverse("portal:submit"), _submit_data(world))
+    page = client.post(reverse("portal:submit"), _submit_data(world)).content.decode()
+    assert "several submissions from your network" in page
+    assert Case.objects.count() == 2
+
+
+def test_an_address_only_submission_lands_on_the_street(client, world):
+    reference, _, _ = _receipt(
+        client, client.post(reverse("portal:submit"), _submit_data(world, place=""))
+    )
+    case = Case.objects.get(reference=reference)
+    assert case.place == world.street and case.organisation == world.street_office
+
+
+# ---------------------------------------------------------------------- lookup
+
+
+@pytest.fixture
+def submitted(client, world):
+    reference, code, _ = _receipt(
+        client, client.post(reverse("portal:submit"), _submit_data(world))
+    )
+    client.session.flush()
+    return Case.objects.get(reference=reference), code
+
+
+def test_wrong_code_and_unknown_reference_answer_the_same(client, submitted):
+    case, code = submitted
+    wrong_code = _lookup(client, case.reference, "ABCDEFGHJK23")
+    unknown = _lookup(client, "2026-999999", code)
+    assert wrong_code.status_code == unknown.status_code == 200
+    assert _body(wrong_code) == _body(unknown)
+    assert "do not match a case" in _body(unknown)
+
+
+def test_the_code_travels_by_post_never_in_the_url(client, submitted):
+    case, code = submitted
+    response = client.get(reverse("portal:lookup"), {"reference": case.reference, "code": code})
+    assert response.status_code == 200
+    assert client.get(reverse("portal:status")).status_code == 302  # not verified by GET
+    response = _lookup(client, case.reference, code)
+    assert response["Location"] == reverse("portal:status") and code not in response["Location"]
+
+
+def test_after_the_limit_even_the_right_code_is_refused(client, submitted, settings):
+    settings.LINLI = {**settings.LINLI, "LOOKUP_FAILURES_PER_REFERENCE": 3}
+    case, code = submitted
+    for _ in range(3):
+        _lookup(client, case.reference, "WRONGWRONG22")
+    response = _lookup(client, case.reference, code)
+    assert response.status_code == 200 and "Too many attempts" in response.content.decode()
+    assert client.get(reverse("portal:status")).status_code == 302
+
+
+def test_a_forged_forwarded_for_does_not_reset_the_address_limit(client, submitted, settings):
+    settings.LINLI = {
+        **settings.LINLI,
+        "LOOKUP_FAILURES_PER_ADDRESS": 3,
+        "LOOKUP_FAILURES_PER_REFERENCE": 100,
+    }
+    case, code = submitted
+    for i in range(3):
+        _lookup(client, f"2026-99999{i}", "X", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}")
+    response = _lookup(client, case.reference, code, HTTP_X_FORWARDED_FOR="10.9.9.9")
+    assert "Too many attempts" in response.content.decode()
+
+
+def test_a_trusted_proxy_passes_the_real_address(client, submitted, settings):
+    settings.LINLI = {
+        **settings.LINLI,
+        "LOOKUP_FAILURES_PER_ADDRESS": 3,
+        "LOOKUP_FAILURES_PER_REFERENCE": 100,
+        "TRUSTED_PROXIES": ["127.0.0.1"],
+    }
+    case, code = submitted
+    for i in range(3):
+        _lookup(client, f"2026-99999{i}", "X", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    # Another resident behind the same proxy is not blocked.
+    response = _lookup(client, case.reference, code, HTTP_X_FORWARDED_FOR="203.0.113.8")
+    assert response.status_code == 302
+
+
+# ---------------------------------------------------------------- status page
+
+
+def test_the_public_page_leaks_nothing_internal(client, world, mediator, submitted):
+    case, code = submitted
+    mediator.first_name, mediator.last_name = "STAFFNAME", "MARKER"
+    mediator.save()
+    PartyFactory(case=case, role="respondent", name="某公司", phone="13999999999")
+    services.case_assign(case=case, officer=mediator, actor=mediator)
+    case.refresh_from_db()
+    services.case_add_note(case=case, actor=mediator, text="INTERNAL-MARKER-42", public=False)
+    services.case_add_note(case=case, actor=mediator, text="PUBLIC-NOTE-7", public=True)
+    case = services.case_transition(case=case, name="accept", actor=mediator)
+    _lookup(client, case.reference, code)
+    page = client.get(reverse("portal:status")).content.decode()
+    assert "PUBLIC-NOTE-7" in page and "Accepted" in page
+    for secret in (
+        "INTERNAL-MARKER-42",
+        "STAFFNAME",
+        "MARKER",
+        "13999999999",
+        "某公司",
+        "13812345678",
+        "王建国",
+        "Assigned to",
+    ):
+        assert secret not in page, secret
+
+
+def test_a_full_round_submit_resolve_rate_reopen(client, world, mediator, supervisor, submitted):
+    case, code = submitted
+    case = services.case_transition(case=case, name="accept", actor=mediator)
+    case = services.case_assign(case=case, officer=mediator, actor=supervisor)
+    case = services.case_transition(case=case, name="start_work", actor=mediator)
+    case = services.case_transition(
+        case=case, name="resolve", actor=mediator, outcome="resolved", summary="施工时间已调整。"
+    )
+    _lookup(client, case.reference, code)
+    page = client.get(reverse("portal:status")).content.decode()
+    assert 'aria-current="step">Resolved' in page and "How did we do?" in page
+    client.post(
+        reverse("portal:rate"),
+        {
+            "efficiency": 2,
+            "attitude": 4,
+            "result": 1,
+            "satisfied": "no",
+            "reopen_reason": "晚上还在打桩。",
+        },
+    )
+    rating = Rating.objects.get(case=case)
+    assert rating.open_request and (rating.efficiency, rating.result) == (2, 1)
+    page = client.get(reverse("portal:status")).content.decode()
+    assert "How did we do?" not in page  # rated once per resolution
+
+    from django.test import Client
+
+    staff = Client()
+    staff.force_login(mediator)
+    staff_page = staff.get(reverse("casework:case_detail", args=[case.pk])).content.decode()
+    assert "asks to reopen" in staff_page and "晚上还在打桩。" in staff_page
+    case.refresh_from_db()
+    staff.post(
+        reverse("casework:case_transition", args=[case.pk, "reopen"]),
+        {"version": case.version, "reason": "居民回访不满意：晚上还在打桩。"},
+    )
+    case.refresh_from_db()
+    assert case.status == Status.REOPENED
+    rating.refresh_from_db()
+    assert rating.handled_at is not None
+    kinds = list(CaseEvent.objects.filter(case=case).values_list("kind", "to_status"))
+    assert kinds == [
+        ("registered", "registered"),
+        ("transition", "accepted"),
+        ("assignment", ""),
+        ("transition", "in_progress"),
+        ("transition", "resolved"),
+        ("rating", ""),
+        ("transition", "reopened"),
+    ]
+
+
+def test_rating_is_refused_before_resolution(client, submitted):
+    case, code = submitted
+    _lookup(client, case.reference, code)
+    client.post(
+        reverse("portal:rate"),
+        {"efficiency": 5, "attitude": 5, "result": 5, "satisfied": "yes"},
+        follow=True,
+    )
+    assert not Rating.objects.exists()
+
+
+def test_a_resident_adds_information_and_a_photo(client, submitted, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    case, code = submitted
+    _lookup(client, case.reference, code)
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2)).save(buffer, format="JPEG")
+    buffer.seek(0)
+    buffer.name = "photo.jpg"
+    client.post(reverse("portal:add"), {"text": "今晚又开始了", "photo": buffer})
+    event = CaseEvent.objects.get(case=case, kind="resident")
+    assert event.is_public and event.note == "今晚又开始了"
+    assert case.attachments.get().is_public
+    fake = io.BytesIO(b"not an image at all")
+    fake.name = "x.jpg"
+    page = client.post(
+        reverse("portal:add"), {"text": "x", "photo": fake}, follow=True
+    ).content.decode()
+    assert "Only photos" in page and case.attachments.count() == 1
+
+
+def test_nothing_can_be_added_to_a_closed_case(client, world):
+    case = make_case(Status.CLOSED, place=world.building_a, organisation=world.committee_a)
+    with pytest.raises(Exception, match="while the case is open"):
+        from casework.portal import resident_add_information
+
+        resident_add_information(case=case, text="hello")
+
+
+def test_residents_switch_language_without_an_account(client, db):
+    response = client.post(reverse("set_language"), {"language": "zh-hans", "next": "/r/"})
+    assert response.status_code == 302
+    page = client.get(reverse("portal:submit")).content.decode()
+    assert "个人信息" in page or "提交" in page
