@@ -7,6 +7,7 @@ look-ups are throttled through Django's cache (shared by every app server).
 from __future__ import annotations
 
 import ipaddress
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -32,6 +33,8 @@ from casework.models import (
     Rating,
     Status,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class Throttled(CaseworkError):
@@ -163,7 +166,8 @@ def _mail_receipt(case: Case, code: str, email: str, lang: str) -> None:
     try:
         send_mail(subject, body, None, [email])
     except OSError:
-        pass  # the resident has the receipt on screen; a mail outage must not fail them
+        # The resident has the receipt on screen; a mail outage must not fail them.
+        logger.warning("receipt mail for case %s not sent", case.pk, exc_info=True)
 
 
 # ------------------------------------------------------------------------- look-up

@@ -56,7 +56,7 @@ def test_a_resident_submits_and_keeps_a_receipt(
         response = client.post(
             reverse("portal:submit"), _submit_data(world, email="wang@example.org")
         )
-    reference, code, page = _receipt(client, response)
+    reference, code, _page = _receipt(client, response)
     case = Case.objects.get(reference=reference)
     assert (case.status, case.channel, case.organisation) == (
         "registered",
