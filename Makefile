@@ -44,6 +44,7 @@ test: messages
 ## Benchmarks (tests/perf): build a 100,000-case database once, print a timing table
 bench: messages
 	$(PY) tests/perf/bench.py
+	$(PY) tests/perf/portal_bench.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -12,7 +12,11 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,6 +35,19 @@ def _verified_case(request) -> Case | None:
         request.session.pop(VERIFIED_KEY, None)
         return None
     return Case.objects.select_related("category").filter(pk=data.get("pk")).first()
+
+
+def _public_timeline(case: Case) -> str:
+    """The rendered public timeline. The log is append-only, so the newest public event id
+    identifies its content exactly: cached per case, language and that id."""
+    events = case.events.filter(is_public=True)
+    newest = events.order_by("-id").values_list("id", flat=True).first() or 0
+    key = f"linli:timeline:{case.pk}:{get_language()}:{newest}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string("casework/portal/_timeline.html", {"events": events})
+        cache.set(key, html, timeout=24 * 3600)
+    return mark_safe(html)
 
 
 @login_not_required
@@ -107,9 +124,7 @@ def status(request):
         "case": case,
         "stages": portal.stages(case),
         "plain": portal.PLAIN_WORDS.get(case.status, ""),
-        "events": case.events.filter(is_public=True).only(
-            "kind", "to_status", "from_status", "note", "created_at"
-        ),
+        "timeline": _public_timeline(case),
         "rating_form": RatingForm() if portal.can_rate(case) else None,
         "info_form": InfoForm() if case.status in OPEN_STATUSES else None,
     }

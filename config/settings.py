@@ -144,6 +144,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="linli@localhost")
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
+# Sessions are written to the database and read through the cache (a DB read saved per
+# request; correct across processes when CACHE_URL points at a shared cache).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -2,13 +2,22 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse
 from django.urls import include, path
 from django.views.i18n import set_language
 
 admin.site.site_header = "Linli 邻里"
 admin.site.site_title = "Linli"
 
+
+@login_not_required
+def healthz(request):
+    """For load balancers and uptime checks: the app answers, without touching the database."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),  # public
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),  # public
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Public: residents and the login page switch language without an account.
