@@ -1,0 +1,83 @@
+"""Every URL pattern, walked as anonymous: only the listed public pages answer with content.
+
+A new view that forgets to require login (or is made public by accident) fails here.
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+PUBLIC = {
+    "login",
+    "set_language",
+    "healthz",
+    "portal:submit",
+    "portal:receipt",
+    "portal:lookup",
+    # POST-only resident endpoints: public, but they redirect to the look-up page
+    # unless the session holds a verified case.
+    "portal:status",
+    "portal:rate",
+    "portal:add",
+    "portal:leave",
+}
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", prefix + str(entry.pattern)
+
+
+def _concrete(route: str) -> str:
+    route = re.sub(r"<int:\w+>", "1", route)
+    route = re.sub(r"<(?:slug|str|path):\w+>", "x", route)
+    route = route.replace("^", "").replace("$", "").replace("\\Z", "")
+    return "/" + route
+
+
+ROUTES = sorted(
+    {
+        (name, _concrete(route))
+        for name, route in _walk(get_resolver().url_patterns)
+        if not name.startswith("admin:")
+    }
+)
+
+
+def test_the_walk_finds_the_workspace_and_portal():
+    names = {name for name, _ in ROUTES}
+    assert {"casework:case_list", "casework:case_detail", "portal:lookup"} <= names
+
+
+@pytest.mark.parametrize(("name", "path"), ROUTES)
+def test_anonymous_gets_content_only_from_public_pages(client, db, name, path):
+    for method in (client.get, client.post):
+        response = method(path)
+        if name in PUBLIC:
+            assert response.status_code in (200, 302, 405), (name, response.status_code)
+            if response.status_code == 302:
+                assert "/accounts/login/" not in response["Location"], name
+        else:
+            assert response.status_code == 302, (name, response.status_code)
+            assert response["Location"].startswith("/accounts/login/"), name
+
+
+@pytest.mark.parametrize(("name", "path"), [r for r in ROUTES if "/1/" in r[1]])
+def test_an_outsider_gets_404_for_another_areas_objects(client, world, outsider, name, path):
+    from tests.factories import make_case
+
+    case = make_case(place=world.building_a, organisation=world.committee_a)
+    path = path.replace("/1/", f"/{case.pk}/", 1)
+    client.force_login(outsider)
+    for method in (client.get, client.post):
+        assert method(path).status_code in (404, 405), (name, method)
+
+
+def test_the_admin_asks_anonymous_to_log_in(client, db):
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "login" in response["Location"]
