@@ -9,6 +9,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import (
+    CalendarDay,
+    CalendarYear,
     Case,
     CaseEvent,
     Category,
@@ -126,6 +128,19 @@ class CaseEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(ReferenceSequence)
 class ReferenceSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["year", "last"]
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    list_display = ["year", "published", "source"]
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_working", "name"]
+    list_filter = ["is_working"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
 
 
 class MembershipInline(admin.TabularInline):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casework import permissions, selectors, services
-from casework.calendar import add_working_days
+from casework.calendar import add_working_days, unpublished_years
 from casework.exceptions import ActionForbidden, CaseworkError
 from casework.filters import CaseFilter
 from casework.forms import (
@@ -95,6 +95,8 @@ def dashboard(request):
         "can_register": permissions.can_register_case(user),
     }
     if context["is_supervisor"]:
+        # Deadlines reach into next year from autumn on: warn about either year.
+        context["unpublished_years"] = unpublished_years(today.year, soon.year + 1)
         by_status = dict(
             visible.order_by()
             .values_list("status")

@@ -269,6 +269,7 @@ def test_the_dashboard_query_count_does_not_grow(client, world, supervisor):
     url = reverse("casework:home")
     for _ in range(5):
         _case(world, Status.IN_PROGRESS, assigned_officer=supervisor)
+    _count_queries(client, url)  # warm-up: loads this year's working-day calendar into the cache
     few = _count_queries(client, url)
     for _ in range(60):
         _case(world, Status.IN_PROGRESS, assigned_officer=supervisor)

@@ -1,0 +1,66 @@
+"""Working days are Chinese working days: holidays off, 调休 make-up weekends on."""
+
+import datetime as dt
+
+from django.core.management import call_command
+from django.urls import reverse
+
+from casework.calendar import (
+    add_working_days,
+    is_working_day,
+    unpublished_years,
+    working_days_between,
+)
+from casework.models import CalendarDay, CalendarYear
+
+D = dt.date
+
+
+def test_spring_festival_2026(db):
+    # Off Sun 15 Feb to Mon 23 Feb; Saturdays 14 Feb and 28 Feb are make-up working days.
+    assert is_working_day(D(2026, 2, 14))
+    assert not any(is_working_day(D(2026, 2, d)) for d in range(15, 24))
+    assert is_working_day(D(2026, 2, 24)) and is_working_day(D(2026, 2, 28))
+    assert add_working_days(D(2026, 2, 13), 1) == D(2026, 2, 14)
+    assert add_working_days(D(2026, 2, 14), 1) == D(2026, 2, 24)
+    # Five working days from Friday 13 Feb: 14, 24, 25, 26, 27.
+    assert add_working_days(D(2026, 2, 13), 5) == D(2026, 2, 27)
+    assert working_days_between(D(2026, 2, 13), D(2026, 3, 2)) == 7
+
+
+def test_national_day_2026(db):
+    # Off 1–7 October; Sunday 20 September and Saturday 10 October are working days.
+    assert is_working_day(D(2026, 9, 20)) and is_working_day(D(2026, 10, 10))
+    assert not any(is_working_day(D(2026, 10, d)) for d in range(1, 8))
+    assert add_working_days(D(2026, 9, 30), 1) == D(2026, 10, 8)
+    assert add_working_days(D(2026, 10, 9), 1) == D(2026, 10, 10)
+
+
+def test_a_year_without_data_counts_weekends_and_is_reported(db):
+    assert unpublished_years(2026, 2027, 2031) == [2027, 2031]
+    # 2031-01-03 is a Friday: the next working day is Monday.
+    assert add_working_days(D(2031, 1, 3), 1) == D(2031, 1, 6)
+
+
+def test_staff_edits_take_effect_at_once(db):
+    assert is_working_day(D(2031, 3, 3))
+    CalendarDay.objects.create(date=D(2031, 3, 3), is_working=False, name="Typhoon day")
+    assert not is_working_day(D(2031, 3, 3))
+    CalendarDay.objects.get(date=D(2031, 3, 3)).delete()
+    assert is_working_day(D(2031, 3, 3))
+
+
+def test_load_calendar_is_idempotent(db, capsys):
+    before = CalendarDay.objects.count()
+    call_command("load_calendar", "2026", "2027")
+    assert CalendarDay.objects.count() == before
+    assert "2027: not published" in capsys.readouterr().out
+
+
+def test_supervisors_are_warned_about_unpublished_years(client, supervisor, mediator):
+    CalendarYear.objects.filter(year=2027).update(published=False)
+    client.force_login(supervisor)
+    page = client.get(reverse("casework:home")).content.decode()
+    assert "official holiday schedule for 2027 is not loaded" in page
+    client.force_login(mediator)
+    assert "official holiday schedule" not in client.get(reverse("casework:home")).content.decode()
