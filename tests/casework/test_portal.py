@@ -324,3 +324,27 @@ def test_residents_switch_language_without_an_account(client, db):
     assert response.status_code == 302
     page = client.get(reverse("portal:submit")).content.decode()
     assert "个人信息" in page or "提交" in page
+
+
+def test_the_status_page_query_count_does_not_grow_with_events(client, submitted):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import CaseEventFactory
+
+    case, code = submitted
+    _lookup(client, case.reference, code)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("portal:status")).status_code == 200
+        return len(queries)
+
+    for _ in range(5):
+        CaseEventFactory(case=case, is_public=True)
+    few = count()
+    for _ in range(45):
+        CaseEventFactory(case=case, is_public=True)
+    assert count() == few
+    page = client.get(reverse("portal:status")).content.decode()
+    assert page.count("Called the site manager.") == 50  # the cache follows new events
