@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404, HttpResponseForbidden
@@ -52,12 +53,12 @@ def _visible_case(request, pk: int) -> Case:
     )
 
 
-def _refused(request, exc: CaseworkError):
+def _refused(request, exc: CaseworkError) -> None:
+    """Forbidden -> 403 page with the reason; anything else -> messages on the page."""
     if isinstance(exc, ActionForbidden):
-        return HttpResponseForbidden(" ".join(exc.messages))
+        raise PermissionDenied(" ".join(exc.messages)) from exc
     for message in exc.messages:
         messages.error(request, message)
-    return None
 
 
 def _list_rows(queryset):
@@ -185,9 +186,7 @@ def case_new(request):
                     parties=party_data,
                 )
             except CaseworkError as exc:
-                response = _refused(request, exc)
-                if response:
-                    return response
+                _refused(request, exc)
             else:
                 case = registration.case
                 # Shown once on the receipt, then forgotten: only the hash is stored.
@@ -257,9 +256,7 @@ def case_transition(request, pk: int, name: str):
             **params,
         )
     except CaseworkError as exc:
-        response = _refused(request, exc)
-        if response:
-            return response
+        _refused(request, exc)
     return redirect("casework:case_detail", pk=case.pk)
 
 
@@ -280,9 +277,7 @@ def case_note(request, pk: int):
             public=form.cleaned_data["public"],
         )
     except CaseworkError as exc:
-        response = _refused(request, exc)
-        if response:
-            return response
+        _refused(request, exc)
     return redirect(reverse("casework:case_detail", args=[case.pk]) + "#timeline")
 
 
@@ -301,9 +296,7 @@ def case_assign(request, pk: int):
             expected_version=form.cleaned_data["version"],
         )
     except CaseworkError as exc:
-        response = _refused(request, exc)
-        if response:
-            return response
+        _refused(request, exc)
     return redirect("casework:case_detail", pk=case.pk)
 
 
@@ -328,9 +321,7 @@ def case_merge(request, pk: int):
                     note=form.cleaned_data["note"],
                 )
             except CaseworkError as exc:
-                response = _refused(request, exc)
-                if response:
-                    return response
+                _refused(request, exc)
             else:
                 messages.success(request, _("Merged into %(ref)s.") % {"ref": target.reference})
                 return redirect("casework:case_detail", pk=target.pk)
@@ -354,9 +345,7 @@ def attachment_upload(request, pk: int):
             public=form.cleaned_data["public"],
         )
     except CaseworkError as exc:
-        response = _refused(request, exc)
-        if response:
-            return response
+        _refused(request, exc)
     else:
         messages.success(request, _("File attached."))
     return redirect("casework:case_detail", pk=case.pk)

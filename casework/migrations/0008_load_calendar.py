@@ -6,6 +6,8 @@ from django.db import migrations
 YEARS = [2025, 2026, 2027]
 
 
+# The same steps as casework.calendar.load_official_schedule, copied on purpose: a
+# migration must keep working with historical models when that code changes later.
 def forwards(apps, schema_editor):
     import holidays
 

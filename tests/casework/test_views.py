@@ -95,6 +95,7 @@ def test_a_read_only_role_gets_403_on_a_transition(client, case, archivist):
         reverse("casework:case_transition", args=[case.pk, "accept"]), {"version": case.version}
     )
     assert response.status_code == 403
+    assert "You are not allowed to “Accept” this case." in response.content.decode()
     assert Case.objects.get(pk=case.pk).status == Status.REGISTERED
 
 
