@@ -1,0 +1,65 @@
+"""Casework data, one module per concern; import models from here."""
+
+from casework.models.calendar_days import CalendarDay, CalendarYear, calendar_changed
+from casework.models.cases import (
+    ENDED_STATUSES,
+    OPEN_STATUSES,
+    RESOLVING_OUTCOMES,
+    Case,
+    Channel,
+    Outcome,
+    Party,
+    PartyKind,
+    PartyRole,
+    Priority,
+    ReferenceSequence,
+    Status,
+    mask_phone,
+)
+from casework.models.organisations import Category, Membership, Organisation, OrgKind
+from casework.models.places import ALLOWED_PARENT_KIND, Flat, FlatOwner, Grid, Place, PlaceKind
+from casework.models.records import (
+    CaseAttachment,
+    CaseEvent,
+    EventKind,
+    Rating,
+    Score,
+    _attachment_path,  # referenced by migration 0004
+)
+from casework.roles import Role
+
+__all__ = [
+    "ALLOWED_PARENT_KIND",
+    "ENDED_STATUSES",
+    "OPEN_STATUSES",
+    "RESOLVING_OUTCOMES",
+    "CalendarDay",
+    "CalendarYear",
+    "Case",
+    "CaseAttachment",
+    "CaseEvent",
+    "Category",
+    "Channel",
+    "EventKind",
+    "Flat",
+    "FlatOwner",
+    "Grid",
+    "Membership",
+    "OrgKind",
+    "Organisation",
+    "Outcome",
+    "Party",
+    "PartyKind",
+    "PartyRole",
+    "Place",
+    "PlaceKind",
+    "Priority",
+    "Rating",
+    "ReferenceSequence",
+    "Role",
+    "Score",
+    "Status",
+    "_attachment_path",
+    "calendar_changed",
+    "mask_phone",
+]

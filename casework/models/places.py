@@ -1,0 +1,181 @@
+"""The place tree (street → area → estate → building → stairwell), grids and flats."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext_lazy as _
+
+# --------------------------------------------------------------------------- places
+
+
+class PlaceKind(models.TextChoices):
+    STREET = "street", _("Street")
+    AREA = "area", _("Residents' area")
+    ESTATE = "estate", _("Estate")
+    BUILDING = "building", _("Building")
+    STAIRWELL = "stairwell", _("Stairwell")
+
+
+# Which kind of place may sit under which: the tree of DOMAIN.md §7.
+ALLOWED_PARENT_KIND = {
+    PlaceKind.STREET: None,
+    PlaceKind.AREA: PlaceKind.STREET,
+    PlaceKind.ESTATE: PlaceKind.AREA,
+    PlaceKind.BUILDING: PlaceKind.ESTATE,
+    PlaceKind.STAIRWELL: PlaceKind.BUILDING,
+}
+PATH_SEGMENT = 9  # "%08d/" per level
+
+
+class Grid(models.Model):
+    """A grid (网格): an overlay on buildings that the street redraws from time to time."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("grid")
+        verbose_name_plural = _("grids")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Place(models.Model):
+    """A node of the place tree, stored with a materialised path for fast subtree queries."""
+
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=PlaceKind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    grid = models.ForeignKey(
+        Grid,
+        verbose_name=_("grid"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="buildings",
+        help_text=_("Buildings only: the grid the building belongs to now."),
+    )
+    path = models.CharField(_("tree path"), max_length=255, editable=False, db_index=True)
+    full_name = models.CharField(_("full name"), max_length=500, editable=False)
+
+    class Meta:
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="place_unique_name_in_parent"),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.name
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            old = None
+            if self.pk:
+                old = Place.objects.filter(pk=self.pk).values("path", "full_name").first()
+            if self.pk is None:
+                self.path = ""
+                self.full_name = self.name
+                super().save(*args, **kwargs)
+                kwargs.pop("force_insert", None)
+            prefix = self.parent.path if self.parent_id else ""
+            parent_name = self.parent.full_name if self.parent_id else ""
+            self.path = f"{prefix}{self.pk:08d}/"
+            self.full_name = f"{parent_name} / {self.name}" if parent_name else self.name
+            super().save(update_fields=["parent", "kind", "name", "grid", "path", "full_name"])
+            if old and (old["path"] != self.path or old["full_name"] != self.full_name):
+                self._rewrite_descendants(old["path"], old["full_name"])
+
+    @property
+    def depth(self) -> int:
+        return len(self.path) // PATH_SEGMENT
+
+    def clean(self):
+        expected = ALLOWED_PARENT_KIND.get(self.kind)
+        actual = self.parent.kind if self.parent_id else None
+        if expected != actual:
+            if expected is None:
+                raise ValidationError({"parent": _("A street is the top of the tree.")})
+            raise ValidationError(
+                {
+                    "parent": _("A %(kind)s must sit under a %(parent)s.")
+                    % {"kind": self.get_kind_display(), "parent": PlaceKind(expected).label}
+                }
+            )
+        if self.pk and self.parent_id and self.parent.path.startswith(self.path or "\0"):
+            raise ValidationError({"parent": _("A place cannot be moved under itself.")})
+
+    def _rewrite_descendants(self, old_path: str, old_full_name: str) -> None:
+        """After a move or rename, give every descendant the new path prefix and name."""
+        below = Place.objects.filter(path__startswith=old_path).exclude(pk=self.pk)
+        below.update(
+            path=Concat(models.Value(self.path), Substr("path", len(old_path) + 1)),
+            full_name=Concat(
+                models.Value(self.full_name), Substr("full_name", len(old_full_name) + 1)
+            ),
+        )
+
+    def subtree_q(self, field: str = "place") -> Q:
+        """A filter matching rows whose ``field`` is this place or anything under it."""
+        return Q(**{f"{field}__path__startswith": self.path})
+
+
+class Flat(models.Model):
+    """A flat (户) with its floor and exclusive floor area, for consent ballots."""
+
+    place = models.ForeignKey(
+        Place,
+        verbose_name=_("building or stairwell"),
+        on_delete=models.PROTECT,
+        related_name="flats",
+        limit_choices_to={"kind__in": [PlaceKind.BUILDING, PlaceKind.STAIRWELL]},
+    )
+    number = models.CharField(_("flat number"), max_length=20)
+    floor = models.SmallIntegerField(_("floor"))
+    area_m2 = models.DecimalField(
+        _("exclusive floor area (m²)"),
+        max_digits=8,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+    )
+
+    class Meta:
+        verbose_name = _("flat")
+        verbose_name_plural = _("flats")
+        ordering = ["place__path", "floor", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["place", "number"], name="flat_unique_number"),
+            models.CheckConstraint(condition=Q(area_m2__gt=0), name="flat_area_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.place.name} {self.number}"
+
+
+class FlatOwner(models.Model):
+    flat = models.ForeignKey(
+        Flat, verbose_name=_("flat"), on_delete=models.CASCADE, related_name="owners"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("flat owner")
+        verbose_name_plural = _("flat owners")
+
+    def __str__(self):
+        return self.name

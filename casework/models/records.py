@@ -1,0 +1,164 @@
+"""What accumulates on a case: attachments, the append-only event log, ratings."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework.exceptions import ImmutableRecord
+from casework.models.cases import Case, Status
+
+# ------------------------------------------------------------------------ event log
+
+
+def _attachment_path(instance, filename):
+    # The stored name is random: the uploader's name is kept only as data.
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{instance.extension}"
+
+
+class CaseAttachment(models.Model):
+    """Evidence (photo or document) on a case. Served only through a permission-checked view."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=_attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    is_public = models.BooleanField(_("visible to the resident"), default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def extension(self) -> str:
+        return {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}.get(
+            self.content_type, ".bin"
+        )
+
+
+class EventKind(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    TRANSITION = "transition", _("Status change")
+    ASSIGNMENT = "assignment", _("Assignment")
+    NOTE = "note", _("Note")
+    MERGE = "merge", _("Merge")
+    ATTACHMENT = "attachment", _("Attachment")
+    RESIDENT = "resident", _("Information from the resident")
+    RATING = "rating", _("Rating by the resident")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableRecord()
+
+    def delete(self):
+        raise ImmutableRecord()
+
+
+class CaseEvent(models.Model):
+    """One entry of a case's append-only log: who did what, when, from which state to which."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=EventKind.choices)
+    transition = models.CharField(_("transition"), max_length=32, blank=True)
+    from_status = models.CharField(
+        _("from status"), max_length=32, choices=Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to status"), max_length=32, choices=Status.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True, max_length=20000)
+    is_public = models.BooleanField(_("visible to the resident"), default=False)
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="event_case_time")]
+
+    def __str__(self):
+        return f"{self.case_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRecord()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecord()
+
+
+class Score(models.IntegerChoices):
+    VERY_POOR = 1, _("1 — very dissatisfied")
+    POOR = 2, _("2 — dissatisfied")
+    FAIR = 3, _("3 — acceptable")
+    GOOD = 4, _("4 — satisfied")
+    VERY_GOOD = 5, _("5 — very satisfied")
+
+
+class Rating(models.Model):
+    """The resident's rating of a resolved case (the hotline's three-part satisfaction)."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="ratings"
+    )
+    efficiency = models.PositiveSmallIntegerField(_("efficiency"), choices=Score.choices)
+    attitude = models.PositiveSmallIntegerField(_("attitude"), choices=Score.choices)
+    result = models.PositiveSmallIntegerField(_("result"), choices=Score.choices)
+    satisfied = models.BooleanField(_("satisfied overall"))
+    comment = models.TextField(_("comment"), blank=True, max_length=5000)
+    reopen_requested = models.BooleanField(_("asks to reopen"), default=False)
+    reopen_reason = models.TextField(_("reason to reopen"), blank=True, max_length=5000)
+    handled_at = models.DateTimeField(_("request handled at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("rated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(efficiency__range=(1, 5), attitude__range=(1, 5), result__range=(1, 5)),
+                name="rating_scores_1_to_5",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case} {self.efficiency}/{self.attitude}/{self.result}"
+
+    @property
+    def open_request(self) -> bool:
+        return self.reopen_requested and self.handled_at is None
