@@ -85,6 +85,10 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'linli.sqlite3'}")
 }
+# Reuse database connections across requests (a new PostgreSQL connection per request
+# costs several ms); health checks drop connections the server has closed.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A street office's single machine: WAL lets readers work while one writer commits,
     # and IMMEDIATE transactions take the write lock up front so two transitions on one
