@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from casework.roles import CASE_STAFF_ROLES, Role
+from casework.roles import Role
 
 
 @dataclass(frozen=True)
@@ -68,11 +68,8 @@ def covers(user, place, roles) -> bool:
     )
 
 
-# --- case predicates: (case, user) -> bool, the signature django-fsm's permission= uses ---
-
-
-def can_see_case(case, user) -> bool:
-    return covers(user, case.place, CASE_STAFF_ROLES)
+# --- case predicates: (case, user) -> bool, the signature django-fsm's permission= uses.
+# Whether a case is visible at all is the selectors' job (casework.selectors). ---
 
 
 def can_supervise_case(case, user) -> bool:

@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import transaction
 from django.utils import timezone
@@ -92,8 +93,6 @@ def status_code_matches(case: Case, code: str) -> bool:
 
 def next_reference(year: int) -> str:
     """Issue the next reference number of ``year`` (e.g. ``2026-000123``)."""
-    from django.conf import settings
-
     with transaction.atomic():
         seq, _created = ReferenceSequence.objects.select_for_update().get_or_create(year=year)
         seq.last += 1
