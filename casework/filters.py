@@ -8,7 +8,16 @@ from django.utils.translation import gettext_lazy as _
 
 from casework import selectors
 from casework.calendar import add_working_days
-from casework.models import OPEN_STATUSES, Case, Category, Channel, Party, Place, Priority, Status
+from casework.models import (
+    CLOCK_RUNNING_STATUSES,
+    Case,
+    Category,
+    Channel,
+    Party,
+    Place,
+    Priority,
+    Status,
+)
 from casework.widgets import FastSelect
 
 DUE_CHOICES = [
@@ -81,7 +90,7 @@ class CaseFilter(filters.FilterSet):
 
     def filter_due(self, queryset, name, value):
         today = timezone.localdate()
-        open_ = queryset.filter(status__in=OPEN_STATUSES - {Status.WAITING})
+        open_ = queryset.filter(status__in=CLOCK_RUNNING_STATUSES)
         if value == "overdue":
             return open_.filter(due_date__lt=today)
         try:

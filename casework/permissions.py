@@ -106,5 +106,14 @@ def can_assign_case(case, user, officer) -> bool:
     )
 
 
+def can_offer_assignment(case, user) -> bool:
+    """Whether the case page offers the assign form: supervisors always, a mediator only
+    while the case is unassigned (to take it). Closed cases are not assigned."""
+    return case.is_open and (
+        can_supervise_case(case, user)
+        or (case.assigned_officer_id is None and can_work_case(case, user))
+    )
+
+
 def can_add_note(case, user) -> bool:
     return covers(user, case.place, {Role.MEDIATOR, Role.SUPERVISOR})

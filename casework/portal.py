@@ -102,10 +102,9 @@ class Submission:
 
 def _receiving_organisation(place: Place) -> Organisation | None:
     """The residents' committee covering the place, else the street office above it."""
-    ancestors = [place.path[:i] for i in range(9, len(place.path) + 1, 9)]
     for kind in (OrgKind.RESIDENTS_COMMITTEE, OrgKind.STREET_OFFICE):
         orgs = Organisation.objects.filter(
-            kind=kind, active=True, places__path__in=ancestors
+            kind=kind, active=True, places__path__in=place.ancestor_paths
         ).order_by("-places__path")
         if orgs:
             return orgs[0]

@@ -54,12 +54,11 @@ def officers_for(case: Case):
     """Users who may be assigned ``case``: mediators and supervisors covering its place."""
     from django.contrib.auth import get_user_model
 
-    ancestors = [case.place.path[:i] for i in range(9, len(case.place.path) + 1, 9)]
     user_ids = Membership.objects.filter(
         active=True,
         role__in=[Role.MEDIATOR, Role.SUPERVISOR],
         organisation__active=True,
-        organisation__places__path__in=ancestors,
+        organisation__places__path__in=case.place.ancestor_paths,
     ).values("user_id")
     return get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("username")
 

@@ -247,8 +247,8 @@ def _apply_transition(locked: Case, name: str, *, actor, note, public, **params)
         note=_event_note(note, params),
         is_public=transition.custom.get("public", False) if public is None else public,
     )
-    if name in ("reopen", "close"):
-        # The resident's reopen request (if any) now has its answer.
+    if transition.custom.get("answers_reopen_request"):
+        # Reopening or closing is the officer's answer to a resident's reopen request.
         Rating.objects.filter(case=locked, reopen_requested=True, handled_at__isnull=True).update(
             handled_at=timezone.now()
         )

@@ -29,6 +29,7 @@ from casework.forms import (
     PartyFormSet,
 )
 from casework.models import (
+    CLOCK_RUNNING_STATUSES,
     OPEN_STATUSES,
     RESOLVING_OUTCOMES,
     Case,
@@ -80,7 +81,7 @@ def dashboard(request):
     visible = selectors.cases_visible_to(user)
     today = timezone.localdate()
     soon = add_working_days(today, settings.LINLI["DUE_SOON_WORKING_DAYS"])
-    active = visible.filter(status__in=OPEN_STATUSES - {Status.WAITING})
+    active = visible.filter(status__in=CLOCK_RUNNING_STATUSES)
     context = {
         "mine": _list_rows(
             visible.filter(assigned_officer=user, status__in=OPEN_STATUSES).order_by(
@@ -210,10 +211,7 @@ def case_detail(request, pk: int):
     full_contact = case.assigned_officer_id == user.pk or permissions.can_supervise_case(case, user)
     can_work = permissions.can_add_note(case, user) and case.status != Status.ARCHIVED
     officers = selectors.officers_for(case)
-    can_assign = case.is_open and (
-        permissions.can_supervise_case(case, user)
-        or (case.assigned_officer_id is None and permissions.can_work_case(case, user))
-    )
+    can_assign = permissions.can_offer_assignment(case, user)
     context = {
         "case": case,
         "parties": case.parties.select_related("merged_from"),

@@ -2,6 +2,7 @@
 
 from casework.models.calendar_days import CalendarDay, CalendarYear, calendar_changed
 from casework.models.cases import (
+    CLOCK_RUNNING_STATUSES,
     ENDED_STATUSES,
     OPEN_STATUSES,
     RESOLVING_OUTCOMES,
@@ -30,6 +31,7 @@ from casework.roles import Role
 
 __all__ = [
     "ALLOWED_PARENT_KIND",
+    "CLOCK_RUNNING_STATUSES",
     "ENDED_STATUSES",
     "OPEN_STATUSES",
     "RESOLVING_OUTCOMES",

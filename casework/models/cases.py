@@ -59,6 +59,8 @@ OPEN_STATUSES = frozenset(
     {Status.REGISTERED, Status.ACCEPTED, Status.IN_PROGRESS, Status.WAITING, Status.REOPENED}
 )
 ENDED_STATUSES = frozenset({Status.RESOLVED, Status.CLOSED, Status.ARCHIVED})
+# Open cases whose deadline clock is running (it pauses while waiting): these can be overdue.
+CLOCK_RUNNING_STATUSES = OPEN_STATUSES - {Status.WAITING}
 
 
 class Outcome(models.TextChoices):
@@ -224,7 +226,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        if not self.is_open or self.due_date is None or self.status == Status.WAITING:
+        if self.status not in CLOCK_RUNNING_STATUSES or self.due_date is None:
             return False
         return self.due_date < timezone.localdate()
 
@@ -319,7 +321,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=Status.RESOLVED,
         target=Status.CLOSED,
         permission=permissions.can_supervise_case,
-        custom={"label": _("Close after return visit"), "needs": ["note"], "public": True},
+        custom={
+            "label": _("Close after return visit"),
+            "needs": ["note"],
+            "public": True,
+            "answers_reopen_request": True,
+        },
     )
     def close(self, *, note: str = "", **_params):
         _required(note, _("Record the return visit before closing the case."))
@@ -330,7 +337,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
         source=[Status.RESOLVED, Status.CLOSED],
         target=Status.REOPENED,
         permission=permissions.can_work_case,
-        custom={"label": _("Reopen"), "needs": ["reason"], "public": True},
+        custom={
+            "label": _("Reopen"),
+            "needs": ["reason"],
+            "public": True,
+            "answers_reopen_request": True,
+        },
     )
     def reopen(self, *, reason: str = "", **_params):
         self.status_reason = _required(reason, _("Give the reason for reopening the case."))

@@ -129,6 +129,11 @@ class Place(models.Model):
             ),
         )
 
+    @property
+    def ancestor_paths(self) -> list[str]:
+        """The tree paths of this place and every place above it, top first."""
+        return [self.path[:i] for i in range(PATH_SEGMENT, len(self.path) + 1, PATH_SEGMENT)]
+
     def subtree_q(self, field: str = "place") -> Q:
         """A filter matching rows whose ``field`` is this place or anything under it."""
         return Q(**{f"{field}__path__startswith": self.path})

@@ -12,7 +12,16 @@ def test_a_subtree_query_finds_everything_below(world):
     below = set(Place.objects.filter(path__startswith=world.area_a.path))
     assert below == {world.area_a, world.estate_a, world.building_a, stairwell}
     assert stairwell.full_name == "新华路街道 / 番禺居民区 / 幸福小区 / 3号楼 / 1单元"
-    assert set(Case.objects.filter(world.area_a.subtree_q())) == set()
+    inside = make_case(place=stairwell, organisation=world.committee_a)
+    make_case(place=world.estate_b, organisation=world.committee_b)
+    assert list(Case.objects.filter(world.area_a.subtree_q())) == [inside]
+    assert stairwell.ancestor_paths == [
+        world.street.path,
+        world.area_a.path,
+        world.estate_a.path,
+        world.building_a.path,
+        stairwell.path,
+    ]
 
 
 def test_moving_an_estate_moves_its_buildings_and_their_cases(world, mediator, outsider):
