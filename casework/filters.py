@@ -1,4 +1,5 @@
-"""The case list's filters (django-filter). Every choice list is scoped to the user."""
+"""The case list's and the referral inbox's filters (django-filter). Every choice list
+is scoped to the user."""
 
 import django_filters as filters
 from django import forms
@@ -10,12 +11,15 @@ from casework import selectors
 from casework.calendar import add_working_days
 from casework.models import (
     CLOCK_RUNNING_STATUSES,
+    OPEN_REFERRAL_STATUSES,
     Case,
     Category,
     Channel,
     Party,
     Place,
     Priority,
+    Referral,
+    ReferralStatus,
     Status,
 )
 from casework.widgets import FastSelect
@@ -98,3 +102,63 @@ class CaseFilter(filters.FilterSet):
         except ValueError:
             return queryset
         return open_.filter(due_date__gte=today, due_date__lte=add_working_days(today, days))
+
+
+def _current_due_q(op: str, day) -> Q:
+    """Referrals whose current deadline (sign-for while dispatched, else reply) ``op`` day."""
+    from casework.models.referrals import REPLY_CLOCK_STATUSES, ReferralStatus
+
+    return Q(status=ReferralStatus.DISPATCHED, **{f"sign_due__{op}": day}) | Q(
+        status__in=list(REPLY_CLOCK_STATUSES | {ReferralStatus.RETURN_REQUESTED}),
+        **{f"reply_due__{op}": day},
+    )
+
+
+class ReferralFilter(filters.FilterSet):
+    """The inbox's filters: status, deadline and overdue."""
+
+    status = filters.MultipleChoiceFilter(
+        choices=ReferralStatus.choices,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Status"),
+        distinct=False,
+    )
+    open = filters.BooleanFilter(
+        method="filter_open",
+        label=_("Open only"),
+        widget=forms.Select(choices=[("", "—"), ("true", _("Yes")), ("false", _("No"))]),
+    )
+    due = filters.ChoiceFilter(choices=DUE_CHOICES, method="filter_due", label=_("Deadline"))
+    supervised = filters.BooleanFilter(
+        field_name="under_supervision",
+        label=_("Under supervision (督办)"),
+        widget=forms.Select(choices=[("", "—"), ("true", _("Yes")), ("false", _("No"))]),
+    )
+    o = filters.OrderingFilter(
+        fields=(("dispatched_at", "dispatched"), ("reply_due", "due"), ("status", "status")),
+        label=_("Sort by"),
+    )
+
+    class Meta:
+        model = Referral
+        fields = []
+
+    def filter_open(self, queryset, name, value):
+        if value is None:
+            return queryset
+        q = Q(status__in=list(OPEN_REFERRAL_STATUSES))
+        return queryset.filter(q) if value else queryset.exclude(q)
+
+    def filter_due(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == "overdue":
+            return queryset.filter(_current_due_q("lt", today)).exclude(
+                status=ReferralStatus.RETURN_REQUESTED
+            )
+        try:
+            days = int(value)
+        except ValueError:
+            return queryset
+        return queryset.filter(_current_due_q("gte", today)).filter(
+            _current_due_q("lte", add_working_days(today, days))
+        )

@@ -4,7 +4,19 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import Case, Category, Channel, PartyKind, PartyRole, Place, Priority
+from casework.models import (
+    Case,
+    Category,
+    Channel,
+    Organisation,
+    PartyKind,
+    PartyRole,
+    Place,
+    Priority,
+    ReferralKind,
+    ReferralRole,
+    ReturnReason,
+)
 
 # Channels staff register at the desk; "online" cases come from the resident portal.
 STAFF_CHANNELS = [c for c in Channel.choices if c[0] != Channel.ONLINE]
@@ -128,3 +140,57 @@ class MergeForm(forms.Form):
 class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("File (photo or PDF)"))
     public = forms.BooleanField(label=_("Visible to the resident"), required=False)
+
+
+class DispatchForm(forms.Form):
+    """Refer a case out. Suggested organisations (routing) are listed first."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(), label=_("Organisation")
+    )
+    role = forms.ChoiceField(choices=ReferralRole.choices, label=_("Role"))
+    kind = forms.ChoiceField(choices=ReferralKind.choices, label=_("Type"))
+    instructions = forms.CharField(
+        label=_("What is asked of the organisation"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say what is asked of the organisation.")},
+    )
+    needs_contact = forms.BooleanField(
+        label=_("The organisation must contact the resident (shares their phone number)"),
+        required=False,
+    )
+
+    def __init__(self, *args, organisations=None, suggested=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        field.queryset = organisations
+        suggested_ids = {o.pk for o in suggested}
+        others = [o for o in organisations if o.pk not in suggested_ids]
+        choices = [("", "—")]
+        if suggested_ids:
+            choices.append(
+                (_("Suggested for this category and place"), [(o.pk, o.name) for o in suggested])
+            )
+        choices.append(
+            (_("All organisations"), [(o.pk, f"{o.name} · {o.get_kind_display()}") for o in others])
+        )
+        field.choices = choices
+        if len(suggested_ids) == 1 and not self.is_bound:
+            self.initial.setdefault("organisation", next(iter(suggested_ids)))
+
+
+class ReferralActionForm(forms.Form):
+    """The parameters any referral action may carry; the state machine says which it needs."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=5000, required=False)
+    return_reason = forms.ChoiceField(choices=[("", "—"), *ReturnReason.choices], required=False)
+    days = forms.IntegerField(min_value=1, max_value=365, required=False)
+    reply = forms.CharField(max_length=20000, required=False)
+
+
+class SuperviseForm(forms.Form):
+    on = forms.BooleanField(required=False)
+    note = forms.CharField(max_length=2000, required=False)

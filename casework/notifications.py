@@ -60,3 +60,128 @@ def case_event(event_id: int) -> None:
         # A mail server outage must not lose the event: it is already committed and shown
         # on the case page; log and move on.
         logger.exception("could not send case event mail %s", event_id)
+
+
+def _send(subject_render, body_render, recipients, what) -> None:
+    recipients = sorted({r for r in recipients if r})
+    if not recipients:
+        return
+    with translation.override("zh-hans"):
+        title = subject_render()
+    try:
+        send_mail(title, _bilingual(body_render), None, recipients)
+    except OSError:
+        logger.exception("could not send %s mail", what)
+
+
+def organisation_recipients(organisation) -> list[str]:
+    """The organisation's notice address and its active referral staff's addresses."""
+    from casework.models import Membership
+    from casework.permissions import RECEIVING_ROLES
+
+    emails = list(
+        Membership.objects.filter(
+            organisation=organisation,
+            active=True,
+            role__in=RECEIVING_ROLES,
+            user__is_active=True,
+        )
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    return [organisation.email, *emails]
+
+
+def referral_event(event_id: int) -> None:
+    """Tell the other side of a referral what happened: the organisation when the street
+    acts, the case officer when the organisation acts. Link only, no personal data."""
+    from casework.models import CaseEvent, EventKind
+    from casework.services import all_referral_transitions
+
+    event = (
+        CaseEvent.objects.select_related(
+            "case", "case__assigned_officer", "referral", "referral__organisation"
+        )
+        .filter(pk=event_id, referral__isnull=False)
+        .first()
+    )
+    if event is None:
+        return
+    referral, case = event.referral, event.case
+    transition = all_referral_transitions().get(event.transition)
+    org_side = transition is not None and transition.custom.get("side") == "organisation"
+    inbox_link = settings.LINLI["SITE_URL"] + reverse("casework:inbox_detail", args=[referral.pk])
+    case_link = settings.LINLI["SITE_URL"] + reverse("casework:case_detail", args=[case.pk])
+
+    def action():
+        if event.transition == "dispatch":
+            return _("new referral")
+        if transition is not None:
+            return str(transition.custom.get("label", event.transition))
+        return event.get_kind_display()
+
+    def subject():
+        return _("Referral of case %(ref)s: %(action)s") % {
+            "ref": case.reference,
+            "action": action(),
+        }
+
+    officer = case.assigned_officer
+    tell_officer = org_side or event.kind == EventKind.SUPERVISION
+    if tell_officer and officer is not None and officer.pk != event.actor_id:
+
+        def officer_body():
+            return "{}\n{}".format(subject(), _("Open the case: %(link)s") % {"link": case_link})
+
+        _send(subject, officer_body, [officer.email], f"referral event {event_id}")
+    if not org_side:
+
+        def org_body():
+            return "{}\n{}".format(
+                subject(), _("Open the referral (login required): %(link)s") % {"link": inbox_link}
+            )
+
+        _send(
+            subject,
+            org_body,
+            organisation_recipients(referral.organisation),
+            f"referral event {event_id}",
+        )
+
+
+def chase(event_id: int) -> None:
+    """An overdue reminder (催办): to the organisation for a referral, and the case officer."""
+    from casework.models import CaseEvent
+
+    event = (
+        CaseEvent.objects.select_related(
+            "case", "case__assigned_officer", "case__organisation", "referral__organisation"
+        )
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None:
+        return
+    case, referral = event.case, event.referral
+    case_link = settings.LINLI["SITE_URL"] + reverse("casework:case_detail", args=[case.pk])
+
+    def subject():
+        return _("Overdue: case %(ref)s") % {"ref": case.reference}
+
+    def officer_body():
+        return "{}\n{}".format(subject(), _("Open the case: %(link)s") % {"link": case_link})
+
+    officer = case.assigned_officer
+    officer_mail = officer.email if officer is not None else case.organisation.email
+    _send(subject, officer_body, [officer_mail], f"chase {event_id}")
+    if referral is not None:
+        link = settings.LINLI["SITE_URL"] + reverse("casework:inbox_detail", args=[referral.pk])
+
+        def org_body():
+            return "{}\n{}".format(
+                subject(), _("Open the referral (login required): %(link)s") % {"link": link}
+            )
+
+        _send(
+            subject, org_body, organisation_recipients(referral.organisation), f"chase {event_id}"
+        )

@@ -117,3 +117,29 @@ def can_offer_assignment(case, user) -> bool:
 
 def can_add_note(case, user) -> bool:
     return covers(user, case.place, {Role.MEDIATOR, Role.SUPERVISOR})
+
+
+# --- referral predicates: (referral, user) -> bool. ---
+
+RECEIVING_ROLES = frozenset({Role.AGENCY_OFFICER, Role.PROPERTY_MANAGER})
+
+
+def receiving_organisation_ids(user) -> list[int]:
+    """Organisations whose referrals the user works (agency officers, property managers)."""
+    return sorted({g.organisation_id for g in grants(user) if g.role in RECEIVING_ROLES})
+
+
+def can_receive_referral(referral, user) -> bool:
+    """The receiving organisation's own staff act on its referrals — nobody else's."""
+    if getattr(user, "is_superuser", False):
+        return True
+    return referral.organisation_id in receiving_organisation_ids(user)
+
+
+def can_dispatch_referral(referral, user) -> bool:
+    """Whoever works the case refers it out and answers the organisation's requests."""
+    return can_work_case(referral.case, user)
+
+
+def can_supervise_referral(referral, user) -> bool:
+    return can_supervise_case(referral.case, user)

@@ -5,7 +5,15 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from casework import permissions
-from casework.models import Case, CaseEvent, Membership, Place
+from casework.models import (
+    RECEIVING_KINDS,
+    Case,
+    CaseEvent,
+    Membership,
+    Organisation,
+    Place,
+    Referral,
+)
 from casework.roles import CASE_STAFF_ROLES, Role
 
 
@@ -99,3 +107,45 @@ def receiving_organisation(user, place):
     if best is None:
         return None
     return Organisation.objects.get(pk=best[1])
+
+
+# ---------------------------------------------------------------------- referrals
+
+
+def referrals_visible_to(user) -> QuerySet[Referral]:
+    """The inbox: referrals sent to the user's own organisations (agency officers and
+    property managers) — never another organisation's. Street staff reach referrals
+    through the cases they can see."""
+    if not user.is_authenticated:
+        return Referral.objects.none()
+    if user.is_superuser:
+        return Referral.objects.all()
+    return Referral.objects.filter(organisation_id__in=permissions.receiving_organisation_ids(user))
+
+
+def referral_timeline(referral: Referral) -> QuerySet[CaseEvent]:
+    """What the receiving organisation sees of the case's history: the public record
+    (not other referrals) and everything about its own referral. No internal notes."""
+    return (
+        CaseEvent.objects.filter(case_id=referral.case_id)
+        .filter(Q(is_public=True, referral__isnull=True) | Q(referral=referral))
+        .select_related("actor")
+    )
+
+
+def receiving_organisations():
+    return Organisation.objects.filter(active=True, kind__in=RECEIVING_KINDS).order_by(
+        "kind", "name"
+    )
+
+
+def suggested_organisations(case: Case) -> QuerySet[Organisation]:
+    """Routing: organisations of the category's default kind covering the case's place."""
+    kind = case.category.default_org_kind
+    if not kind:
+        return Organisation.objects.none()
+    return (
+        receiving_organisations()
+        .filter(kind=kind, places__path__in=case.place.ancestor_paths)
+        .distinct()
+    )

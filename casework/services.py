@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, Transition
 
 from casework import notifications, permissions
+from casework.calendar import add_working_days
 from casework.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
 from casework.models import (
     OPEN_STATUSES,
@@ -33,6 +34,10 @@ from casework.models import (
     Priority,
     Rating,
     ReferenceSequence,
+    Referral,
+    ReferralKind,
+    ReferralRole,
+    ReferralStatus,
     Status,
 )
 from casework.roles import Role
@@ -397,3 +402,217 @@ def attachment_add(*, case: Case, actor, upload, public: bool = False):
             attachment.file.delete(save=False)
             raise
     return attachment
+
+
+# ---------------------------------------------------------------------- referrals
+
+
+def all_referral_transitions() -> dict[str, Transition]:
+    field = Referral._meta.get_field("status")
+    return {t.name: t for t in field.get_all_transitions(Referral)}
+
+
+# Case states a referral may be dispatched from: work has started (an officer owns it).
+REFERABLE_STATUSES = frozenset({Status.IN_PROGRESS, Status.WAITING})
+
+
+def referral_dispatch(
+    *,
+    case: Case,
+    organisation: Organisation,
+    actor,
+    role: str,
+    kind: str,
+    instructions: str,
+    needs_contact: bool = False,
+    expected_version: int | None = None,
+) -> Referral:
+    """Refer ``case`` to ``organisation``; the case waits (its clock paused) while referred.
+
+    Dates are computed in working days from today: sign for (a setting) and reply (by the
+    referral's type, a setting).
+    """
+    problems = []
+    if role not in ReferralRole.values:
+        problems.append(_("Choose whether the organisation leads or assists."))
+    if kind not in ReferralKind.values:
+        problems.append(_("Choose the type of referral."))
+    if not (instructions or "").strip():
+        problems.append(_("Say what is asked of the organisation."))
+    if not organisation.active:
+        problems.append(_("This organisation no longer receives referrals."))
+    if problems:
+        raise TransitionRefused(*problems)
+    with transaction.atomic():
+        locked = _lock(case, expected_version)
+        if not permissions.can_work_case(locked, actor):
+            raise ActionForbidden(_("You are not allowed to refer this case."))
+        if locked.status not in REFERABLE_STATUSES:
+            raise TransitionRefused(
+                _("Start work on the case before referring it (it is %(status)s).")
+                % {"status": locked.get_status_display().lower()}
+            )
+        open_referrals = Referral.objects.filter(
+            case=locked, status__in=list(_open_referral_values())
+        )
+        if role == ReferralRole.LEAD and open_referrals.filter(role=ReferralRole.LEAD).exists():
+            raise TransitionRefused(
+                _("The case already has an open lead referral; refer others as assisting.")
+            )
+        if open_referrals.filter(organisation=organisation).exists():
+            raise TransitionRefused(
+                _("This organisation already has an open referral of the case.")
+            )
+        today = timezone.localdate()
+        referral = Referral.objects.create(
+            case=locked,
+            organisation=organisation,
+            role=role,
+            kind=kind,
+            instructions=instructions.strip(),
+            needs_contact=needs_contact,
+            dispatched_by=actor,
+            sign_due=add_working_days(today, settings.LINLI["REFERRAL_SIGN_FOR_WORKING_DAYS"]),
+            reply_due=add_working_days(today, settings.LINLI["REFERRAL_REPLY_WORKING_DAYS"][kind]),
+        )
+        event = CaseEvent.objects.create(
+            case=locked,
+            referral=referral,
+            kind=EventKind.REFERRAL,
+            transition="dispatch",
+            actor=actor,
+            note=_("Referred to %(org)s (%(role)s).")
+            % {"org": organisation.name, "role": referral.get_role_display()},
+            is_public=True,
+        )
+        if locked.status == Status.IN_PROGRESS:
+            _apply_transition(
+                locked,
+                "wait",
+                actor=actor,
+                note="",
+                public=None,
+                reason=_("Referred to %(org)s.") % {"org": organisation.name},
+            )
+        else:
+            _save_changed(locked)  # the version moves: the page the user saw is stale
+    transaction.on_commit(lambda: notifications.referral_event(event.pk))
+    return referral
+
+
+def _open_referral_values():
+    from casework.models import OPEN_REFERRAL_STATUSES
+
+    return {s.value for s in OPEN_REFERRAL_STATUSES}
+
+
+def _lock_referral(referral: Referral, expected_version: int | None) -> Referral:
+    locked = (
+        Referral.objects.select_for_update()
+        .select_related("case", "case__place", "organisation")
+        .get(pk=referral.pk)
+    )
+    version = referral.version if expected_version is None else expected_version
+    if locked.version != version:
+        raise ConcurrentChange()
+    return locked
+
+
+def referral_transition(
+    *,
+    referral: Referral,
+    name: str,
+    actor,
+    expected_version: int | None = None,
+    **params,
+) -> Referral:
+    """Move ``referral`` through ``name`` for ``actor``; the case follows.
+
+    When the last open referral ends (closed, returned or recalled) a waiting case resumes
+    and its deadline moves by the working days it waited.
+    """
+    transition = all_referral_transitions().get(name)
+    if transition is None:
+        raise TransitionRefused(_("Unknown action."))
+    label = transition.custom.get("label", name)
+    with transaction.atomic():
+        # Lock order everywhere: case, then referral. The referral's version is the guard.
+        Case.objects.select_for_update().filter(pk=referral.case_id).values_list("pk").get()
+        locked = _lock_referral(referral, expected_version)
+        source = locked.status
+        method = getattr(locked, name)
+        meta_transition = method._django_fsm.get_transition(source)
+        if meta_transition is None:
+            raise TransitionRefused(
+                _("“%(action)s” is not possible while the referral is %(status)s.")
+                % {"action": label, "status": locked.get_status_display().lower()}
+            )
+        if not meta_transition.has_perm(locked, actor):
+            raise ActionForbidden(
+                _("You are not allowed to “%(action)s” this referral.") % {"action": label}
+            )
+        method(actor=actor, **params)
+        locked.version += 1
+        try:
+            locked.save()
+        except ConcurrentTransition as exc:
+            raise ConcurrentChange() from exc
+        detail = _event_note("", params) or (params.get("reply") or "").strip()
+        note = f"{locked.organisation.name}: {label}"
+        if locked.status == ReferralStatus.REPLIED:
+            note += f" — {locked.reply}"
+        elif detail:
+            note += f" — {detail}"
+        event = CaseEvent.objects.create(
+            case=locked.case,
+            referral=locked,
+            kind=EventKind.REFERRAL,
+            transition=name,
+            actor=actor,
+            note=note,
+        )
+        case = Case.objects.select_related("category", "place").get(pk=locked.case_id)
+        if (
+            not locked.is_open
+            and case.status == Status.WAITING
+            and not case.referrals.filter(status__in=list(_open_referral_values())).exists()
+        ):
+            _apply_transition(case, "resume", actor=actor, note="", public=None)
+        else:
+            _save_changed(case)
+    transaction.on_commit(lambda: notifications.referral_event(event.pk))
+    return locked
+
+
+def referral_supervise(*, referral: Referral, actor, on: bool, note: str = "") -> Referral:
+    """Put a referral under supervision (督办) or lift it; supervisors only."""
+    with transaction.atomic():
+        locked = _lock_referral(referral, None)
+        if not permissions.can_supervise_referral(locked, actor):
+            raise ActionForbidden(_("Only supervisors put referrals under supervision."))
+        if not locked.is_open:
+            raise TransitionRefused(_("Only open referrals can be supervised."))
+        if locked.under_supervision == on:
+            raise TransitionRefused(
+                _("The referral is already under supervision.")
+                if on
+                else _("The referral is not under supervision.")
+            )
+        Referral.objects.filter(pk=locked.pk).update(under_supervision=on)
+        locked.under_supervision = on
+        text = (
+            _("%(org)s: put under supervision (督办).") if on else _("%(org)s: supervision lifted.")
+        ) % {"org": locked.organisation.name}
+        event = CaseEvent.objects.create(
+            case=locked.case,
+            referral=locked,
+            kind=EventKind.SUPERVISION,
+            actor=actor,
+            note=f"{text} {note.strip()}".strip(),
+        )
+    transaction.on_commit(lambda: notifications.referral_event(event.pk))
+    return locked
+
+
+def available_referral_transitions(referral: Referral, user) -> list[Transition]:
+    return list(referral.get_available_user_status_transitions(user))

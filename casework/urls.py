@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework import views
+from casework import referral_views, views
 
 app_name = "casework"
 
@@ -19,5 +19,28 @@ urlpatterns = [
         "cases/<int:pk>/attachments/<int:attachment_pk>/",
         views.attachment_download,
         name="attachment_download",
+    ),
+    path("cases/<int:pk>/referrals/", referral_views.referral_dispatch, name="referral_dispatch"),
+    path(
+        "cases/<int:pk>/referrals/<int:referral_pk>/transition/<slug:name>/",
+        referral_views.referral_transition,
+        name="referral_transition",
+    ),
+    path(
+        "cases/<int:pk>/referrals/<int:referral_pk>/supervise/",
+        referral_views.referral_supervise,
+        name="referral_supervise",
+    ),
+    path("inbox/", referral_views.inbox, name="inbox"),
+    path("inbox/<int:pk>/", referral_views.inbox_detail, name="inbox_detail"),
+    path(
+        "inbox/<int:pk>/transition/<slug:name>/",
+        referral_views.inbox_transition,
+        name="inbox_transition",
+    ),
+    path(
+        "inbox/<int:pk>/attachments/<int:attachment_pk>/",
+        referral_views.inbox_attachment,
+        name="inbox_attachment",
     ),
 ]

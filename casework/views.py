@@ -39,6 +39,7 @@ from casework.models import (
     Status,
 )
 from casework.roles import Role
+from casework.sla import overdue_referrals
 
 PAGE_SIZE = 25
 RECEIPT_SESSION_KEY = "linli-receipt-{pk}"
@@ -78,6 +79,9 @@ def _list_rows(queryset):
 
 def dashboard(request):
     user = request.user
+    roles = {g.role for g in permissions.grants(user)}
+    if roles and roles <= permissions.RECEIVING_ROLES and not user.is_superuser:
+        return redirect("casework:inbox")  # agencies and property companies work referrals
     visible = selectors.cases_visible_to(user)
     today = timezone.localdate()
     soon = add_working_days(today, settings.LINLI["DUE_SOON_WORKING_DAYS"])
@@ -93,6 +97,10 @@ def dashboard(request):
         )[:10],
         "overdue": _list_rows(active.filter(due_date__lt=today).order_by("due_date"))[:10],
         "recent": _list_rows(visible.order_by("-updated_at"))[:10],
+        "overdue_referrals": overdue_referrals()
+        .filter(case__in=visible)
+        .select_related("case", "organisation")
+        .order_by("sign_due", "reply_due")[:10],
         "is_supervisor": permissions.has_role(user, Role.SUPERVISOR),
         "can_register": permissions.can_register_case(user),
     }
@@ -206,6 +214,8 @@ def case_receipt(request, pk: int):
 
 
 def case_detail(request, pk: int):
+    from casework.referral_views import dispatch_form_for, street_referral_rows
+
     case = _visible_case(request, pk)
     user = request.user
     full_contact = case.assigned_officer_id == user.pk or permissions.can_supervise_case(case, user)
@@ -232,6 +242,10 @@ def case_detail(request, pk: int):
         # values(), not only(): deferring `status` on an FSM model re-fetches it per row.
         "ratings": case.ratings.all()[:5],
         "merged_cases": case.merged_cases.order_by("reference").values("pk", "reference"),
+        "referrals": street_referral_rows(case, user),
+        "dispatch_form": dispatch_form_for(case)
+        if case.status in services.REFERABLE_STATUSES and permissions.can_work_case(case, user)
+        else None,
     }
     return render(request, "casework/case_detail.html", context)
 

@@ -198,4 +198,13 @@ LINLI = {
     "RETENTION_YEARS": env.int("LINLI_RETENTION_YEARS", default=3),
     # "Due soon" on the dashboard: within this many working days.
     "DUE_SOON_WORKING_DAYS": env.int("LINLI_DUE_SOON_WORKING_DAYS", default=3),
+    # Referrals (DOMAIN.md §3, Shanghai's 1/5/15 scheme): sign for within 1 working day;
+    # reply by type; an approved extension may add at most 15 working days.
+    "REFERRAL_SIGN_FOR_WORKING_DAYS": env.int("LINLI_REFERRAL_SIGN_FOR_WORKING_DAYS", default=1),
+    "REFERRAL_REPLY_WORKING_DAYS": {
+        "enquiry": env.int("LINLI_REFERRAL_ENQUIRY_WORKING_DAYS", default=1),
+        "complaint": env.int("LINLI_REFERRAL_COMPLAINT_WORKING_DAYS", default=5),
+        "help_request": env.int("LINLI_REFERRAL_HELP_WORKING_DAYS", default=5),
+    },
+    "REFERRAL_EXTENSION_MAX_WORKING_DAYS": env.int("LINLI_REFERRAL_EXTENSION_MAX_DAYS", default=15),
 }

@@ -27,13 +27,24 @@ from casework.models.records import (
     Score,
     _attachment_path,  # referenced by migration 0004
 )
+from casework.models.referrals import (
+    OPEN_REFERRAL_STATUSES,
+    RECEIVING_KINDS,
+    Referral,
+    ReferralKind,
+    ReferralRole,
+    ReferralStatus,
+    ReturnReason,
+)
 from casework.roles import Role
 
 __all__ = [
     "ALLOWED_PARENT_KIND",
     "CLOCK_RUNNING_STATUSES",
     "ENDED_STATUSES",
+    "OPEN_REFERRAL_STATUSES",
     "OPEN_STATUSES",
+    "RECEIVING_KINDS",
     "RESOLVING_OUTCOMES",
     "CalendarDay",
     "CalendarYear",
@@ -58,6 +69,11 @@ __all__ = [
     "Priority",
     "Rating",
     "ReferenceSequence",
+    "Referral",
+    "ReferralKind",
+    "ReferralRole",
+    "ReferralStatus",
+    "ReturnReason",
     "Role",
     "Score",
     "Status",

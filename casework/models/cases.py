@@ -94,6 +94,37 @@ def _has_officer(case: Case) -> bool:
 _has_officer.message = _("Assign an officer before work starts.")
 
 
+def _open_referrals(case: Case):
+    from casework.models.referrals import OPEN_REFERRAL_STATUSES
+
+    return case.referrals.filter(status__in=OPEN_REFERRAL_STATUSES)
+
+
+def _no_open_lead_referral(case: Case) -> bool:
+    return not _open_referrals(case).filter(role="lead").exists()
+
+
+_no_open_lead_referral.message = _(
+    "The lead referral is still open: accept its reply or recall it before resolving."
+)
+
+
+def _no_open_referrals(case: Case) -> bool:
+    return not _open_referrals(case).exists()
+
+
+_no_open_referrals.message = _(
+    "Referrals are still open: the case waits for them (it resumes when the last one ends)."
+)
+
+
+def _nothing_referred_out(case: Case) -> bool:
+    return not _open_referrals(case).exists()
+
+
+_nothing_referred_out.message = _("Recall the open referrals before recording the withdrawal.")
+
+
 class ReferenceSequence(models.Model):
     """The last reference number issued per year (a row lock keeps numbers unique)."""
 
@@ -184,6 +215,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The overdue deadline already chased by the SLA sweep (once per deadline).
+    chased_for = models.DateField(_("chased for"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("case")
@@ -283,6 +316,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=Status.WAITING,
         target=Status.IN_PROGRESS,
+        conditions=[_no_open_referrals],
         permission=permissions.can_work_case,
         custom={"label": _("Resume")},
     )
@@ -300,6 +334,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=Status.IN_PROGRESS,
         target=Status.RESOLVED,
+        conditions=[_no_open_lead_referral],
         permission=permissions.can_work_case,
         custom={"label": _("Resolve"), "needs": ["outcome", "summary"], "public": True},
     )
@@ -370,6 +405,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
             Status.REOPENED,
         ],
         target=Status.WITHDRAWN,
+        conditions=[_nothing_referred_out],
         permission=permissions.can_work_case,
         custom={"label": _("Withdrawn by the resident"), "needs": ["reason"], "public": True},
     )

@@ -67,6 +67,9 @@ class EventKind(models.TextChoices):
     ATTACHMENT = "attachment", _("Attachment")
     RESIDENT = "resident", _("Information from the resident")
     RATING = "rating", _("Rating by the resident")
+    REFERRAL = "referral", _("Referral")
+    CHASE = "chase", _("Chased (催办)")
+    SUPERVISION = "supervision", _("Supervision (督办)")
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -96,6 +99,14 @@ class CaseEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    referral = models.ForeignKey(
+        "casework.Referral",
+        verbose_name=_("referral"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
     )
     note = models.TextField(_("note"), blank=True, max_length=20000)
     is_public = models.BooleanField(_("visible to the resident"), default=False)

@@ -1,0 +1,357 @@
+"""Referrals (转办单/工单): a case sent to an agency, a property company or an owners'
+committee, each with its own state machine and clock (DOMAIN.md §3).
+
+Transition bodies only stamp fields on this row; ``casework.referrals`` (the service)
+locks, checks permissions, logs the event and moves the case between waiting and work.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, transition
+
+from casework import permissions
+from casework.calendar import add_working_days
+from casework.exceptions import TransitionRefused
+from casework.fields import StateField
+from casework.models.cases import Case
+from casework.models.organisations import Organisation, OrgKind
+
+
+class ReferralStatus(models.TextChoices):
+    DISPATCHED = "dispatched", _("Dispatched, awaiting sign-for")
+    SIGNED_FOR = "signed_for", _("Signed for, in hand")
+    RETURN_REQUESTED = "return_requested", _("Return requested")
+    EXTENSION_REQUESTED = "extension_requested", _("Extension requested")
+    REPLIED = "replied", _("Replied")
+    CLOSED = "closed", _("Closed")
+    RETURNED = "returned", _("Returned")
+    RECALLED = "recalled", _("Recalled")
+
+
+OPEN_REFERRAL_STATUSES = frozenset(
+    {
+        ReferralStatus.DISPATCHED,
+        ReferralStatus.SIGNED_FOR,
+        ReferralStatus.RETURN_REQUESTED,
+        ReferralStatus.EXTENSION_REQUESTED,
+        ReferralStatus.REPLIED,
+    }
+)
+# Where the receiving organisation's reply clock runs (it owes a reply).
+REPLY_CLOCK_STATUSES = frozenset({ReferralStatus.SIGNED_FOR, ReferralStatus.EXTENSION_REQUESTED})
+
+# Organisation kinds a case can be referred to (not the neighbourhood's own bodies).
+RECEIVING_KINDS = [
+    OrgKind.PROPERTY_COMPANY,
+    OrgKind.OWNERS_COMMITTEE,
+    OrgKind.POLICE_STATION,
+    OrgKind.URBAN_MANAGEMENT,
+    OrgKind.JUSTICE_OFFICE,
+    OrgKind.HOUSING_OFFICE,
+    OrgKind.PROCURATORATE,
+    OrgKind.ECOLOGY,
+    OrgKind.MARKET_REGULATION,
+    OrgKind.OTHER_AGENCY,
+]
+
+
+class ReferralRole(models.TextChoices):
+    LEAD = "lead", _("Lead (主办)")
+    ASSISTING = "assisting", _("Assisting (协办)")
+
+
+class ReferralKind(models.TextChoices):
+    """What is asked of the organisation; sets the reply time limit (a setting)."""
+
+    ENQUIRY = "enquiry", _("Enquiry")
+    COMPLAINT = "complaint", _("Complaint")
+    HELP_REQUEST = "help_request", _("Request for help")
+
+
+class ReturnReason(models.TextChoices):
+    WRONG_TERRITORY = "wrong_territory", _("Wrong territory (属地不符)")
+    WRONG_FUNCTION = "wrong_function", _("Wrong function (职能不符)")
+    UNCLEAR_OWNERSHIP = "unclear_ownership", _("Unclear ownership (权属不清)")
+    DUPLICATE = "duplicate", _("Duplicate (重复)")
+    OUT_OF_SCOPE = "out_of_scope", _("Out of scope")
+
+
+def _required(value: str, message) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise TransitionRefused(message)
+    return value
+
+
+def _reply_limit(kind: str) -> int:
+    return settings.LINLI["REFERRAL_REPLY_WORKING_DAYS"][kind]
+
+
+class Referral(ConcurrentTransitionMixin, models.Model):
+    """One case sent to one organisation (lead or assisting) with its own clock."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="referrals"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("receiving organisation"),
+        on_delete=models.PROTECT,
+        related_name="referrals",
+    )
+    role = models.CharField(_("role"), max_length=12, choices=ReferralRole.choices)
+    kind = models.CharField(_("type"), max_length=16, choices=ReferralKind.choices)
+    instructions = models.TextField(_("what is asked of the organisation"), max_length=5000)
+    needs_contact = models.BooleanField(
+        _("the organisation must contact the resident"),
+        default=False,
+        help_text=_("Only then does the organisation see the parties' phone numbers."),
+    )
+    status = StateField(
+        _("status"), choices=ReferralStatus.choices, default=ReferralStatus.DISPATCHED
+    )
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("dispatched by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    dispatched_at = models.DateTimeField(_("dispatched at"), default=timezone.now)
+    sign_due = models.DateField(_("sign for by"))
+    reply_due = models.DateField(_("reply due"), db_index=True)
+    signed_at = models.DateTimeField(_("signed for at"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed for by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    return_reason = models.CharField(
+        _("return reason"), max_length=24, choices=ReturnReason.choices, blank=True
+    )
+    extension_days = models.PositiveSmallIntegerField(
+        _("extension asked (working days)"), null=True, blank=True
+    )
+    request_note = models.TextField(_("the organisation's request"), blank=True)
+    reply = models.TextField(_("reply"), blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    under_supervision = models.BooleanField(_("under supervision (督办)"), default=False)
+    # The overdue period already chased ("sign:<date>" or "reply:<date>"): the SLA sweep
+    # chases once per period, however often cron runs it.
+    chased_for = models.CharField(_("chased for"), max_length=32, blank=True, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-dispatched_at", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "status"], name="referral_org_status"),
+            models.Index(fields=["case", "status"], name="referral_case_status"),
+        ]
+        constraints = [
+            # One open lead per case: the lead answers for the outcome.
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(role="lead")
+                & Q(
+                    status__in=[
+                        "dispatched",
+                        "signed_for",
+                        "return_requested",
+                        "extension_requested",
+                        "replied",
+                    ]
+                ),
+                name="referral_one_open_lead",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case_id} → {self.organisation_id} ({self.get_status_display()})"
+
+    # -- derived state --
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_REFERRAL_STATUSES
+
+    @property
+    def current_due(self):
+        """The deadline the organisation is working to now (None once it has replied)."""
+        if self.status == ReferralStatus.DISPATCHED:
+            return self.sign_due
+        if self.status in REPLY_CLOCK_STATUSES or self.status == ReferralStatus.RETURN_REQUESTED:
+            return self.reply_due
+        return None
+
+    @property
+    def overdue_period(self) -> str:
+        """``sign:<date>`` or ``reply:<date>`` while overdue, else ``""``."""
+        today = timezone.localdate()
+        if self.status == ReferralStatus.DISPATCHED and self.sign_due < today:
+            return f"sign:{self.sign_due.isoformat()}"
+        if self.status in REPLY_CLOCK_STATUSES and self.reply_due < today:
+            return f"reply:{self.reply_due.isoformat()}"
+        return ""
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(self.overdue_period)
+
+    # -- the state machine (DOMAIN.md §3) --
+
+    @transition(
+        field=status,
+        source=ReferralStatus.DISPATCHED,
+        target=ReferralStatus.SIGNED_FOR,
+        permission=permissions.can_receive_referral,
+        custom={"label": _("Sign for"), "side": "organisation"},
+    )
+    def sign_for(self, *, actor=None, **_params):
+        self.signed_at = timezone.now()
+        self.signed_by = actor
+
+    @transition(
+        field=status,
+        source=[ReferralStatus.DISPATCHED, ReferralStatus.SIGNED_FOR],
+        target=ReferralStatus.RETURN_REQUESTED,
+        permission=permissions.can_receive_referral,
+        custom={
+            "label": _("Request return"),
+            "needs": ["return_reason", "reason"],
+            "side": "organisation",
+        },
+    )
+    def request_return(self, *, return_reason: str = "", reason: str = "", **_params):
+        if return_reason not in ReturnReason.values:
+            raise TransitionRefused(_("Choose why the referral should be returned."))
+        self.return_reason = return_reason
+        self.request_note = _required(reason, _("Explain why the referral should be returned."))
+
+    @transition(
+        field=status,
+        source=ReferralStatus.RETURN_REQUESTED,
+        target=ReferralStatus.RETURNED,
+        permission=permissions.can_dispatch_referral,
+        custom={"label": _("Accept the return"), "side": "street"},
+    )
+    def approve_return(self, **_params):
+        self.ended_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=ReferralStatus.RETURN_REQUESTED,
+        target=ReferralStatus.SIGNED_FOR,
+        permission=permissions.can_dispatch_referral,
+        custom={"label": _("Refuse the return"), "needs": ["reason"], "side": "street"},
+    )
+    def refuse_return(self, *, reason: str = "", **_params):
+        _required(reason, _("Say why the organisation must keep the referral."))
+        self.return_reason = ""
+        if self.signed_at is None:  # refusing a return made before signing counts as signed
+            self.signed_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=ReferralStatus.SIGNED_FOR,
+        target=ReferralStatus.EXTENSION_REQUESTED,
+        permission=permissions.can_receive_referral,
+        custom={
+            "label": _("Request extension"),
+            "needs": ["days", "reason"],
+            "side": "organisation",
+        },
+    )
+    def request_extension(self, *, days=None, reason: str = "", **_params):
+        limit = settings.LINLI["REFERRAL_EXTENSION_MAX_WORKING_DAYS"]
+        try:
+            days = int(days)
+        except (TypeError, ValueError):
+            days = 0
+        problems = []
+        if not 1 <= days <= limit:
+            problems.append(
+                _("Ask for between 1 and %(limit)d more working days.") % {"limit": limit}
+            )
+        if not (reason or "").strip():
+            problems.append(_("Explain why more time is needed."))
+        if problems:
+            raise TransitionRefused(*problems)
+        self.extension_days = days
+        self.request_note = reason.strip()
+
+    @transition(
+        field=status,
+        source=ReferralStatus.EXTENSION_REQUESTED,
+        target=ReferralStatus.SIGNED_FOR,
+        permission=permissions.can_dispatch_referral,
+        custom={"label": _("Approve the extension"), "side": "street"},
+    )
+    def approve_extension(self, **_params):
+        self.reply_due = add_working_days(self.reply_due, self.extension_days or 0)
+
+    @transition(
+        field=status,
+        source=ReferralStatus.EXTENSION_REQUESTED,
+        target=ReferralStatus.SIGNED_FOR,
+        permission=permissions.can_dispatch_referral,
+        custom={"label": _("Refuse the extension"), "needs": ["reason"], "side": "street"},
+    )
+    def refuse_extension(self, *, reason: str = "", **_params):
+        _required(reason, _("Say why the extension is refused."))
+
+    @transition(
+        field=status,
+        source=ReferralStatus.SIGNED_FOR,
+        target=ReferralStatus.REPLIED,
+        permission=permissions.can_receive_referral,
+        custom={"label": _("Reply"), "needs": ["reply"], "side": "organisation"},
+    )
+    def send_reply(self, *, reply: str = "", **_params):
+        self.reply = _required(reply, _("Write the reply: what was done and the result."))
+        self.replied_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=ReferralStatus.REPLIED,
+        target=ReferralStatus.CLOSED,
+        permission=permissions.can_dispatch_referral,
+        custom={"label": _("Accept the reply"), "side": "street"},
+    )
+    def accept_reply(self, **_params):
+        self.ended_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=ReferralStatus.REPLIED,
+        target=ReferralStatus.SIGNED_FOR,
+        permission=permissions.can_dispatch_referral,
+        custom={"label": _("Send back for rework"), "needs": ["reason"], "side": "street"},
+    )
+    def send_back(self, *, reason: str = "", **_params):
+        _required(reason, _("Say what must be reworked."))
+        self.reply_due = add_working_days(timezone.localdate(), _reply_limit(self.kind))
+
+    @transition(
+        field=status,
+        source=[
+            ReferralStatus.DISPATCHED,
+            ReferralStatus.SIGNED_FOR,
+            ReferralStatus.EXTENSION_REQUESTED,
+        ],
+        target=ReferralStatus.RECALLED,
+        permission=permissions.can_dispatch_referral,
+        custom={"label": _("Recall"), "needs": ["reason"], "side": "street"},
+    )
+    def recall(self, *, reason: str = "", **_params):
+        _required(reason, _("Say why the referral is recalled."))
+        self.ended_at = timezone.now()

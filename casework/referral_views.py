@@ -1,0 +1,240 @@
+"""Referral pages: the street's side on the case page (dispatch, answer, supervise) and
+the receiving organisation's inbox. An organisation's staff reach a referral only through
+``selectors.referrals_visible_to``: another organisation's referral is a 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from casework import permissions, selectors, services
+from casework.exceptions import CaseworkError
+from casework.filters import ReferralFilter
+from casework.forms import DispatchForm, ReferralActionForm, SuperviseForm
+from casework.models import OPEN_REFERRAL_STATUSES, Party, PartyRole, ReturnReason
+from casework.views import PAGE_SIZE, _refused, _visible_case
+
+# ------------------------------------------------------------------- street side
+
+
+def dispatch_form_for(case, data=None) -> DispatchForm:
+    return DispatchForm(
+        data,
+        initial={"version": case.version},
+        organisations=selectors.receiving_organisations(),
+        suggested=list(selectors.suggested_organisations(case)),
+    )
+
+
+def _form_errors(request, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+def _case_referral(request, pk: int, referral_pk: int):
+    case = _visible_case(request, pk)
+    return case, get_object_or_404(case.referrals.select_related("organisation"), pk=referral_pk)
+
+
+@require_POST
+def referral_dispatch(request, pk: int):
+    case = _visible_case(request, pk)
+    form = dispatch_form_for(case, request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect(reverse("casework:case_detail", args=[case.pk]) + "#referrals")
+    data = form.cleaned_data
+    try:
+        referral = services.referral_dispatch(
+            case=case,
+            organisation=data["organisation"],
+            actor=request.user,
+            role=data["role"],
+            kind=data["kind"],
+            instructions=data["instructions"],
+            needs_contact=data["needs_contact"],
+            expected_version=data["version"],
+        )
+    except CaseworkError as exc:
+        _refused(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Referred to %(org)s; sign-for due %(due)s.")
+            % {"org": referral.organisation.name, "due": referral.sign_due.isoformat()},
+        )
+    return redirect(reverse("casework:case_detail", args=[case.pk]) + "#referrals")
+
+
+def _run_transition(request, referral, name: str) -> None:
+    form = ReferralActionForm(request.POST)
+    if not form.is_valid():
+        if "version" in form.errors:
+            raise Http404  # only a hand-made request leaves out the version
+        _form_errors(request, form)
+        return
+    data = form.cleaned_data
+    params = {
+        "reason": data["reason"],
+        "return_reason": data["return_reason"],
+        "days": data["days"],
+        "reply": data["reply"],
+    }
+    try:
+        services.referral_transition(
+            referral=referral,
+            name=name,
+            actor=request.user,
+            expected_version=data["version"],
+            **params,
+        )
+    except CaseworkError as exc:
+        _refused(request, exc)
+
+
+@require_POST
+def referral_transition(request, pk: int, referral_pk: int, name: str):
+    _case, referral = _case_referral(request, pk, referral_pk)
+    transition = services.all_referral_transitions().get(name)
+    if transition is None or transition.custom.get("side") != "street":
+        raise Http404
+    _run_transition(request, referral, name)
+    return redirect(reverse("casework:case_detail", args=[pk]) + "#referrals")
+
+
+@require_POST
+def referral_supervise(request, pk: int, referral_pk: int):
+    _case, referral = _case_referral(request, pk, referral_pk)
+    form = SuperviseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.referral_supervise(
+                referral=referral,
+                actor=request.user,
+                on=form.cleaned_data["on"],
+                note=form.cleaned_data["note"],
+            )
+        except CaseworkError as exc:
+            _refused(request, exc)
+    return redirect(reverse("casework:case_detail", args=[pk]) + "#referrals")
+
+
+def street_referral_rows(case, user) -> list[dict]:
+    """The case page's referral table with the actions this user may take on each."""
+    rows = []
+    for referral in case.referrals.select_related("organisation", "dispatched_by").order_by(
+        "dispatched_at", "id"
+    ):
+        referral.case = case  # permission checks read the case; it is loaded already
+        actions = [
+            t
+            for t in services.available_referral_transitions(referral, user)
+            if t.custom.get("side") == "street"
+        ]
+        rows.append(
+            {
+                "referral": referral,
+                "actions": actions,
+                "can_supervise": referral.is_open
+                and permissions.can_supervise_referral(referral, user),
+            }
+        )
+    return rows
+
+
+# ------------------------------------------------------------------------- inbox
+
+
+def _inbox_referral(request, pk: int):
+    return get_object_or_404(
+        selectors.referrals_visible_to(request.user).select_related(
+            "case", "case__category", "case__place", "case__assigned_officer", "organisation"
+        ),
+        pk=pk,
+    )
+
+
+def inbox(request):
+    base = selectors.referrals_visible_to(request.user)
+    data = request.GET.copy() if request.GET else None
+    referral_filter = ReferralFilter(data, queryset=base)
+    queryset = base.filter(status__in=list(OPEN_REFERRAL_STATUSES))
+    if referral_filter.is_bound:
+        queryset = referral_filter.qs if referral_filter.is_valid() else base.none()
+    if not request.GET.get("o"):
+        queryset = queryset.order_by("reply_due", "id")
+    queryset = queryset.select_related("case", "case__category", "case__place", "organisation")
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "casework/inbox.html",
+        {"filter": referral_filter, "page": page, "query": query.urlencode()},
+    )
+
+
+def inbox_detail(request, pk: int):
+    referral = _inbox_referral(request, pk)
+    case = referral.case
+    contacts = []
+    if referral.needs_contact:
+        contacts = list(
+            Party.objects.filter(case=case, role=PartyRole.APPLICANT)
+            .exclude(phone="")
+            .values("name", "phone")
+        )
+    actions = [
+        t
+        for t in services.available_referral_transitions(referral, request.user)
+        if t.custom.get("side") == "organisation"
+    ]
+    context = {
+        "referral": referral,
+        "case": case,
+        "events": selectors.referral_timeline(referral),
+        "attachments": case.attachments.filter(is_public=True),
+        "contacts": contacts,
+        "actions": actions,
+        "return_reasons": ReturnReason.choices,
+        "street_phone": case.organisation.phone,
+    }
+    return render(request, "casework/inbox_detail.html", context)
+
+
+@require_POST
+def inbox_transition(request, pk: int, name: str):
+    referral = _inbox_referral(request, pk)
+    transition = services.all_referral_transitions().get(name)
+    if transition is None or transition.custom.get("side") != "organisation":
+        raise Http404
+    _run_transition(request, referral, name)
+    return redirect("casework:inbox_detail", pk=referral.pk)
+
+
+def inbox_attachment(request, pk: int, attachment_pk: int):
+    """A public attachment of the referred case (photos the resident or officer shared)."""
+    referral = _inbox_referral(request, pk)
+    attachment = get_object_or_404(
+        referral.case.attachments.filter(is_public=True), pk=attachment_pk
+    )
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=attachment.content_type == "application/pdf",
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
