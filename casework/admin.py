@@ -22,6 +22,7 @@ from casework.models import (
     Party,
     Place,
     ReferenceSequence,
+    Referral,
 )
 
 
@@ -123,6 +124,16 @@ class CaseEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "to_status"]
     search_fields = ["case__reference"]
     list_select_related = ["case", "actor"]
+
+
+@admin.register(Referral)
+class ReferralAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Referrals change only through the pages (the state machine and its event log)."""
+
+    list_display = ["case", "organisation", "role", "status", "sign_due", "reply_due"]
+    list_filter = ["status", "role", "under_supervision", "organisation__kind"]
+    search_fields = ["case__reference", "organisation__name"]
+    list_select_related = ["case", "organisation"]
 
 
 @admin.register(ReferenceSequence)

@@ -1,5 +1,7 @@
 """factory-boy factories, with a trait per case state."""
 
+import datetime as dt
+
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -19,6 +21,10 @@ from casework.models import (
     PartyRole,
     Place,
     PlaceKind,
+    Referral,
+    ReferralKind,
+    ReferralRole,
+    ReferralStatus,
     Status,
 )
 from casework.roles import Role
@@ -147,3 +153,20 @@ class CaseEventFactory(factory.django.DjangoModelFactory):
     case = factory.SubFactory(CaseFactory)
     kind = EventKind.NOTE
     note = "Called the site manager."
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    """A referral in any state (only factories set a state directly)."""
+
+    class Meta:
+        model = Referral
+
+    case = factory.SubFactory(CaseFactory, status=Status.WAITING)
+    organisation = factory.SubFactory(OrganisationFactory, kind=OrgKind.POLICE_STATION)
+    role = ReferralRole.LEAD
+    kind = ReferralKind.COMPLAINT
+    instructions = "Stop the piling after 22:00 and tell us what was done."
+    status = ReferralStatus.DISPATCHED
+    dispatched_by = factory.SubFactory(UserFactory)
+    sign_due = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=1))
+    reply_due = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=7))

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from casework import services
+from casework import selectors, services
 from casework.models import (
     Case,
     Category,
@@ -26,6 +26,8 @@ from casework.models import (
     Place,
     PlaceKind,
     Priority,
+    ReferralKind,
+    ReferralRole,
     Status,
 )
 from casework.roles import Role
@@ -305,12 +307,50 @@ class Command(BaseCommand):
                     target=rng.choice(open_by_area[area_name]), duplicates=[case], actor=officer
                 )
                 continue
-            self._walk(case, state, officer, supervisor, archivist, rng)
+            self._walk(case, state, officer, supervisor, archivist, rng, orgs, users)
             if state in {Status.ACCEPTED, Status.IN_PROGRESS, Status.WAITING}:
                 open_by_area.setdefault(area_name, []).append(case)
         self.stdout.write(f"Created {count} demo cases.")
 
-    def _walk(self, case, state, officer, supervisor, archivist, rng):
+    # The demo users who work referrals, by organisation key.
+    RECEIVERS = {"urban": "agency", "police": "police", "pm:幸福小区": "property"}
+
+    def _refer(self, case, officer, orgs, users, rng, *, finish: bool):
+        """Refer the case to the routed organisation; its demo user (if any) works it.
+        ``finish`` runs the referral to its end (reply accepted), so the case resumes."""
+        org = selectors.suggested_organisations(case).first()
+        if org is None:
+            return case
+        referral = services.referral_dispatch(
+            case=case,
+            organisation=org,
+            actor=officer,
+            role=ReferralRole.LEAD,
+            kind=rng.choice(ReferralKind.values),
+            instructions="请核实现场情况并依职责处置，处置结果请书面反馈。",
+            needs_contact=rng.random() < 0.3,
+        )
+        key = next((k for k, o in orgs.items() if o.pk == org.pk), None)
+        receiver = users.get(self.RECEIVERS.get(key, ""))
+        step = rng.random()
+        if receiver is None and finish:
+            receiver = users["admin"]  # an organisation without a demo login
+        if receiver is not None and (finish or step < 0.6):
+            referral = services.referral_transition(
+                referral=referral, name="sign_for", actor=receiver
+            )
+            if finish or step < 0.25:
+                referral = services.referral_transition(
+                    referral=referral,
+                    name="send_reply",
+                    actor=receiver,
+                    reply="已到现场核实并责令整改，相关方承诺按要求处理。",
+                )
+            if finish:
+                services.referral_transition(referral=referral, name="accept_reply", actor=officer)
+        return Case.objects.get(pk=case.pk)
+
+    def _walk(self, case, state, officer, supervisor, archivist, rng, orgs, users):
         """Drive a fresh case to ``state`` through the real transitions."""
 
         def go(name, actor=officer, **params):
@@ -336,7 +376,13 @@ class Command(BaseCommand):
         if state == Status.WITHDRAWN:
             return go("withdraw", reason="当事人撤回诉求。")
         if state == Status.WAITING:
+            if rng.random() < 0.7:
+                case = self._refer(case, officer, orgs, users, rng, finish=False)
+                if case.status == Status.WAITING:
+                    return case
             return go("wait", reason="等待物业公司书面答复。")
+        if rng.random() < 0.3:
+            case = self._refer(case, officer, orgs, users, rng, finish=True)
         go(
             "resolve",
             outcome=rng.choice(
