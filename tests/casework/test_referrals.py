@@ -550,3 +550,26 @@ def test_the_dispatch_mail_carries_a_link_and_no_personal_data(
     assert case.reference in message.subject
     for secret in ("13912345678", "王阿姨", "piling", case.place.name):
         assert secret not in message.body and secret not in message.subject
+
+
+def test_case_page_query_count_does_not_grow_with_referrals(
+    client, world, case, mediator, supervisor
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    Referral.objects.all().delete()
+    ReferralFactory(case=case, organisation=world.police, status="replied", reply="ok")
+    client.force_login(supervisor)
+    url = reverse("casework:case_detail", args=[case.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        page = client.get(url)
+    assert "Accept the reply" in page.content.decode()
+    for i in range(6):
+        org = OrganisationFactory(name=f"协办单位{i}", kind=OrgKind.OTHER_AGENCY)
+        ReferralFactory(case=case, organisation=org, role="assisting", status="dispatched")
+    with CaptureQueriesContext(connection) as seven:
+        page = client.get(url)
+    assert page.content.decode().count('class="referral-row"') == 7
+    assert len(seven.captured_queries) == len(one.captured_queries)
