@@ -12,7 +12,7 @@ from tests.factories import make_case
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_threads_transition_one_case_one_wins(world, mediator, supervisor):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL; SQLite serialises writers anyway")
@@ -56,7 +56,7 @@ def test_two_threads_transition_one_case_one_wins(world, mediator, supervisor):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_organisation_and_street_act_on_one_referral_at_once_one_wins(
     world, mediator, agency_officer
 ):
