@@ -243,6 +243,10 @@ def case_detail(request, pk: int):
         "ratings": case.ratings.all()[:5],
         "merged_cases": case.merged_cases.order_by("reference").values("pk", "reference"),
         "referrals": street_referral_rows(case, user),
+        # Meetings live in the consultation app; the case reaches them by reverse relation
+        # (casework never imports consultation).
+        "meetings": case.meetings.order_by("-starts_at"),
+        "follow_ups": case.follow_ups.select_related("organisation"),
         "dispatch_form": dispatch_form_for(case)
         if case.status in services.REFERABLE_STATUSES and permissions.can_work_case(case, user)
         else None,

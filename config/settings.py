@@ -169,6 +169,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint narrates every layout step at INFO; keep its warnings only.
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Linli's own settings: defaults from DOMAIN.md that a street office may change ---
@@ -207,4 +213,14 @@ LINLI = {
         "help_request": env.int("LINLI_REFERRAL_HELP_WORKING_DAYS", default=5),
     },
     "REFERRAL_EXTENSION_MAX_WORKING_DAYS": env.int("LINLI_REFERRAL_EXTENSION_MAX_DAYS", default=15),
+    # The three meetings (DOMAIN.md §5): calendar days of notice before the meeting (a
+    # shorter notice is allowed but warned about), the share of invitees who must attend
+    # (an exact fraction), and how many years the archived minutes are kept.
+    "MEETING_RULES": {
+        "hearing": {"notice_lead_days": 7, "quorum": "2/3", "retention_years": 30},
+        "coordination": {"notice_lead_days": 3, "quorum": "1/2", "retention_years": 10},
+        "evaluation": {"notice_lead_days": 5, "quorum": "2/3", "retention_years": 10},
+    },
+    # Prefix of archival numbers: LL-2026-0001.
+    "ARCHIVE_PREFIX": env.str("LINLI_ARCHIVE_PREFIX", default="LL"),
 }

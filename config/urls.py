@@ -24,5 +24,6 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path(settings.ADMIN_URL, admin.site.urls),
     path("r/", include("casework.portal_urls")),  # the resident portal (public)
+    path("meetings/", include("consultation.urls")),
     path("", include("casework.urls")),
 ]

@@ -20,3 +20,12 @@ def person(user) -> str:
     if _is_cjk(first + last):
         return f"{last}{first}"
     return f"{first} {last}".strip()
+
+
+@register.filter
+def get_item(mapping, key):
+    """``mapping[key]`` or None, for dicts built by a view (e.g. signatures by attendee)."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None

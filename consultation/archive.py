@@ -1,0 +1,71 @@
+"""The archive register: archived files with their checksum, and their verification."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone, translation
+
+from consultation import pdf
+from consultation.models import ArchiveRecord, ArchiveSequence, Minutes
+
+
+def next_archival_number(year: int) -> str:
+    with transaction.atomic():
+        seq, _created = ArchiveSequence.objects.select_for_update().get_or_create(year=year)
+        seq.last += 1
+        seq.save(update_fields=["last"])
+    return f"{settings.LINLI['ARCHIVE_PREFIX']}-{year}-{seq.last:04d}"
+
+
+def archive_minutes(minutes: Minutes, actor) -> ArchiveRecord:
+    """Render the approved minutes' PDF/A from their frozen snapshot and register it."""
+    from consultation.services import retention_years
+
+    with translation.override("zh-hans"):
+        content = pdf.minutes_pdf(minutes.snapshot)
+    record = ArchiveRecord(
+        archival_number=next_archival_number(timezone.localdate().year),
+        title=f"{minutes.snapshot['kind_label']}纪要 · {minutes.snapshot['topic']}"[:300]
+        + f" (v{minutes.number})",
+        minutes=minutes,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        retention_years=retention_years(minutes.meeting.kind),
+        archived_by=actor,
+    )
+    record.file.save(f"{record.archival_number}.pdf", ContentFile(content), save=False)
+    try:
+        record.save()
+    except Exception:
+        record.file.delete(save=False)
+        raise
+    return record
+
+
+@dataclass(frozen=True)
+class Finding:
+    record: ArchiveRecord
+    problem: str  # "missing" or "changed"
+
+
+def verify() -> tuple[int, list[Finding]]:
+    """Re-hash every archived file; returns (files checked, problems found)."""
+    checked, findings = 0, []
+    for record in ArchiveRecord.objects.order_by("archival_number").iterator():
+        checked += 1
+        try:
+            with record.file.open("rb") as handle:
+                digest = hashlib.sha256()
+                for chunk in iter(lambda h=handle: h.read(1 << 20), b""):
+                    digest.update(chunk)
+        except (FileNotFoundError, OSError, ValueError):
+            findings.append(Finding(record, "missing"))
+            continue
+        if digest.hexdigest() != record.sha256:
+            findings.append(Finding(record, "changed"))
+    return checked, findings

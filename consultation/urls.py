@@ -1,0 +1,30 @@
+from django.urls import path
+
+from consultation import views
+
+app_name = "consultation"
+
+urlpatterns = [
+    path("", views.meeting_list, name="meeting_list"),
+    path("new/", views.meeting_new, name="meeting_new"),
+    path("<int:pk>/", views.meeting_detail, name="meeting_detail"),
+    path("<int:pk>/transition/<slug:name>/", views.meeting_transition, name="meeting_transition"),
+    path("<int:pk>/record/<slug:what>/", views.meeting_record, name="meeting_record"),
+    path("<int:pk>/attendance/", views.attendance, name="attendance"),
+    path("<int:pk>/rating/", views.rating_sheet, name="rating_sheet"),
+    path("<int:pk>/invitation.ics", views.meeting_ics, name="meeting_ics"),
+    path("<int:pk>/minutes/", views.minutes_new, name="minutes_new"),
+    path("follow-ups/<int:pk>/close/", views.follow_up_close, name="follow_up_close"),
+    path("minutes/<int:pk>/", views.minutes_detail, name="minutes_detail"),
+    path("minutes/<int:pk>/edit/", views.minutes_edit, name="minutes_edit"),
+    path(
+        "minutes/<int:pk>/transition/<slug:name>/",
+        views.minutes_transition,
+        name="minutes_transition",
+    ),
+    path("minutes/<int:pk>/sign/", views.minutes_sign, name="minutes_sign"),
+    path("minutes/<int:pk>/correct/", views.minutes_correct, name="minutes_correct"),
+    path("minutes/<int:pk>/pdf/", views.minutes_pdf, name="minutes_pdf"),
+    path("archive/", views.archive_list, name="archive_list"),
+    path("archive/<int:pk>/", views.archive_download, name="archive_download"),
+]

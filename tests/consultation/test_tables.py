@@ -1,0 +1,113 @@
+"""The meeting and minutes state machines as tables: every state × transition × role."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from casework.exceptions import ActionForbidden, TransitionRefused
+from consultation import services
+from consultation.models import (
+    Meeting,
+    MeetingStatus,
+    Minutes,
+    MinutesStatus,
+    Signature,
+)
+
+M = MeetingStatus
+RUNS = {"mediator", "colleague", "supervisor"}  # staff of the meeting's area
+ROLES = ["mediator", "colleague", "supervisor", "archivist", "agency_officer", "outsider"]
+
+MEETING_TABLE = {
+    "publish_notice": ({M.PLANNED}, RUNS, M.NOTICE_PUBLISHED),
+    "hold": ({M.NOTICE_PUBLISHED}, RUNS, M.HELD),
+    "close": ({M.HELD}, RUNS, M.CLOSED),
+    "postpone": ({M.PLANNED, M.NOTICE_PUBLISHED}, RUNS, M.POSTPONED),
+    "reschedule": ({M.POSTPONED}, RUNS, M.PLANNED),
+    "cancel": ({M.PLANNED, M.NOTICE_PUBLISHED, M.POSTPONED}, RUNS, M.CANCELLED),
+}
+PARAMS = {"reason": "The venue is flooded."}
+
+
+def test_meeting_table_covers_every_transition():
+    assert set(MEETING_TABLE) == set(services.all_meeting_transitions())
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MEETING_TABLE))
+@pytest.mark.parametrize("state", [s.value for s in MeetingStatus])
+def test_meeting_state_transition_role(state, name, role, request, make_meeting):
+    actor = request.getfixturevalue(role)
+    request.getfixturevalue("mediator")
+    meeting = make_meeting(status=state, invitees=1)
+    sources, roles, target = MEETING_TABLE[name]
+    params = dict(PARAMS)
+    if name == "reschedule":
+        params["starts_at"] = timezone.now() + dt.timedelta(days=20)
+    if state in sources and role in roles:
+        services.meeting_transition(meeting=meeting, name=name, actor=actor, **params)
+        meeting.refresh_from_db()
+        assert meeting.status == target
+        assert meeting.version == 2
+        event = meeting.cases.get().events.get()
+        assert event.actor == actor and meeting.get_status_display() in event.note
+    else:
+        expected = TransitionRefused if state not in sources else ActionForbidden
+        with pytest.raises(expected) as refused:
+            services.meeting_transition(meeting=meeting, name=name, actor=actor, **params)
+        assert refused.value.messages and all(refused.value.messages)
+        assert Meeting.objects.get(pk=meeting.pk).status == state
+        assert not meeting.cases.get().events.exists()
+
+
+def test_guards_name_what_is_missing(make_meeting, mediator):
+    empty = make_meeting()
+    with pytest.raises(TransitionRefused, match="Invite the participants"):
+        services.meeting_transition(meeting=empty, name="publish_notice", actor=mediator)
+    held = make_meeting(status=M.HELD, invitees=2)
+    held.invitees.update(attended=None)
+    with pytest.raises(TransitionRefused, match="present or absent"):
+        services.meeting_transition(meeting=held, name="close", actor=mediator)
+
+
+MI = MinutesStatus
+MINUTES_TABLE = {
+    "circulate": ({MI.DRAFT}, RUNS, MI.CIRCULATED),
+    "revise": ({MI.CIRCULATED}, RUNS, MI.DRAFT),
+    "approve": ({MI.CIRCULATED}, RUNS, MI.APPROVED),
+    "archive": ({MI.APPROVED}, {"supervisor", "archivist"}, MI.ARCHIVED),
+}
+
+
+def test_minutes_table_covers_every_transition():
+    assert set(MINUTES_TABLE) == set(services.all_minutes_transitions())
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MINUTES_TABLE))
+@pytest.mark.parametrize("state", [s.value for s in MinutesStatus])
+def test_minutes_state_transition_role(state, name, role, request, make_meeting, mediator):
+    actor = request.getfixturevalue(role)
+    meeting = make_meeting(status=M.CLOSED, invitees=1)
+    minutes = Minutes.objects.create(meeting=meeting, status=state, created_by=mediator)
+    Signature.objects.create(
+        minutes=minutes,
+        invitee=meeting.invitees.get(),
+        signed_at=timezone.now(),
+        recorded_by=mediator,
+    )
+    sources, roles, target = MINUTES_TABLE[name]
+    if state in sources and role in roles:
+        services.minutes_transition(minutes=minutes, name=name, actor=actor, **PARAMS)
+        minutes.refresh_from_db()
+        assert minutes.status == target
+        if target == MI.APPROVED:
+            assert minutes.snapshot["topic"] == meeting.topic
+            assert minutes.archive_record.size > 0
+    else:
+        expected = TransitionRefused if state not in sources else ActionForbidden
+        with pytest.raises(expected) as refused:
+            services.minutes_transition(minutes=minutes, name=name, actor=actor, **PARAMS)
+        assert refused.value.messages and all(refused.value.messages)
+        assert Minutes.objects.get(pk=minutes.pk).status == state
