@@ -36,6 +36,7 @@ migrate: messages
 
 demo: migrate
 	$(DEV_ENV) $(PY) manage.py seed_demo
+	$(DEV_ENV) $(PY) manage.py seed_meetings
 
 ## Set up, load the demo street once, and serve on http://127.0.0.1:8000
 run: demo
@@ -50,6 +51,7 @@ test: messages
 bench: messages
 	$(PY) tests/perf/bench.py
 	$(PY) tests/perf/portal_bench.py
+	$(PY) tests/perf/pdf_bench.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,17 @@
+from django.core.management import call_command
+
+from consultation.models import ArchiveRecord, Meeting, MeetingStatus, MinutesStatus
+
+
+def test_seed_meetings_after_seed_demo_is_idempotent(db, capsys):
+    call_command("seed_demo", cases=80)
+    call_command("seed_meetings")
+    call_command("seed_meetings")
+    assert "already present" in capsys.readouterr().out
+    assert Meeting.objects.count() == 3
+    hearing = Meeting.objects.get(kind="hearing")
+    assert hearing.status == MeetingStatus.CLOSED
+    assert hearing.minutes.get().status == MinutesStatus.APPROVED
+    assert ArchiveRecord.objects.count() == 1
+    # Every demo meeting is linked to a case whose page lists it.
+    assert all(m.cases.exists() for m in Meeting.objects.all())

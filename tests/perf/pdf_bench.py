@@ -1,0 +1,156 @@
+"""Archival PDF of minutes: render time and size at about 1, 10 and 50 pages, against
+WeasyPrint rendering the very same HTML and stylesheet directly (no PDF/A, no attachment)
+in the same run. Prints a table; targets: our overhead under 20 %, 10 pages under 1 MB.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("LINLI_ENV", "test")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+STATEMENT = (
+    "一楼住户担心加装电梯后采光和通风受到影响，夜间运行噪音也可能影响休息，"
+    "希望设计单位把井道向北移动一米，并在施工期间限定作业时间，"
+    "同时请物业公司公示维修资金的使用方案和费用分摊系数。"
+)
+
+
+def snapshot(statements: int, people: int = 12) -> dict:
+    count = people
+    people = [
+        {"name": f"居民{i}", "category": "居民", "affiliation": f"3号楼{i}01室"}
+        for i in range(count)
+    ]
+    return {
+        "schema": "linli.minutes/1",
+        "reference": "M2026-0001",
+        "minutes_version": 1,
+        "corrects_version": None,
+        "correction_reason": "",
+        "kind": "hearing",
+        "kind_label": "听证会",
+        "topic": "3号楼加装电梯方案听证会",
+        "cases": ["2026-000001"],
+        "convening_organisation": "番禺居委会",
+        "chair": "张晓燕",
+        "recorder": "李国强",
+        "starts_at": "2026-11-20T19:00+08:00",
+        "venue": "番禺居委会二楼会议室",
+        "notice_date": "2026-11-10",
+        "short_notice": False,
+        "quorum": {"invited": 12, "present": 10, "rule": "2/3", "met": True},
+        "attendees": people[:-2],
+        "absentees": people[-2:],
+        "agenda": ["井道位置方案", "费用分摊系数", "施工时间"],
+        "statements": [
+            {"speaker": f"居民{i % 10}", "stance": "反对" if i % 3 else "赞成", "text": STATEMENT}
+            for i in range(statements)
+        ],
+        "motions": [
+            {"text": "同意修改方案", "for": 8, "against": 1, "abstain": 1, "outcome": "通过"}
+        ],
+        "decisions": ["设计单位两周内出具井道北移一米的修改方案。"],
+        "follow_ups": [
+            {"action": "张贴公示", "owner": "番禺居委会", "due": "2026-12-04", "case": None}
+        ],
+        "summary": "",
+        "signatures": [
+            {"name": p["name"], "signed_at": "2026-11-21T10:00+08:00", "refused": False, "note": ""}
+            for p in people[:-2]
+        ],
+        "approved_at": "2026-11-21T10:00+08:00",
+        "approved_by": "张晓燕",
+    }
+
+
+def pages_of(pdf_bytes: bytes) -> int:
+    """Pages as poppler's pdfinfo counts them."""
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(pdf_bytes)
+        handle.flush()
+        info = subprocess.run(["pdfinfo", handle.name], capture_output=True, text=True).stdout
+    return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from django.core.signals import request_started
+
+    # Measure as a request does: the post-render garbage collection runs after the
+    # response is sent (request_finished), so it is outside the timed render.
+    request_started.send(sender=None)
+    from django.template.loader import render_to_string
+    from django.utils import translation
+    from weasyprint import CSS, HTML
+
+    from consultation import pdf
+
+    css = pdf.STYLESHEET.read_text()
+    with translation.override("zh-hans"):  # warm up fonts and caches for both paths
+        pdf.minutes_pdf(snapshot(2, people=3))
+    rows = []
+    sizes = (("~1 page", 1, 3, 7), ("~10 pages", 100, 12, 5), ("~50 pages", 600, 12, 3))
+    for label, statements, people, runs in sizes:
+        data = snapshot(statements, people)
+        ours, direct, direct_a = [], [], []
+        with translation.override("zh-hans"):
+            html = render_to_string("consultation/minutes_pdf.html", {"m": data})
+            for _ in range(runs):
+                start = time.perf_counter()
+                out = pdf.minutes_pdf(data)
+                ours.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                plain = HTML(string=html).write_pdf(stylesheets=[CSS(string=css)])
+                direct.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                HTML(string=html).write_pdf(stylesheets=[CSS(string=css)], pdf_variant="pdf/a-3b")
+                direct_a.append(time.perf_counter() - start)
+        o, d, a = (statistics.median(x) for x in (ours, direct, direct_a))
+        rows.append(
+            (
+                label,
+                pages_of(out),
+                o,
+                d,
+                a,
+                (o / d - 1) * 100,
+                (o / a - 1) * 100,
+                len(out),
+                len(plain),
+            )
+        )
+
+    print()
+    print("Minutes PDF, median seconds. direct = WeasyPrint on the same HTML and CSS;")
+    print("direct A = the same with pdf_variant='pdf/a-3b' (what archival output costs).")
+    head = ("size", "pages", "ours", "direct", "direct A", "vs direct", "vs A", "KB", "direct KB")
+    print("{:<10} {:>5} {:>6} {:>7} {:>9} {:>10} {:>7} {:>6} {:>10}".format(*head))
+    for label, pages, o, d, a, over, over_a, size, plain in rows:
+        print(
+            f"{label:<10} {pages:>5} {o:>6.2f} {d:>7.2f} {a:>9.2f} {over:>9.1f}% {over_a:>6.1f}%"
+            f" {size / 1024:>6.0f} {plain / 1024:>10.0f}"
+        )
+    ten = rows[1]
+    met = all(r[5] < 20 for r in rows)
+    print()
+    print(
+        f"target overhead < 20 % vs direct: {'met' if met else 'NOT met'}; "
+        f"10-page PDF < 1 MB: {'met' if ten[7] < 1024 * 1024 else 'NOT met'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
