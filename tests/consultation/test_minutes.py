@@ -237,3 +237,20 @@ def test_system_check_warns_without_font_or_subsetter(monkeypatch):
     monkeypatch.setattr(pdf, "cjk_font_available", lambda: False)
     monkeypatch.setattr(pdf, "harfbuzz_subset_available", lambda: False)
     assert {w.id for w in pdf_fonts_check(None)} == {"linli.W010", "linli.W011"}
+
+
+def test_garbage_is_collected_after_the_response_not_during_the_render(
+    client, held, mediator, monkeypatch
+):
+    calls = []
+    # Record whether each collection happens inside the request or after it finished.
+    monkeypatch.setattr(
+        pdf.gc, "collect", lambda *a: calls.append(pdf._pending_collect.__dict__.get("in_request"))
+    )
+    minutes = services.minutes_draft(meeting=held, actor=mediator)
+    client.force_login(mediator)
+    response = client.get(f"/meetings/minutes/{minutes.pk}/pdf/")
+    assert response.content.startswith(b"%PDF-")
+    assert calls == [False]  # once, after the request finished
+    pdf.html_to_pdf("<p>x</p>", title="t")  # outside a request: collected at once
+    assert calls == [False, False]
