@@ -247,6 +247,7 @@ def case_detail(request, pk: int):
         # (casework never imports consultation).
         "meetings": case.meetings.order_by("-starts_at"),
         "follow_ups": case.follow_ups.select_related("organisation"),
+        "ballots": case.ballots.order_by("-created_at"),
         "dispatch_form": dispatch_form_for(case)
         if case.status in services.REFERABLE_STATUSES and permissions.can_work_case(case, user)
         else None,

@@ -221,6 +221,9 @@ LINLI = {
         "coordination": {"notice_lead_days": 3, "quorum": "1/2", "retention_years": 10},
         "evaluation": {"notice_lead_days": 5, "quorum": "2/3", "retention_years": 10},
     },
+    # Owner-consent ballots: days residents may object after the result is published
+    # (DOMAIN.md §6: ~10 days of publicity plus 7 days for comments).
+    "BALLOT_OBJECTION_DAYS": env.int("LINLI_BALLOT_OBJECTION_DAYS", default=17),
     # Prefix of archival numbers: LL-2026-0001.
     "ARCHIVE_PREFIX": env.str("LINLI_ARCHIVE_PREFIX", default="LL"),
 }

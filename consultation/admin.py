@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from casework.admin import ReadOnlyAdminMixin
-from consultation.models import ArchiveRecord, Meeting, Minutes
+from consultation.models import ArchiveRecord, BallotCampaign, BallotRuleSet, Meeting, Minutes
 
 
 @admin.register(Meeting)
@@ -25,3 +25,36 @@ class MinutesAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class ArchiveRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["archival_number", "title", "archived_at", "retention_years", "size"]
     search_fields = ["archival_number", "title"]
+
+
+@admin.register(BallotRuleSet)
+class BallotRuleSetAdmin(admin.ModelAdmin):
+    """Rule sets are data a street may extend (a stricter local rule is a new code or a new
+    version); one that a ballot used can no longer be edited (the model refuses)."""
+
+    list_display = [
+        "name",
+        "code",
+        "version",
+        "participation_area",
+        "participation_heads",
+        "approval_area",
+        "approval_heads",
+        "no_explicit_objection",
+        "active",
+    ]
+    list_filter = ["active"]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and BallotCampaign.objects.filter(rule_set=obj).exists():
+            return False  # in use: shown read-only; add a new version instead
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BallotCampaign)
+class BallotCampaignAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["title", "matter", "status", "opens_on", "closes_on"]
+    list_filter = ["matter", "status"]

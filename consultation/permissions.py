@@ -26,3 +26,12 @@ def can_archive_minutes(minutes, user) -> bool:
 
 def can_read_archive(record_place, user) -> bool:
     return covers(user, record_place, {Role.MEDIATOR, Role.SUPERVISOR, Role.ARCHIVIST})
+
+
+def can_run_ballot(campaign, user) -> bool:
+    """Mediators and supervisors of the case's area run its ballots and enter the votes."""
+    return covers(user, campaign.case.place, STAFF)
+
+
+def covers_place(user, place) -> bool:
+    return covers(user, place, STAFF)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consultation import views
+from consultation import ballot_views, views
 
 app_name = "consultation"
 
@@ -25,6 +25,17 @@ urlpatterns = [
     path("minutes/<int:pk>/sign/", views.minutes_sign, name="minutes_sign"),
     path("minutes/<int:pk>/correct/", views.minutes_correct, name="minutes_correct"),
     path("minutes/<int:pk>/pdf/", views.minutes_pdf, name="minutes_pdf"),
+    path("ballots/new/", ballot_views.ballot_new, name="ballot_new"),
+    path("ballots/<int:pk>/", ballot_views.ballot_detail, name="ballot_detail"),
+    path(
+        "ballots/<int:pk>/transition/<slug:name>/",
+        ballot_views.ballot_transition,
+        name="ballot_transition",
+    ),
+    path("ballots/<int:pk>/vote/", ballot_views.ballot_vote, name="ballot_vote"),
+    path("ballots/<int:pk>/cost/", ballot_views.ballot_cost, name="ballot_cost"),
+    path("ballots/<int:pk>/objection/", ballot_views.ballot_objection, name="ballot_objection"),
+    path("ballots/<int:pk>/paper/", ballot_views.ballot_paper, name="ballot_paper"),
     path("archive/", views.archive_list, name="archive_list"),
     path("archive/<int:pk>/", views.archive_download, name="archive_download"),
 ]

@@ -29,3 +29,13 @@ def get_item(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def cents_to_yuan(cents) -> str:
+    """1234567 -> "12345.67" (exact, for amounts kept in fen)."""
+    try:
+        cents = int(cents)
+    except (TypeError, ValueError):
+        return ""
+    return f"{cents // 100}.{cents % 100:02d}"

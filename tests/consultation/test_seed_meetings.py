@@ -1,6 +1,12 @@
 from django.core.management import call_command
 
-from consultation.models import ArchiveRecord, Meeting, MeetingStatus, MinutesStatus
+from consultation.models import (
+    ArchiveRecord,
+    BallotCampaign,
+    Meeting,
+    MeetingStatus,
+    MinutesStatus,
+)
 
 
 def test_seed_meetings_after_seed_demo_is_idempotent(db, capsys):
@@ -13,5 +19,6 @@ def test_seed_meetings_after_seed_demo_is_idempotent(db, capsys):
     assert hearing.status == MeetingStatus.CLOSED
     assert hearing.minutes.get().status == MinutesStatus.APPROVED
     assert ArchiveRecord.objects.count() == 1
+    assert BallotCampaign.objects.get().status == "collecting"
     # Every demo meeting is linked to a case whose page lists it.
     assert all(m.cases.exists() for m in Meeting.objects.all())

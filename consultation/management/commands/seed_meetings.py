@@ -105,7 +105,54 @@ class Command(BaseCommand):
                 returned=n < 4,
                 scores={c.pk: 3 + (n + k) % 3 for k, c in enumerate(criteria)},
             )
-        self.stdout.write("Created 3 demo meetings (one with archived minutes).")
+        self._ballot(mediator, cases[0])
+        self.stdout.write(
+            "Created 3 demo meetings (one with archived minutes) and an elevator ballot."
+        )
+
+    def _ballot(self, mediator, case):
+        """An elevator ballot for one stairwell of the hearing's building, mid-collection."""
+        from casework.models import Place, PlaceKind
+        from consultation import ballot_services
+        from consultation.models import BallotRuleSet
+
+        stairwell = (
+            Place.objects.filter(kind=PlaceKind.STAIRWELL, path__startswith=case.place.path)
+            .order_by("path")
+            .first()
+        )
+        if stairwell is None:
+            return
+        campaign = ballot_services.ballot_create(
+            actor=mediator,
+            case=case,
+            matter="elevator",
+            title=f"{stairwell.full_name.split(' / ')[-2]}{stairwell.name}是否加装电梯",
+            scope=stairwell,
+            rule_set=BallotRuleSet.objects.get(code="civil-code-278-major", version=1),
+            opens_on=timezone.localdate(),
+            closes_on=timezone.localdate() + dt.timedelta(days=20),
+        )
+        for name in ("announce", "open"):
+            campaign = ballot_services.ballot_transition(
+                campaign=campaign, name=name, actor=mediator
+            )
+        entries = list(campaign.electorate.order_by("floor", "number"))
+        for i, entry in enumerate(entries[: len(entries) * 3 // 4]):
+            choice = "object" if entry.floor == 1 and i % 2 == 0 else "agree"
+            ballot_services.ballot_record(
+                campaign=campaign,
+                actor=mediator,
+                entry=entry,
+                choice=choice,
+                objection_reason="担心采光和噪音" if choice == "object" else "",
+            )
+        ballot_services.cost_set(
+            campaign=campaign,
+            actor=mediator,
+            total_yuan="680000.00",
+            coefficients=ballot_services.default_coefficients([e.floor for e in entries]),
+        )
 
     def _meeting(self, mediator, committee, kind, topic, cases, starts_at):
         meeting = services.meeting_create(

@@ -643,6 +643,14 @@ class ArchiveRecord(models.Model):
         on_delete=models.PROTECT,
         related_name="archive_record",
     )
+    ballot = models.OneToOneField(
+        "consultation.BallotCampaign",
+        verbose_name=_("ballot"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="archive_record",
+    )
     file = models.FileField(_("file"), upload_to=_archive_path, max_length=200)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveIntegerField(_("size (bytes)"))
