@@ -22,9 +22,10 @@ install: $(STAMP) system-packages
 # The OS packages Linli needs, installed only when missing: gettext (compiling the
 # translations); Pango and the Noto CJK fonts for WeasyPrint's PDFs, with HarfBuzz's
 # subsetter (without it a one-page CJK PDF takes ~22 s instead of ~0.5 s); qpdf and
-# poppler-utils, which the tests use to check the PDFs.
+# poppler-utils, which the tests use to check the PDFs; chromium for the end-to-end
+# tests (Playwright drives Debian's browser; its own download does not work here).
 SYSTEM_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-	fonts-noto-cjk fontconfig qpdf poppler-utils
+	fonts-noto-cjk fontconfig qpdf poppler-utils chromium
 system-packages:
 	@bash .ci/apt-install $(SYSTEM_PACKAGES)
 

@@ -72,6 +72,13 @@ def meeting_new(request):
     case_ref = request.GET.get("case", "")[:20]
     if case_ref:
         initial["cases"] = case_ref
+    # Preselect the convening body: the case's receiving organisation when it is the
+    # user's, else the user's only organisation.
+    case = case_selectors.cases_visible_to(request.user).filter(reference=case_ref).first()
+    if case is not None and organisations.filter(pk=case.organisation_id).exists():
+        initial["convening_organisation"] = case.organisation_id
+    elif organisations.count() == 1:
+        initial["convening_organisation"] = organisations.get().pk
     form = forms.MeetingForm(request.POST or None, initial=initial, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
