@@ -9,3 +9,4 @@ class CaseworkConfig(AppConfig):
 
     def ready(self):
         from casework import checks  # noqa: F401 — registers the system checks
+        from config import security  # noqa: F401 — connects the sign-in idle-clock stamp

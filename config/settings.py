@@ -7,6 +7,7 @@ LINLI_ENV selects the profile: ``production`` (the default: safe, strict), ``dev
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -23,14 +24,23 @@ IS_PRODUCTION = LINLI_ENV == "production"
 DEBUG = env.bool("DEBUG", default=False)
 if IS_PRODUCTION:
     SECRET_KEY = env.str("SECRET_KEY", default="")
-    if len(SECRET_KEY) < 32:
-        raise ImproperlyConfigured("SECRET_KEY (32+ characters) is required in production.")
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured(
+            "SECRET_KEY (50+ random characters) is required in production: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
 else:
     SECRET_KEY = env.str("SECRET_KEY", default=f"insecure-{LINLI_ENV}-key-never-use-in-production")
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
+# DEBUG pages show settings and data: never with a real host name, never in production.
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver", "[::1]", "::1"}
+if DEBUG and (IS_PRODUCTION or not set(ALLOWED_HOSTS) <= LOCAL_HOSTS):
+    raise ImproperlyConfigured(
+        "DEBUG cannot be on in production or with ALLOWED_HOSTS beyond this machine."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -41,12 +51,15 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_filters",
+    "csp",
     "casework",
     "consultation",
 ]
 
 MIDDLEWARE = [
+    "config.security.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -55,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.security.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -156,18 +170,56 @@ CSRF_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): our own scripts and styles only, no inline script,
+# nothing framed, forms post only here. Attachments add "sandbox" on their own responses.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Sessions: rotated at login (Django), ended after SESSION_IDLE_SECONDS without a request
+# and after SESSION_COOKIE_AGE in any case.
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=10 * 60 * 60)
+SESSION_COOKIE_SAMESITE = "Lax"
+LOGIN_URL_PATH = "/accounts/login/"
 if IS_PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = False
+    # Preloading commits the whole domain (often a government parent domain) to HTTPS in
+    # browsers for good: the street's IT decides that, so it is opt-in and its deploy
+    # warning (security.W021) is silenced. See docs/security.md.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            # Production logs are JSON lines on stdout (LOG_FORMAT=text for humans).
+            **(
+                {"formatter": "json"}
+                if env.str("LOG_FORMAT", default="json" if IS_PRODUCTION else "text") == "json"
+                else {}
+            ),
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # WeasyPrint narrates every layout step at INFO; keep its warnings only.
     "loggers": {
@@ -187,8 +239,10 @@ LINLI = {
     "FIRST_CONTACT_WORKING_DAYS": env.int("LINLI_FIRST_CONTACT_WORKING_DAYS", default=1),
     # Return visit due the next working day after resolution.
     "RETURN_VISIT_WORKING_DAYS": env.int("LINLI_RETURN_VISIT_WORKING_DAYS", default=1),
-    # Evidence uploads: per-file limit in bytes (photos and scanned documents).
+    # Evidence uploads: per-file limit in bytes (photos and scanned documents), and the
+    # whole request (the file plus the form's fields); larger requests get a 413.
     "MAX_UPLOAD_BYTES": env.int("LINLI_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024),
+    "MAX_REQUEST_BYTES": env.int("LINLI_MAX_REQUEST_BYTES", default=11 * 1024 * 1024),
     # Resident portal: failed status look-ups allowed per reference and per client address
     # within the window before further tries are refused (even with the right code).
     "LOOKUP_FAILURES_PER_REFERENCE": env.int("LINLI_LOOKUP_FAILURES_PER_REFERENCE", default=5),
@@ -204,6 +258,11 @@ LINLI = {
     "RETENTION_YEARS": env.int("LINLI_RETENTION_YEARS", default=3),
     # "Due soon" on the dashboard: within this many working days.
     "DUE_SOON_WORKING_DAYS": env.int("LINLI_DUE_SOON_WORKING_DAYS", default=3),
+    # Staff sign-in: failures allowed per account and per client address within the
+    # lockout window before further attempts are refused.
+    "LOGIN_FAILURES_PER_ACCOUNT": env.int("LINLI_LOGIN_FAILURES_PER_ACCOUNT", default=5),
+    "LOGIN_FAILURES_PER_ADDRESS": env.int("LINLI_LOGIN_FAILURES_PER_ADDRESS", default=20),
+    "LOGIN_LOCKOUT_SECONDS": env.int("LINLI_LOGIN_LOCKOUT_SECONDS", default=15 * 60),
     # Referrals (DOMAIN.md §3, Shanghai's 1/5/15 scheme): sign for within 1 working day;
     # reply by type; an approved extension may add at most 15 working days.
     "REFERRAL_SIGN_FOR_WORKING_DAYS": env.int("LINLI_REFERRAL_SIGN_FOR_WORKING_DAYS", default=1),

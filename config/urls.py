@@ -6,6 +6,8 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from config.security import ThrottledAuthenticationForm
+
 admin.site.site_header = "Linli 邻里"
 admin.site.site_title = "Linli"
 
@@ -18,7 +20,32 @@ def healthz(request):
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),  # public
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),  # public
+    path(  # public; throttled per account and per address
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
+        name="login",
+    ),
+    # Password reset answers the same whether or not the address has an account.
+    path(  # public
+        "accounts/password-reset/",
+        login_not_required(auth_views.PasswordResetView.as_view()),
+        name="password_reset",
+    ),
+    path(  # public
+        "accounts/password-reset/sent/",
+        login_not_required(auth_views.PasswordResetDoneView.as_view()),
+        name="password_reset_done",
+    ),
+    path(  # public
+        "accounts/reset/<uidb64>/<token>/",
+        login_not_required(auth_views.PasswordResetConfirmView.as_view()),
+        name="password_reset_confirm",
+    ),
+    path(  # public
+        "accounts/reset/done/",
+        login_not_required(auth_views.PasswordResetCompleteView.as_view()),
+        name="password_reset_complete",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Public: residents and the login page switch language without an account.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

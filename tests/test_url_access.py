@@ -21,6 +21,11 @@ PUBLIC = {
     "portal:rate",
     "portal:add",
     "portal:leave",
+    # Password reset: public by nature; the form answers the same for any address.
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
 }
 
 

@@ -7,10 +7,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-# plain synchronous code (the live server answers from its own thread).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 ARTIFACTS = Path(os.environ.get("LINLI_E2E_ARTIFACTS", "var/e2e-artifacts"))
 CHROMIUM = os.environ.get("LINLI_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 
@@ -19,14 +15,26 @@ CHROMIUM = os.environ.get("LINLI_CHROMIUM", shutil.which("chromium") or "/usr/bi
 def browser():
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
+    # are plain synchronous code (the live server answers from its own thread). Only for
+    # the browser's lifetime: nothing else in the run may inherit this.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
     if not Path(CHROMIUM).exists():
         pytest.fail(f"chromium not found at {CHROMIUM}: run `make install` (Debian package)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
         )
-        yield browser
-        browser.close()
+        try:
+            yield browser
+        finally:
+            browser.close()
+            if previous is None:
+                os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+            else:
+                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

@@ -1,0 +1,202 @@
+"""Every URL pattern, walked by outsiders with the real ids of another area's records:
+a mediator of area B and an officer of another police station get nothing of area A's
+cases, referrals, attachments, meetings, minutes, ballots or archive — only 404/403/405,
+or their own (empty) lists."""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from casework import services as case_services
+from casework.models import OrgKind, Status
+from casework.roles import Role
+from consultation import ballot_services
+from consultation import services as meeting_services
+from consultation.models import BallotRuleSet, Meeting, MeetingStatus
+from tests.factories import (
+    FlatFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    ReferralFactory,
+    UserFactory,
+    make_case,
+)
+from tests.test_url_access import PUBLIC
+
+SECRET = "秘密描述：三号楼某住户的私事"
+# Pages any signed-in user may open; they list only the user's own things.
+OWN_LISTS = {
+    "casework:home",
+    "casework:case_list",
+    "casework:case_new",
+    "casework:inbox",
+    "consultation:meeting_list",
+    "consultation:meeting_new",
+    "consultation:ballot_new",
+    "consultation:archive_list",
+    "logout",
+}
+
+
+def _routes():
+    def walk(patterns, prefix="", namespace=""):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+            elif isinstance(entry, URLPattern) and entry.name:
+                yield f"{namespace}{entry.name}", prefix + str(entry.pattern)
+
+    return sorted(
+        {(n, r) for n, r in walk(get_resolver().url_patterns) if not n.startswith("admin:")}
+    )
+
+
+@pytest.fixture
+def area_a(world, mediator, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    from tests.casework.test_workspace import _png
+
+    case = make_case(
+        Status.WAITING,
+        place=world.building_a,
+        organisation=world.committee_a,
+        assigned_officer=mediator,
+        description=SECRET,
+    )
+    referral = ReferralFactory(case=case, organisation=world.police)
+    attachment = case_services.attachment_add(
+        case=case,
+        actor=mediator,
+        upload=SimpleUploadedFile("p.png", _png(), content_type="image/png"),
+        public=True,
+    )
+    meeting = Meeting.objects.create(
+        kind="coordination",
+        topic=SECRET,
+        place=case.place,
+        convening_organisation=world.committee_a,
+        chair="x",
+        recorder="y",
+        starts_at=timezone.now(),
+        venue="z",
+        status=MeetingStatus.HELD,
+        created_by=mediator,
+    )
+    meeting.cases.add(case)
+    invitee = meeting_services.invitee_add(
+        meeting=meeting, actor=mediator, category="resident", name="王"
+    )
+    meeting_services.attendance_mark(meeting=meeting, actor=mediator, present_ids=[invitee.pk])
+    follow_up = meeting_services.follow_up_add(
+        meeting=meeting,
+        actor=mediator,
+        text=SECRET,
+        organisation=world.committee_a,
+        due_date=timezone.localdate(),
+    )
+    invitee.refresh_from_db()
+    minutes = meeting_services.minutes_draft(meeting=meeting, actor=mediator)
+    minutes = meeting_services.minutes_transition(minutes=minutes, name="circulate", actor=mediator)
+    meeting_services.signature_record(
+        minutes=minutes, actor=mediator, invitee=invitee, refused=False
+    )
+    minutes = meeting_services.minutes_transition(minutes=minutes, name="approve", actor=mediator)
+    FlatFactory(place=world.building_a, number="101", floor=1, area_m2="60.00")
+    campaign = ballot_services.ballot_create(
+        actor=mediator,
+        case=case,
+        matter="elevator",
+        title=SECRET,
+        scope=world.building_a,
+        rule_set=BallotRuleSet.objects.get(code="civil-code-278-major", version=1),
+        opens_on=timezone.localdate(),
+        closes_on=timezone.localdate(),
+    )
+    return {
+        "case": case.pk,
+        "referral": referral.pk,
+        "attachment": attachment.pk,
+        "meeting": meeting.pk,
+        "follow_up": follow_up.pk,
+        "minutes": minutes.pk,
+        "ballot": campaign.pk,
+        "archive": minutes.archive_record.pk,
+        "reference": case.reference,
+        "archival_number": minutes.archive_record.archival_number,
+    }
+
+
+def _fill(name: str, route: str, ids: dict) -> str:
+    short = name.split(":")[-1]
+    if short.startswith("inbox"):
+        pk = ids["referral"]
+    elif name.startswith("casework:"):
+        pk = ids["case"]
+    elif short.startswith("minutes_") and short != "minutes_new":
+        pk = ids["minutes"]
+    elif short.startswith("ballot_"):
+        pk = ids["ballot"]
+    elif short == "follow_up_close":
+        pk = ids["follow_up"]
+    elif short == "archive_download":
+        pk = ids["archive"]
+    else:
+        pk = ids["meeting"]
+    route = route.replace("<int:pk>", str(pk))
+    route = route.replace("<int:referral_pk>", str(ids["referral"]))
+    route = route.replace("<int:attachment_pk>", str(ids["attachment"]))
+    route = re.sub(r"<(?:slug|str|path):\w+>", "x", route)
+    route = re.sub(r"<int:\w+>", "1", route)
+    return "/" + route
+
+
+def test_outsiders_get_nothing_of_another_areas_records(client, world, area_a, outsider):
+    station = OrganisationFactory(name="天平路派出所", kind=OrgKind.POLICE_STATION)
+    stranger = UserFactory(username="stranger_agency")
+    MembershipFactory(user=stranger, organisation=station, role=Role.AGENCY_OFFICER)
+    secrets = [SECRET, area_a["reference"], area_a["archival_number"]]
+    checked = 0
+    for user in (outsider, stranger):
+        client.force_login(user)
+        for name, route in _routes():
+            if name in PUBLIC:
+                continue
+            path = _fill(name, route, area_a)
+            for method in ("get", "post"):
+                response = getattr(client, method)(path)
+                body = b"" if response.streaming else response.content
+                if name in OWN_LISTS and response.status_code in (200, 302):
+                    assert not any(s.encode() in body for s in secrets), (user, name, method)
+                else:
+                    assert response.status_code in (403, 404, 405), (
+                        user.username,
+                        name,
+                        method,
+                        path,
+                        response.status_code,
+                    )
+                checked += 1
+            client.force_login(user)  # logout may have been walked
+    assert checked > 150
+
+
+def test_the_walk_uses_real_ids_that_insiders_can_open(client, area_a, mediator, agency_officer):
+    """Guards the walk above: the same filled-in paths answer 200 to the right people."""
+    routes = dict(_routes())
+    client.force_login(mediator)
+    for name in (
+        "casework:case_detail",
+        "casework:attachment_download",
+        "consultation:meeting_detail",
+        "consultation:minutes_detail",
+        "consultation:ballot_detail",
+        "consultation:archive_download",
+    ):
+        assert client.get(_fill(name, routes[name], area_a)).status_code == 200, name
+    client.force_login(agency_officer)
+    for name in ("casework:inbox_detail", "casework:inbox_attachment"):
+        assert client.get(_fill(name, routes[name], area_a)).status_code == 200, name
