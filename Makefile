@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 DEV_ENV := LINLI_ENV=dev DEBUG=true
 
-.PHONY: run test install system-packages messages migrate demo lint format bench clean
+.PHONY: run test install system-packages messages migrate demo lint format bench clean serve
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,16 @@ demo: migrate
 run: demo
 	@echo "Serving Linli on http://127.0.0.1:8000  (Ctrl-C to stop; mail goes to var/mail/)"
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+## Production: collectstatic, migrate, then gunicorn. Needs SECRET_KEY, ALLOWED_HOSTS and
+## DATABASE_URL (PostgreSQL) in the environment; see docs/deploy.md.
+PROD_ENV := LINLI_ENV=production DEBUG=false
+serve: messages
+	@test -n "$$DATABASE_URL" || { echo "Set DATABASE_URL=postgres://..., SECRET_KEY and ALLOWED_HOSTS (docs/deploy.md)"; exit 2; }
+	$(PROD_ENV) $(PY) manage.py check --deploy
+	$(PROD_ENV) $(PY) manage.py collectstatic --noinput -v0
+	$(PROD_ENV) $(PY) manage.py migrate --noinput -v0
+	$(PROD_ENV) $(VENV)/bin/gunicorn config.wsgi -c config/gunicorn.conf.py
 
 ## Set up and run the whole test suite (SQLite unless DATABASE_URL says otherwise)
 test: messages
