@@ -25,7 +25,11 @@ logconfig_dict = {
         "access": {"format": "%(message)s"},
     },
     "handlers": {
-        "error": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"},
+        "error": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stdout",
+        },
         "access": {
             "class": "logging.StreamHandler",
             "formatter": "access",
