@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework import referral_views, views
+from casework import referral_views, report_views, views
 
 app_name = "casework"
 
@@ -31,6 +31,14 @@ urlpatterns = [
         referral_views.referral_supervise,
         name="referral_supervise",
     ),
+    path("reports/", report_views.report_dashboard, name="reports"),
+    path(
+        "reports/cases.<str:fmt>",
+        report_views.export_cases,
+        name="export_cases",
+    ),
+    path("reports/report.<str:fmt>", report_views.export_report, name="export_report"),
+    path("reports/exports/", report_views.export_log, name="export_log"),
     path("inbox/", referral_views.inbox, name="inbox"),
     path("inbox/<int:pk>/", referral_views.inbox_detail, name="inbox_detail"),
     path(

@@ -36,6 +36,7 @@ urlpatterns = [
     path("ballots/<int:pk>/cost/", ballot_views.ballot_cost, name="ballot_cost"),
     path("ballots/<int:pk>/objection/", ballot_views.ballot_objection, name="ballot_objection"),
     path("ballots/<int:pk>/paper/", ballot_views.ballot_paper, name="ballot_paper"),
+    path("report.pdf", views.report_pdf, name="report_pdf"),
     path("archive/", views.archive_list, name="archive_list"),
     path("archive/<int:pk>/", views.archive_download, name="archive_download"),
 ]

@@ -8,8 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -445,3 +446,51 @@ def archive_list(request):
 def archive_download(request, pk: int):
     record = get_object_or_404(selectors.archive_visible_to(request.user), pk=pk)
     return _archived_file(record)
+
+
+def report_pdf(request):
+    """The monthly report as a PDF/A (same pipeline as minutes), logged as an export."""
+    from casework import charts, exports, reporting
+    from casework.models import ExportKind
+    from casework.report_views import _require_reporter, report_scope
+
+    _require_reporter(request.user)
+    _form, period, cases = report_scope(request)
+    report = reporting.build(cases, period)
+    with translation.override("zh-hans"):
+        labels = [m["month"].strftime("%Y-%m") for m in report.months]
+        chart = charts.bars(
+            _("Cases opened and resolved by month"),
+            labels,
+            [
+                (_("Opened"), [m["opened"] for m in report.months]),
+                (_("Resolved"), [m["resolved"] for m in report.months]),
+            ],
+        )
+        html = render_to_string(
+            "consultation/report_pdf.html",
+            {"report": report, "chart": chart, "generated": timezone.localtime()},
+        )
+        data = {
+            "schema": "linli.monthly-report/1",
+            "period": [period.first.isoformat(), period.last.isoformat()],
+            "filters": request.GET.urlencode(),
+            "totals": report.totals,
+            "months": [{**m, "month": m["month"].isoformat()} for m in report.months],
+            "organisations": report.organisations,
+        }
+        try:
+            content = pdf.html_to_pdf(
+                html, title=_("Monthly report"), attachment_name="report.json", data=data
+            )
+        except pdf.PdfUnavailable as exc:
+            messages.error(request, exc.messages[0])
+            return redirect("casework:reports")
+    exports.log(
+        request.user, ExportKind.REPORT, "pdf", request.GET.urlencode(), len(report.months), False
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="linli-report-{period.first:%Y%m}-{period.last:%Y%m}.pdf"'
+    )
+    return response

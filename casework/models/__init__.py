@@ -23,6 +23,8 @@ from casework.models.records import (
     CaseAttachment,
     CaseEvent,
     EventKind,
+    ExportKind,
+    ExportLog,
     Rating,
     Score,
     _attachment_path,  # referenced by migration 0004
@@ -54,6 +56,8 @@ __all__ = [
     "Category",
     "Channel",
     "EventKind",
+    "ExportKind",
+    "ExportLog",
     "Flat",
     "FlatOwner",
     "Grid",

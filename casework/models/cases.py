@@ -210,6 +210,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("registered at"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    # When the officer started work (the first contact with the resident, DOMAIN.md §3).
+    first_contact_at = models.DateTimeField(_("first contact at"), null=True, blank=True)
     first_contact_due = models.DateField(_("first contact due"), null=True, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True, db_index=True)
     waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
@@ -300,6 +302,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     def start_work(self, **_params):
         self.status_reason = ""
+        if self.first_contact_at is None:  # a reopened case keeps its first contact
+            self.first_contact_at = timezone.now()
 
     @transition(
         field=status,

@@ -173,3 +173,41 @@ class Rating(models.Model):
     @property
     def open_request(self) -> bool:
         return self.reopen_requested and self.handled_at is None
+
+
+class ExportKind(models.TextChoices):
+    CASES = "cases", _("Case list")
+    REPORT = "report", _("Monthly report")
+
+
+class ExportLog(models.Model):
+    """Every export of case data: who, when, what filter, how many rows (DOMAIN.md §9)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("what"), max_length=12, choices=ExportKind.choices)
+    format = models.CharField(_("format"), max_length=8)
+    filters = models.CharField(_("filter"), max_length=2000, blank=True)
+    rows = models.PositiveIntegerField(_("rows"))
+    unmasked = models.BooleanField(_("phone numbers unmasked"), default=False)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("export log")
+        ordering = ["-created_at", "-id"]
+        permissions = [("export_unmasked", _("Can export unmasked phone numbers"))]
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRecord()
+        super().save(*args, **kwargs)

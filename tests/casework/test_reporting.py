@@ -1,0 +1,278 @@
+"""The supervisors' report checked number by number against a hand-built street, with
+durations across National Day 2026 (1–7 Oct off; Sat 10 Oct a make-up working day)."""
+
+import csv
+import datetime as dt
+import io
+import subprocess
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from casework import reporting
+from casework.exports import neutralise
+from casework.models import ExportLog, Rating, Status
+from tests.factories import PartyFactory, ReferralFactory, category, make_case
+
+SH = ZoneInfo("Asia/Shanghai")
+TODAY = dt.datetime(2026, 11, 2, 10, tzinfo=SH)
+PERIOD = reporting.Period.months(dt.date(2026, 9, 1), dt.date(2026, 10, 31))
+
+
+def at(y, m, d, h=10):
+    return dt.datetime(y, m, d, h, tzinfo=SH)
+
+
+@pytest.fixture
+def street(world, mediator):
+    common = {
+        "place": world.building_a,
+        "organisation": world.committee_a,
+        "assigned_officer": mediator,
+    }
+    noise, pets = category("construction_noise"), category("pets")
+    a = make_case(
+        Status.RESOLVED,
+        category=noise,
+        created_at=at(2026, 9, 28),
+        accepted_at=at(2026, 9, 28),
+        first_contact_at=at(2026, 9, 30),
+        resolved_at=at(2026, 10, 9),
+        **common,
+    )
+    b = make_case(
+        Status.CLOSED,
+        category=noise,
+        created_at=at(2026, 9, 30, 9),
+        accepted_at=at(2026, 9, 30),
+        first_contact_at=at(2026, 10, 8),
+        resolved_at=at(2026, 10, 12),
+        outcome="mediation_agreement",
+        **common,
+    )
+    c = make_case(
+        Status.IN_PROGRESS,
+        category=pets,
+        created_at=at(2026, 10, 10),
+        accepted_at=at(2026, 10, 10),
+        first_contact_at=at(2026, 10, 14),
+        due_date=dt.date(2026, 10, 20),
+        **common,
+    )
+    d = make_case(Status.REGISTERED, category=pets, created_at=at(2026, 10, 15), **common)
+    e = make_case(
+        Status.RESOLVED,
+        category=noise,
+        created_at=at(2026, 8, 20),
+        accepted_at=at(2026, 8, 20),
+        resolved_at=at(2026, 9, 3),
+        outcome="mediation_failed",
+        **common,
+    )
+    # Another area's case: outside the mediator's report.
+    make_case(
+        Status.IN_PROGRESS,
+        place=world.estate_b,
+        organisation=world.committee_b,
+        created_at=at(2026, 10, 1),
+        due_date=dt.date(2026, 10, 2),
+    )
+    ReferralFactory(
+        case=a,
+        organisation=world.police,
+        status="closed",
+        dispatched_at=at(2026, 9, 28),
+        sign_due=dt.date(2026, 9, 29),
+        signed_at=at(2026, 9, 29),
+        reply_due=dt.date(2026, 10, 10),
+        replied_at=at(2026, 10, 8),
+        reply="done",
+    )
+    ReferralFactory(
+        case=c,
+        organisation=world.property_company,
+        role="lead",
+        status="signed_for",
+        dispatched_at=at(2026, 10, 12),
+        sign_due=dt.date(2026, 10, 13),
+        signed_at=at(2026, 10, 15),
+        reply_due=dt.date(2026, 10, 19),
+    )
+    Rating.objects.create(
+        case=a, efficiency=5, attitude=5, result=5, satisfied=True, created_at=at(2026, 10, 10)
+    )
+    Rating.objects.create(
+        case=b, efficiency=2, attitude=3, result=2, satisfied=False, created_at=at(2026, 10, 13)
+    )
+    for case in (a, b, c, d, e):
+        PartyFactory(case=case, name=f"申请人{case.pk}", phone="13912345678")
+    return {"a": a, "b": b, "c": c, "d": d, "e": e}
+
+
+def build(user):
+    from casework import selectors
+
+    with time_machine.travel(TODAY, tick=False):
+        return reporting.build(selectors.cases_visible_to(user), PERIOD)
+
+
+def test_every_number_of_the_report(street, mediator):
+    report = build(mediator)
+    sept, octo = report.months
+    assert (sept["month"], sept["opened"], sept["resolved"]) == (dt.date(2026, 9, 1), 2, 1)
+    assert (octo["opened"], octo["resolved"]) == (2, 2)
+    assert report.totals["opened"] == 4 and report.totals["resolved"] == 3
+    # Response: Sept 1 of 1 signed in time; Oct 0 of 1.
+    assert (sept["response"]["numerator"], sept["response"]["denominator"]) == (1, 1)
+    assert (octo["response"]["numerator"], octo["response"]["denominator"]) == (0, 1)
+    # Resolution by registration month: Sept 2/2 accepted are done; Oct 0/1 (D not accepted).
+    assert sept["resolution"]["percent"] == 100.0 and octo["resolution"]["percent"] == 0.0
+    assert octo["resolution"]["denominator"] == 1
+    # Satisfaction: Oct 1 of 2 ratings; Sept none (no rate rather than 0 %).
+    assert octo["satisfaction"]["percent"] == 50.0 and sept["satisfaction"]["percent"] is None
+    assert report.open_now == 2 and report.overdue_now == 1
+    # First contact: A (28 Sep → 30 Sep) 2, B (30 Sep → 8 Oct over the holiday) 1,
+    # C (Sat 10 Oct → 14 Oct) 3 working days: median 2.
+    assert report.median_first_contact == 2
+    # Resolution: E (20 Aug → 3 Sep) 10, A (28 Sep → 9 Oct) 4, B (30 Sep → Mon 12 Oct,
+    # counting the make-up Saturday) 4: median 4.
+    assert report.median_resolution == 4
+    assert dict(report.by_category) == {"Construction noise": 2, "Pets": 2}
+    assert report.by_area == [("番禺居民区", 4)] and report.by_estate == [("幸福小区", 4)]
+    orgs = {o["name"]: o for o in report.organisations}
+    assert orgs["新华路派出所"]["response"]["percent"] == 100.0
+    assert orgs["新华路派出所"]["on_time"]["percent"] == 100.0
+    assert orgs["幸福物业"]["response"]["percent"] == 0.0
+    assert (
+        orgs["幸福物业"]["on_time"]["numerator"],
+        orgs["幸福物业"]["on_time"]["denominator"],
+    ) == (0, 1)
+    assert report.mediation == {"agreement": 1, "failed": 1}
+
+
+def test_the_supervisor_sees_the_whole_street(street, supervisor):
+    report = build(supervisor)
+    assert report.totals["opened"] == 5 and report.overdue_now == 2
+
+
+def test_the_page_shows_the_numbers_with_charts_and_tables(client, street, mediator):
+    client.force_login(mediator)
+    with time_machine.travel(TODAY, tick=False):
+        response = client.get(reverse("casework:reports"), {"start": "2026-09", "end": "2026-10"})
+    page = response.content.decode()
+    assert '<dd id="total-opened">4</dd>' in page and '<dd id="overdue-now">1</dd>' in page
+    assert '<dd id="median-resolution">4</dd>' in page
+    assert page.count("<svg") == 4 and "<script" not in page.split("</header>")[1]
+    assert "番禺居民区" in page and "幸福物业" in page
+
+
+def test_bad_report_filters_answer_with_a_message(client, street, mediator):
+    client.force_login(mediator)
+    response = client.get(reverse("casework:reports"), {"start": "2026-10", "end": "2026-01"})
+    assert response.status_code == 200 and "must end after it starts" in response.content.decode()
+    response = client.get(reverse("casework:reports"), {"start": "banana"})
+    assert response.status_code == 200
+    assert client.get("/reports/cases.exe").status_code == 404
+
+
+def test_the_report_query_count_does_not_grow(client, world, street, mediator):
+    client.force_login(mediator)
+    url = reverse("casework:reports")
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for i in range(30):
+        case = make_case(
+            Status.RESOLVED,
+            place=world.building_a,
+            organisation=world.committee_a,
+            first_contact_at=at(2026, 10, 12),
+            resolved_at=at(2026, 10, 20),
+        )
+        ReferralFactory(case=case, organisation=world.police, status="closed")
+        Rating.objects.create(case=case, efficiency=4, attitude=4, result=4, satisfied=i % 2 == 0)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_exports_mask_phones_neutralise_formulas_and_are_logged(
+    client, street, mediator, supervisor
+):
+    street["a"].description = '=HYPERLINK("http://evil.example","click")'
+    street["a"].save()
+    client.force_login(mediator)
+    response = client.get(reverse("casework:export_cases", args=["csv"]), {"q": ""})
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][0] == "Reference" and len(rows) == 1 + 5
+    phones = {r[7] for r in rows[1:]}
+    assert phones == {"139****5678"}
+    formula = next(r for r in rows[1:] if r[0] == street["a"].reference)
+    assert formula[10].startswith("'=HYPERLINK")
+    log = ExportLog.objects.get()
+    assert (log.user, log.kind, log.format, log.rows, log.unmasked) == (
+        mediator,
+        "cases",
+        "csv",
+        5,
+        False,
+    )
+    assert log.filters == "q="
+
+    # With the right to unmasked export, the full number; XLSX neutralises too.
+    mediator.user_permissions.add(Permission.objects.get(codename="export_unmasked"))
+    from django.contrib.auth import get_user_model
+
+    mediator = get_user_model().objects.get(pk=mediator.pk)
+    client.force_login(mediator)
+    response = client.get(reverse("casework:export_cases", args=["xlsx"]))
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert "13912345678" in {v[7] for v in values[1:]}
+    assert any(str(v[10]).startswith("'=HYPERLINK") for v in values[1:])
+    assert ExportLog.objects.filter(unmasked=True, format="xlsx").count() == 1
+
+    # Supervisors read the log; mediators may not.
+    assert client.get(reverse("casework:export_log")).status_code == 403
+    client.force_login(supervisor)
+    page = client.get(reverse("casework:export_log")).content.decode()
+    assert "unmasked" in page and "xlsx" in page
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+86", "'+86"),
+        ("-5", "'-5"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("王阿姨", "王阿姨"),
+        (42, 42),
+        ("a=b", "a=b"),
+    ],
+)
+def test_neutralise(value, expected):
+    assert neutralise(value) == expected
+
+
+def test_monthly_report_pdf(client, street, supervisor, tmp_path):
+    client.force_login(supervisor)
+    with time_machine.travel(TODAY, tick=False):
+        response = client.get(
+            reverse("consultation:report_pdf"), {"start": "2026-09", "end": "2026-10"}
+        )
+    assert response["Content-Type"] == "application/pdf"
+    path = tmp_path / "report.pdf"
+    path.write_bytes(response.content)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True).stdout.decode()
+    assert "2026-09" in text and "幸福物业" in text
+    assert ExportLog.objects.get().format == "pdf"
