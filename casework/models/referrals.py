@@ -140,6 +140,10 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         _("extension asked (working days)"), null=True, blank=True
     )
     request_note = models.TextField(_("the organisation's request"), blank=True)
+    # Stamped when signed for / replied (by the dates then in force): the monthly report
+    # counts these flags instead of converting every timestamp to a local date.
+    signed_in_time = models.BooleanField(_("signed for in time"), null=True, editable=False)
+    replied_in_time = models.BooleanField(_("replied in time"), null=True, editable=False)
     reply = models.TextField(_("reply"), blank=True)
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
@@ -219,6 +223,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     def sign_for(self, *, actor=None, **_params):
         self.signed_at = timezone.now()
         self.signed_by = actor
+        self.signed_in_time = timezone.localdate(self.signed_at) <= self.sign_due
 
     @transition(
         field=status,
@@ -259,6 +264,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         self.return_reason = ""
         if self.signed_at is None:  # refusing a return made before signing counts as signed
             self.signed_at = timezone.now()
+            self.signed_in_time = timezone.localdate(self.signed_at) <= self.sign_due
 
     @transition(
         field=status,
@@ -319,6 +325,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     def send_reply(self, *, reply: str = "", **_params):
         self.reply = _required(reply, _("Write the reply: what was done and the result."))
         self.replied_at = timezone.now()
+        self.replied_in_time = timezone.localdate(self.replied_at) <= self.reply_due
 
     @transition(
         field=status,

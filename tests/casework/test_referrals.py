@@ -123,6 +123,9 @@ def test_case_clock_pauses_while_referred_and_moves_by_the_paused_working_days(
         )
     case.refresh_from_db()
     assert case.status == Status.IN_PROGRESS
+    referral.refresh_from_db()
+    # Signed 29 Sep (due 29 Sep); replied 8 Oct (due Sat 10 Oct): both in time.
+    assert (referral.signed_in_time, referral.replied_in_time) == (True, True)
     # Paused (28 Sep, 9 Oct]: 29, 30 Sep, 8, 9 Oct = 4 working days. 30 Sep + 4 working
     # days = 8, 9, 10 (make-up Saturday), 12 Oct.
     assert case.due_date == dt.date(2026, 10, 12)
@@ -573,3 +576,13 @@ def test_case_page_query_count_does_not_grow_with_referrals(
         page = client.get(url)
     assert page.content.decode().count('class="referral-row"') == 7
     assert len(seven.captured_queries) == len(one.captured_queries)
+
+
+def test_a_late_sign_for_is_stamped_late(world, case, mediator, agency_officer):
+    with at(2026, 9, 28):
+        referral = dispatch(case, mediator, world.police)
+    with at(2026, 9, 30):  # due 29 Sep
+        referral = services.referral_transition(
+            referral=referral, name="sign_for", actor=agency_officer
+        )
+    assert referral.signed_in_time is False and referral.replied_in_time is None

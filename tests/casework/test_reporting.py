@@ -13,10 +13,12 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from casework import reporting
+from casework import reporting, services
+from casework.calendar import working_days_between
 from casework.exports import neutralise
-from casework.models import ExportLog, Rating, Status
+from casework.models import Case, ExportLog, Rating, Status
 from tests.factories import PartyFactory, ReferralFactory, category, make_case
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -92,6 +94,8 @@ def street(world, mediator):
         reply_due=dt.date(2026, 10, 10),
         replied_at=at(2026, 10, 8),
         reply="done",
+        signed_in_time=True,  # as sign_for and send_reply stamp them (test_referrals)
+        replied_in_time=True,
     )
     ReferralFactory(
         case=c,
@@ -101,6 +105,7 @@ def street(world, mediator):
         dispatched_at=at(2026, 10, 12),
         sign_due=dt.date(2026, 10, 13),
         signed_at=at(2026, 10, 15),
+        signed_in_time=False,
         reply_due=dt.date(2026, 10, 19),
     )
     Rating.objects.create(
@@ -111,7 +116,47 @@ def street(world, mediator):
     )
     for case in (a, b, c, d, e):
         PartyFactory(case=case, name=f"申请人{case.pk}", phone="13912345678")
+        stamp(case)
     return {"a": a, "b": b, "c": c, "d": d, "e": e}
+
+
+def stamp(case):
+    """What start_work and resolve record (tested through the transitions below)."""
+    day = timezone.localtime(case.created_at).date()
+    Case.objects.filter(pk=case.pk).update(
+        first_contact_working_days=working_days_between(
+            day, timezone.localtime(case.first_contact_at).date()
+        )
+        if case.first_contact_at
+        else None,
+        resolution_working_days=working_days_between(
+            day, timezone.localtime(case.resolved_at).date()
+        )
+        if case.resolved_at
+        else None,
+    )
+
+
+def test_transitions_stamp_working_days_across_the_holiday(world, mediator):
+    with time_machine.travel(at(2026, 9, 30, 9), tick=False):
+        case = make_case(
+            Status.ACCEPTED,
+            place=world.building_a,
+            organisation=world.committee_a,
+            assigned_officer=mediator,
+        )
+    with time_machine.travel(at(2026, 10, 8), tick=False):
+        case = services.case_transition(case=case, name="start_work", actor=mediator)
+    with time_machine.travel(at(2026, 10, 12), tick=False):
+        case = services.case_transition(
+            case=case, name="resolve", actor=mediator, outcome="resolved", summary="ok"
+        )
+    case.refresh_from_db()
+    # (30 Sep, 8 Oct] = 1 working day; (30 Sep, 12 Oct] = 8, 9, Sat 10 (make-up), 12 = 4.
+    assert (case.first_contact_working_days, case.resolution_working_days) == (1, 4)
+    case = services.case_transition(case=case, name="reopen", actor=mediator, reason="again")
+    case.refresh_from_db()
+    assert case.resolution_working_days is None and case.first_contact_working_days == 1
 
 
 def build(user):

@@ -38,6 +38,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from casework.calendar import working_days_between  # noqa: E402
 from casework.models import (  # noqa: E402
     Case,
     CaseEvent,
@@ -51,7 +52,9 @@ from casework.models import (  # noqa: E402
     Place,
     PlaceKind,
     Priority,
+    Rating,
     ReferenceSequence,
+    Referral,
     Status,
 )
 
@@ -74,6 +77,7 @@ def generate(n: int) -> float:
     }
     officers = list(get_user_model().objects.filter(username__startswith="mediator"))
     categories = list(Category.objects.all())
+    agencies = list(Organisation.objects.exclude(kind="residents_committee")[:6])
     statuses = list(Status)
     now = timezone.now()
     previous: list[Case] = []
@@ -86,6 +90,14 @@ def generate(n: int) -> float:
             if status == Status.MERGED and not previous:
                 status = Status.REGISTERED
             created = now - dt.timedelta(minutes=rng.randint(0, 365 * 24 * 60))
+            worked = status not in {Status.REGISTERED, Status.REJECTED, Status.MERGED}
+            accepted = created + dt.timedelta(hours=rng.randint(1, 30)) if worked else None
+            contact = (
+                accepted + dt.timedelta(hours=rng.randint(1, 60))
+                if worked and status != Status.ACCEPTED
+                else None
+            )
+            resolved = created + dt.timedelta(days=rng.randint(1, 25)) if status in ENDED else None
             org = next(o for path, o in committees.items() if building.path.startswith(path))
             if status == Status.MERGED:
                 outcome = Outcome.DUPLICATE
@@ -105,6 +117,15 @@ def generate(n: int) -> float:
                     outcome=outcome,
                     merged_into=rng.choice(previous) if status == Status.MERGED else None,
                     created_at=created,
+                    accepted_at=accepted,
+                    first_contact_at=contact,
+                    resolved_at=resolved,
+                    first_contact_working_days=working_days_between(created.date(), contact.date())
+                    if contact
+                    else None,
+                    resolution_working_days=working_days_between(created.date(), resolved.date())
+                    if resolved
+                    else None,
                     due_date=(created + dt.timedelta(days=rng.randint(3, 30))).date(),
                 )
             )
@@ -149,6 +170,45 @@ def generate(n: int) -> float:
                 ]
             Party.objects.bulk_create(parties)
             CaseEvent.objects.bulk_create(events)
+            # One case in ten referred out, one resolved case in three rated: what the
+            # report's rates read.
+            referrals, ratings = [], []
+            for case in made:
+                if case.accepted_at and rng.random() < 0.1:
+                    sent = case.accepted_at + dt.timedelta(hours=2)
+                    signed = sent + dt.timedelta(hours=rng.randint(1, 48))
+                    referrals.append(
+                        Referral(
+                            case=case,
+                            organisation=rng.choice(agencies),
+                            role="lead",
+                            kind="complaint",
+                            instructions="请核查处置。",
+                            status="closed",
+                            dispatched_by=officers[0],
+                            dispatched_at=sent,
+                            sign_due=(sent + dt.timedelta(days=1)).date(),
+                            signed_at=signed,
+                            signed_in_time=signed.date() <= (sent + dt.timedelta(days=1)).date(),
+                            reply_due=(sent + dt.timedelta(days=7)).date(),
+                            replied_at=(replied := signed + dt.timedelta(days=rng.randint(1, 9))),
+                            replied_in_time=replied.date() <= (sent + dt.timedelta(days=7)).date(),
+                            reply="已处置。",
+                        )
+                    )
+                if case.resolved_at and rng.random() < 0.33:
+                    ratings.append(
+                        Rating(
+                            case=case,
+                            efficiency=rng.randint(1, 5),
+                            attitude=rng.randint(1, 5),
+                            result=rng.randint(1, 5),
+                            satisfied=rng.random() < 0.8,
+                            created_at=case.resolved_at + dt.timedelta(days=1),
+                        )
+                    )
+            Referral.objects.bulk_create(referrals)
+            Rating.objects.bulk_create(ratings)
     ReferenceSequence.objects.update_or_create(year=2026, defaults={"last": n})
     return time.perf_counter() - started
 
@@ -195,6 +255,7 @@ def main() -> None:
         ),
         ("case page", reverse("casework:case_detail", args=[sample.pk]), None),
         ("dashboard (supervisor)", reverse("casework:home"), None),
+        ("reports, last 12 months (supervisor)", reverse("casework:reports"), None),
     ]
     print(
         f"\n{connection.vendor}, {Case.objects.count():,} cases, {RUNS} runs each "
