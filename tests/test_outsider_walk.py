@@ -37,6 +37,11 @@ OWN_LISTS = {
     "consultation:meeting_new",
     "consultation:ballot_new",
     "consultation:archive_list",
+    # Reports and exports of the user's own area (the exports are scanned for secrets too).
+    "casework:reports",
+    "casework:export_cases",
+    "casework:export_report",
+    "consultation:report_pdf",
     "logout",
 }
 
@@ -149,6 +154,7 @@ def _fill(name: str, route: str, ids: dict) -> str:
     route = route.replace("<int:pk>", str(pk))
     route = route.replace("<int:referral_pk>", str(ids["referral"]))
     route = route.replace("<int:attachment_pk>", str(ids["attachment"]))
+    route = route.replace("<str:fmt>", "csv")
     route = re.sub(r"<(?:slug|str|path):\w+>", "x", route)
     route = re.sub(r"<int:\w+>", "1", route)
     return "/" + route
