@@ -198,16 +198,16 @@ def build(cases, period: Period, *, today: dt.date | None = None) -> Report:
     done_by_month = by_registration["done"]
     resolved = _counts_by_month(resolved_in_period, "resolved_at", months)["n"]
     # Referrals of these cases, by dispatch month.
-    referrals = Referral.objects.filter(
-        case__in=cases, dispatched_at__gte=start, dispatched_at__lt=end
-    )
+    # An unfiltered case set (a street-level user) needs no "case IN (...)" on the joins.
+    of_cases = Q(case__in=cases) if cases.query.where else Q()
+    referrals = Referral.objects.filter(of_cases, dispatched_at__gte=start, dispatched_at__lt=end)
     # Recalled before anyone signed: not the organisation's miss.
     counted = referrals.exclude(status="recalled", signed_at__isnull=True)
     by_dispatch = _counts_by_month(
         counted, "dispatched_at", months, {"dispatched": Q(), "in_time": Q(signed_in_time=True)}
     )
     dispatched_by_month, in_time_by_month = by_dispatch["dispatched"], by_dispatch["in_time"]
-    ratings = Rating.objects.filter(case__in=cases, created_at__gte=start, created_at__lt=end)
+    ratings = Rating.objects.filter(of_cases, created_at__gte=start, created_at__lt=end)
     by_rating = _counts_by_month(
         ratings, "created_at", months, {"rated": Q(), "satisfied": Q(satisfied=True)}
     )

@@ -255,6 +255,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 fields=["created_at", "accepted_at", "resolved_at", "status"],
                 name="case_report_registration",
             ),
+            # ... resolutions by month, outcome and duration; first contacts by duration.
+            models.Index(
+                fields=["resolved_at", "resolution_working_days", "outcome"],
+                name="case_report_resolution",
+            ),
+            models.Index(
+                fields=["first_contact_at", "first_contact_working_days"],
+                name="case_report_contact",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
