@@ -52,5 +52,6 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("r/", include("casework.portal_urls")),  # the resident portal (public)
     path("meetings/", include("consultation.urls")),
+    path("open311/", include("casework.open311_urls")),  # public (GeoReport v2)
     path("", include("casework.urls")),
 ]
