@@ -244,9 +244,16 @@ def stages(case: Case) -> list[dict]:
 
 
 def can_rate(case: Case) -> bool:
-    if case.status not in (Status.RESOLVED, Status.CLOSED) or case.resolved_at is None:
+    return can_rate_facts(case.pk, case.status, case.resolved_at)
+
+
+def can_rate_facts(case_id: int, status: str, resolved_at) -> bool:
+    """A resolved (or closed) case not rated since its resolution can be rated."""
+    if status not in (Status.RESOLVED, Status.CLOSED) or resolved_at is None:
         return False
-    return not case.ratings.filter(created_at__gte=case.resolved_at).exists()
+    from casework.models import Rating
+
+    return not Rating.objects.filter(case_id=case_id, created_at__gte=resolved_at).exists()
 
 
 # -------------------------------------------------------------------- rate, add info

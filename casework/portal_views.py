@@ -13,8 +13,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -22,31 +24,82 @@ from django.views.decorators.http import require_POST
 
 from casework import portal
 from casework.exceptions import CaseworkError
-from casework.models import OPEN_STATUSES, Case
+from casework.models import OPEN_STATUSES, Case, CaseEvent
 from casework.portal_forms import InfoForm, LookupForm, RatingForm, SubmitForm
 
 RECEIPT_KEY = "linli-portal-receipt"
 VERIFIED_KEY = "linli-portal-case"
 
 
-def _verified_case(request) -> Case | None:
+def _verified_pk(request) -> int | None:
     data = request.session.get(VERIFIED_KEY)
     if not data or time.time() - data.get("at", 0) > settings.LINLI["PORTAL_SESSION_SECONDS"]:
         request.session.pop(VERIFIED_KEY, None)
         return None
-    return Case.objects.select_related("category").filter(pk=data.get("pk")).first()
+    return data.get("pk")
 
 
-def _public_timeline(case: Case) -> str:
-    """The rendered public timeline. The log is append-only, so the newest public event id
-    identifies its content exactly: cached per case, language and that id."""
-    events = case.events.filter(is_public=True)
-    newest = events.order_by("-id").values_list("id", flat=True).first() or 0
-    key = f"linli:timeline:{case.pk}:{get_language()}:{newest}"
+def _verified_case(request) -> Case | None:
+    pk = _verified_pk(request)
+    if pk is None:
+        return None
+    return Case.objects.select_related("category").filter(pk=pk).first()
+
+
+def _status_summary(pk: int) -> tuple[str, dict] | None:
+    """Everything on the status page but its forms — stage, dates, what the resident said,
+    the result, the public timeline — and the few facts the forms need.
+
+    The log is append-only and every change to the case bumps ``updated_at``, so the
+    newest public event id and that time identify the content exactly: it is cached per
+    case, language, both and the day (no CSRF token inside). A hit costs one small query
+    instead of loading the case and rendering the page (the residents' busiest page)."""
+    newest = (
+        CaseEvent.objects.filter(case=OuterRef("pk"), is_public=True)
+        .order_by("-id")
+        .values("id")[:1]
+    )
+    facts = (
+        Case.objects.filter(pk=pk)
+        .annotate(newest=Subquery(newest))
+        .values("pk", "reference", "status", "updated_at", "resolved_at", "newest")
+        .first()
+    )
+    if facts is None:
+        return None
+    key = (
+        f"linli:portal-status:{pk}:{get_language()}:{facts['newest'] or 0}:"
+        f"{facts['updated_at'].timestamp()}:{timezone.localdate().isoformat()}"
+    )
     html = cache.get(key)
     if html is None:
-        html = render_to_string("casework/portal/_timeline.html", {"events": events})
+        case = Case.objects.select_related("category").get(pk=pk)
+        timeline = render_to_string(
+            "casework/portal/_timeline.html", {"events": case.events.filter(is_public=True)}
+        )
+        html = render_to_string(
+            "casework/portal/_status_summary.html",
+            {
+                "case": case,
+                "stages": portal.stages(case),
+                "plain": portal.PLAIN_WORDS.get(case.status, ""),
+                "timeline": mark_safe(timeline),
+            },
+        )
         cache.set(key, html, timeout=24 * 3600)
+    return mark_safe(html), facts
+
+
+def _blank_form(name: str, form_class) -> str:
+    """The fields of an empty form, rendered once per language (widget templates cost a
+    millisecond per request on the residents' busiest page). No token inside: the CSRF
+    token stays in the page's own form tag. Kept ten minutes, so a deploy that changes a
+    form shows the new one soon even with a shared cache."""
+    key = f"linli:portal-form:{name}:{get_language()}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(f"casework/portal/_{name}_fields.html", {"form": form_class()})
+        cache.set(key, html, timeout=600)
     return mark_safe(html)
 
 
@@ -116,17 +169,18 @@ def lookup(request):
 
 @login_not_required
 def status(request):
-    case = _verified_case(request)
-    if case is None:
+    pk = _verified_pk(request)
+    found = _status_summary(pk) if pk is not None else None
+    if found is None:
         messages.info(request, _("Enter your reference and status code to see your case."))
         return redirect("portal:lookup")
+    summary, facts = found
+    rateable = portal.can_rate_facts(pk, facts["status"], facts["resolved_at"])
     context = {
-        "case": case,
-        "stages": portal.stages(case),
-        "plain": portal.PLAIN_WORDS.get(case.status, ""),
-        "timeline": _public_timeline(case),
-        "rating_form": RatingForm() if portal.can_rate(case) else None,
-        "info_form": InfoForm() if case.status in OPEN_STATUSES else None,
+        "reference": facts["reference"],
+        "summary": summary,
+        "rating_form": _blank_form("rating", RatingForm) if rateable else None,
+        "info_form": _blank_form("info", InfoForm) if facts["status"] in OPEN_STATUSES else None,
     }
     return render(request, "casework/portal/status.html", context)
 
