@@ -348,3 +348,23 @@ def test_the_status_page_query_count_does_not_grow_with_events(client, submitted
     assert count() == few
     page = client.get(reverse("portal:status")).content.decode()
     assert page.count("Called the site manager.") == 50  # the cache follows new events
+
+
+def test_the_cached_status_page_follows_every_change(client, world, mediator, submitted):
+    """The page minus its forms is cached; a public note, a stage change and a change to
+    the case without a public event each show at once."""
+    from casework import services
+
+    case, code = submitted
+    _lookup(client, case.reference, code)
+    assert "We have received your grievance" in _body(client.get(reverse("portal:status")))
+    services.case_add_note(case=case, actor=mediator, text="已安排上门了解。", public=True)
+    assert "已安排上门了解。" in _body(client.get(reverse("portal:status")))
+    case = services.case_transition(case=case, name="accept", actor=mediator)
+    page = _body(client.get(reverse("portal:status")))
+    assert "Your grievance has been accepted" in page
+    assert "We have received your grievance" not in page
+    Case.objects.filter(pk=case.pk).update(description="改过的描述")  # no event, no save()
+    case.refresh_from_db()
+    case.save()  # a save bumps updated_at: the cached page is replaced
+    assert "改过的描述" in _body(client.get(reverse("portal:status")))
