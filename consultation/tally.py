@@ -102,8 +102,13 @@ class Tally:
             "checks": [
                 {
                     "name": c.name,
-                    "numerator": str(decimal(c.numerator)),
-                    "denominator": str(decimal(c.denominator)),
+                    # Areas in m² with two decimals; headcounts as whole numbers.
+                    "numerator": str(int(c.numerator))
+                    if c.name.endswith("heads")
+                    else str(decimal(c.numerator)),
+                    "denominator": str(int(c.denominator))
+                    if c.name.endswith("heads")
+                    else str(decimal(c.denominator)),
                     "share": frac(c.share),
                     "share_percent": None if c.share is None else str(percent(c.share)),
                     "threshold": frac(c.threshold),

@@ -190,3 +190,20 @@ def test_cost_split_example():
         10000, {"g": Fraction(0), "a": Fraction(1), "b": Fraction(1), "c": Fraction(1)}
     )
     assert shares == {"g": 0, "a": 3334, "b": 3333, "c": 3333}
+
+
+def test_the_trace_shows_areas_with_decimals_and_heads_as_whole_numbers():
+    rows = [("72.25", AGREE), ("60.00", None)]
+    checks = {c["name"]: c for c in count(voters(*rows), MAJOR).as_dict()["checks"]}
+    assert (
+        checks["participation_area"]["numerator"],
+        checks["participation_area"]["denominator"],
+    ) == ("72.25", "132.25")
+    assert (
+        checks["participation_heads"]["numerator"],
+        checks["participation_heads"]["denominator"],
+    ) == ("1", "2")
+    assert (
+        checks["participation_heads"]["share"] == "1/2"
+        and checks["participation_heads"]["share_percent"] == "50.00"
+    )
