@@ -3,12 +3,14 @@
 Status is never editable here — the only way to move a case is the service layer.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import (
+    ApiToken,
     CalendarDay,
     CalendarYear,
     Case,
@@ -168,3 +170,39 @@ admin.site.unregister(User)
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     inlines = [*BaseUserAdmin.inlines, MembershipInline]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Create a token (the key is shown once, on the next page) or revoke one."""
+
+    list_display = ["organisation", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["organisation"]
+    fields = ["organisation", "name", "revoked_at"]
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["organisation", "name"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: the record of which system acted stays
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        from casework.api_auth import issue_token
+
+        token, key = issue_token(organisation=obj.organisation, name=obj.name)
+        obj.pk = token.pk
+        obj._state.adding = False
+        messages.warning(
+            request,
+            _("The key for %(name)s — copy it now, it is not shown again: %(key)s")
+            % {"name": token.name, "key": key},
+        )
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        messages.success(request, _("%(n)d tokens revoked.") % {"n": count})

@@ -77,7 +77,9 @@ class CaseFilter(filters.FilterSet):
 
     def __init__(self, data=None, *args, user=None, **kwargs):
         super().__init__(data, *args, **kwargs)
-        self.filters["place"].queryset = selectors.places_for(user)
+        self.filters["place"].queryset = (
+            selectors.places_for(user) if user is not None else Place.objects.none()
+        )
         self.filters["assigned_officer"].queryset = selectors.colleagues_of(user)
 
     def filter_text(self, queryset, name, value):

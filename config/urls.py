@@ -53,5 +53,6 @@ urlpatterns = [
     path("r/", include("casework.portal_urls")),  # the resident portal (public)
     path("meetings/", include("consultation.urls")),
     path("open311/", include("casework.open311_urls")),  # public (GeoReport v2)
+    path("api/v1/", include("casework.api_urls")),  # token-authenticated
     path("", include("casework.urls")),
 ]

@@ -32,6 +32,8 @@ PUBLIC = {
     "open311:service",
     "open311:requests",
     "open311:request",
+    # The REST API's schema (no data in it).
+    "api:schema",
 }
 # Public machine endpoints answer bad input (an empty POST, an unknown id) with the spec's
 # error list: 400 or 404, never a login redirect.
@@ -49,6 +51,7 @@ def _walk(patterns, prefix="", namespace=""):
 
 def _concrete(route: str) -> str:
     route = re.sub(r"<int:\w+>", "1", route)
+    route = re.sub(r"\(\?P<\w+>[^)]*\)", "1", route)  # the API router's regex routes
     route = re.sub(r"<fmt:\w+>", "json", route)
     route = re.sub(r"<(?:slug|str|path):\w+>", "x", route)
     route = route.replace("^", "").replace("$", "").replace("\\Z", "")
@@ -78,6 +81,13 @@ def test_anonymous_gets_content_only_from_public_pages(client, db, name, path):
             assert response.status_code in allowed, (name, response.status_code)
             if response.status_code == 302:
                 assert "/accounts/login/" not in response["Location"], name
+        elif name.startswith("api:") and name != "api:docs":
+            # Token-only endpoints: no session login, a 401 asking for the token.
+            assert response.status_code == 401, (name, response.status_code)
+            assert response["WWW-Authenticate"] == "Token", name
+        elif name == "api:docs":  # for staff: the admin's login
+            assert response.status_code == 302, (name, response.status_code)
+            assert response["Location"].startswith("/admin/login/"), name
         else:
             assert response.status_code == 302, (name, response.status_code)
             assert response["Location"].startswith("/accounts/login/"), name
@@ -90,8 +100,10 @@ def test_an_outsider_gets_404_for_another_areas_objects(client, world, outsider,
     case = make_case(place=world.building_a, organisation=world.committee_a)
     path = path.replace("/1/", f"/{case.pk}/", 1)
     client.force_login(outsider)
+    # The API takes tokens only: a signed-in session gets 401 there.
+    allowed = (401, 405) if name.startswith("api:") else (404, 405)
     for method in (client.get, client.post):
-        assert method(path).status_code in (404, 405), (name, method)
+        assert method(path).status_code in allowed, (name, method)
 
 
 def test_the_admin_asks_anonymous_to_log_in(client, db):

@@ -1,5 +1,6 @@
 """Casework data, one module per concern; import models from here."""
 
+from casework.models.api import ApiToken
 from casework.models.calendar_days import CalendarDay, CalendarYear, calendar_changed
 from casework.models.cases import (
     CLOCK_RUNNING_STATUSES,
@@ -48,6 +49,7 @@ __all__ = [
     "OPEN_STATUSES",
     "RECEIVING_KINDS",
     "RESOLVING_OUTCOMES",
+    "ApiToken",
     "CalendarDay",
     "CalendarYear",
     "Case",

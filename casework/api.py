@@ -1,0 +1,310 @@
+"""The REST API (Django REST framework, OpenAPI 3 by drf-spectacular).
+
+Organisations read the referrals sent to them and act on them; the street registers cases
+(e.g. from 12345 hotline orders, deduplicated on the order number) and reads cases and
+their public timelines. Every queryset comes from the same selectors as the pages and every
+action from the same services: the API cannot do anything the pages would refuse.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from casework import selectors, services
+from casework.exceptions import ActionForbidden, CaseworkError, ConcurrentChange
+from casework.filters import CaseFilter, ReferralFilter
+from casework.models import (
+    Case,
+    Category,
+    Channel,
+    Outcome,
+    Place,
+    PlaceKind,
+    Priority,
+    Referral,
+    ReturnReason,
+)
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Changed by someone else: fetch it again and retry."
+
+
+def _raise(exc: CaseworkError):
+    if isinstance(exc, ActionForbidden):
+        raise PermissionDenied(" ".join(exc.messages))
+    if isinstance(exc, ConcurrentChange):
+        raise Conflict(" ".join(exc.messages))
+    raise ValidationError({"detail": exc.messages})
+
+
+# ------------------------------------------------------------------ referrals
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    case_reference = serializers.CharField(source="case.reference", read_only=True)
+    category = serializers.CharField(source="case.category.code", read_only=True)
+    place = serializers.CharField(source="case.place.full_name", read_only=True)
+    description = serializers.CharField(source="case.description", read_only=True)
+    organisation = serializers.CharField(source="organisation.name", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "version",
+            "case_reference",
+            "category",
+            "place",
+            "description",
+            "organisation",
+            "role",
+            "kind",
+            "instructions",
+            "needs_contact",
+            "status",
+            "sign_due",
+            "reply_due",
+            "signed_at",
+            "replied_at",
+            "reply",
+            "under_supervision",
+            "is_overdue",
+        ]
+        read_only_fields = fields
+
+
+ORGANISATION_ACTIONS = [
+    name
+    for name, t in services.all_referral_transitions().items()
+    if t.custom.get("side") == "organisation"
+]
+
+
+class ReferralActionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=ORGANISATION_ACTIONS)
+    version = serializers.IntegerField(min_value=1)
+    reason = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    return_reason = serializers.ChoiceField(
+        choices=ReturnReason.choices, required=False, allow_blank=True, default=""
+    )
+    days = serializers.IntegerField(min_value=1, max_value=365, required=False, allow_null=True)
+    reply = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
+
+
+class ReferralViewSet(viewsets.ReadOnlyModelViewSet):
+    """The referrals sent to the token's organisation — another's is a 404."""
+
+    serializer_class = ReferralSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ReferralFilter
+
+    def get_queryset(self):
+        return (
+            selectors.referrals_visible_to(self.request.user)
+            .select_related("case", "case__category", "case__place", "organisation")
+            .order_by("reply_due", "id")
+        )
+
+    @extend_schema(
+        request=ReferralActionSerializer,
+        responses={
+            200: ReferralSerializer,
+            400: OpenApiResponse(description="The action is not possible or lacks input."),
+            403: OpenApiResponse(description="Not allowed."),
+            409: OpenApiResponse(description="Changed by someone else."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def act(self, request, pk=None):
+        """Sign for, reply, request return or extension (the organisation's actions)."""
+        referral = self.get_object()
+        data = ReferralActionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        params = dict(data.validated_data)
+        name = params.pop("action")
+        version = params.pop("version")
+        try:
+            referral = services.referral_transition(
+                referral=referral, name=name, actor=request.user, expected_version=version, **params
+            )
+        except CaseworkError as exc:
+            _raise(exc)
+        return Response(ReferralSerializer(referral).data)
+
+
+# ---------------------------------------------------------------------- cases
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    category = serializers.CharField(source="category.code", read_only=True)
+    # Blank until the case ends (Schemathesis caught the schema saying otherwise).
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
+    place = serializers.CharField(source="place.full_name", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "reference",
+            "external_ref",
+            "channel",
+            "category",
+            "place",
+            "status",
+            "priority",
+            "created_at",
+            "due_date",
+            "is_overdue",
+            "outcome",
+            "resolution_summary",
+        ]
+        read_only_fields = fields
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    category = serializers.SlugRelatedField(
+        slug_field="code", queryset=Category.objects.filter(active=True)
+    )
+    place = serializers.PrimaryKeyRelatedField(
+        queryset=Place.objects.filter(
+            kind__in=[PlaceKind.ESTATE, PlaceKind.BUILDING, PlaceKind.STAIRWELL, PlaceKind.AREA]
+        )
+    )
+    description = serializers.CharField(max_length=20000)
+    requests = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    channel = serializers.ChoiceField(
+        choices=[c for c in Channel.choices if c[0] != Channel.ONLINE], default=Channel.HOTLINE
+    )
+    external_ref = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default=""
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.GENERAL)
+    applicant_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+    applicant_phone = serializers.RegexField(
+        r"^\+?[0-9][0-9 \-]{4,24}$", max_length=30, required=False, allow_blank=True, default=""
+    )
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField(source="created_at")
+    kind = serializers.CharField()
+    to_status = serializers.CharField()
+    note = serializers.CharField()
+
+
+class CaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Cases in the token's area. POST registers one; a hotline order number already
+    registered returns the existing case (200) instead of a second one (201)."""
+
+    serializer_class = CaseSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CaseFilter
+
+    def get_queryset(self):
+        return (
+            selectors.cases_visible_to(self.request.user)
+            .select_related("category", "place")
+            .order_by("-created_at", "-id")
+        )
+
+    def get_serializer_class(self):
+        return CaseCreateSerializer if self.action == "create" else CaseSerializer
+
+    def filter_queryset(self, queryset):
+        # CaseFilter scopes its choices to the user (as on the case list).
+        if self.action != "list":
+            return queryset
+        case_filter = CaseFilter(
+            self.request.query_params, queryset=queryset, user=self.request.user
+        )
+        if not case_filter.is_valid():
+            raise ValidationError(case_filter.errors)
+        return case_filter.qs
+
+    @extend_schema(
+        request=CaseCreateSerializer, responses={200: CaseSerializer, 201: CaseSerializer}
+    )
+    def create(self, request, *args, **kwargs):
+        data = CaseCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        ref = d["external_ref"].strip()
+        if ref:
+            existing = Case.objects.filter(external_ref=ref).first()
+            if existing is not None:
+                if not selectors.cases_visible_to(request.user).filter(pk=existing.pk).exists():
+                    raise ValidationError({"external_ref": ["Registered elsewhere already."]})
+                return Response(CaseSerializer(existing).data, status=status.HTTP_200_OK)
+        organisation = selectors.receiving_organisation(request.user, d["place"])
+        if organisation is None:
+            raise PermissionDenied("The place is not in this token's area.")
+        parties = []
+        if d["applicant_name"].strip():
+            parties.append(services.PartyData(name=d["applicant_name"], phone=d["applicant_phone"]))
+        try:
+            registration = services.case_register(
+                actor=request.user,
+                organisation=organisation,
+                category=d["category"],
+                place=d["place"],
+                channel=d["channel"],
+                description=d["description"],
+                requests=d["requests"],
+                priority=d["priority"],
+                address=d["address"],
+                external_ref=ref,
+                parties=parties,
+            )
+        except CaseworkError as exc:
+            _raise(exc)
+        except IntegrityError:  # the same order posted twice at the same moment
+            existing = Case.objects.filter(external_ref=ref).first()
+            if existing is None:
+                raise
+            return Response(CaseSerializer(existing).data, status=status.HTTP_200_OK)
+        return Response(CaseSerializer(registration.case).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses=inline_serializer("Timeline", {"results": TimelineEntrySerializer(many=True)})
+    )
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        """The case's public timeline (what the resident sees)."""
+        case = self.get_object()
+        events = selectors.case_timeline(case, public_only=True)
+        return Response({"results": TimelineEntrySerializer(events, many=True).data})
+
+
+ERROR_RESPONSES = {
+    "400": "Invalid input, filter or page; the reasons are in the body.",
+    "401": "No token, or an invalid or revoked one.",
+    "403": "The token's organisation may not do this.",
+    "404": "Not found, or not this organisation's (another organisation's records are 404).",
+    "409": "Changed by someone else since it was read.",
+    "429": "Too many requests.",
+}
+
+
+def document_errors(result, generator, request, public):
+    """drf-spectacular post-processing: every operation documents the error answers the
+    API can give, with a JSON body (so Schemathesis holds us to them)."""
+    body = {"application/json": {"schema": {"type": "object", "additionalProperties": True}}}
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            responses = operation.setdefault("responses", {})
+            for code, description in ERROR_RESPONSES.items():
+                responses.setdefault(code, {"description": description, "content": body})
+    return result

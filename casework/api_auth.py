@@ -1,0 +1,92 @@
+"""Token authentication for the REST API, and issuing tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from casework.models import ApiToken, Membership, OrgKind
+from casework.models.api import hash_key
+from casework.roles import Role
+
+STREET_KINDS = {OrgKind.RESIDENTS_COMMITTEE, OrgKind.STREET_OFFICE, OrgKind.MEDIATION_COMMITTEE}
+
+
+def role_for(organisation) -> str:
+    """What a token of this organisation may do: the street registers and works cases,
+    a property company or an agency works its referrals."""
+    if organisation.kind in STREET_KINDS:
+        return Role.MEDIATOR
+    if organisation.kind == OrgKind.PROPERTY_COMPANY:
+        return Role.PROPERTY_MANAGER
+    return Role.AGENCY_OFFICER
+
+
+def issue_token(*, organisation, name: str) -> tuple[ApiToken, str]:
+    """Create a token and its technical user; returns the token and the key (shown once)."""
+    User = get_user_model()
+    with transaction.atomic():
+        user, _created = User.objects.get_or_create(
+            username=f"api-{organisation.pk}",
+            defaults={"first_name": f"API · {organisation.name}"[:150], "is_active": True},
+        )
+        if _created:
+            user.set_unusable_password()  # it never signs in on the pages
+            user.save()
+        Membership.objects.get_or_create(
+            user=user, organisation=organisation, role=role_for(organisation)
+        )
+        prefix, key = ApiToken.new_key()
+        token = ApiToken.objects.create(
+            organisation=organisation, name=name, prefix=prefix, key_hash=hash_key(key), user=user
+        )
+    return token, key
+
+
+class TokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Token ll_<prefix>_<secret>``."""
+
+    keyword = "Token"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1").split()
+        if not header or header[0] != self.keyword:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Give exactly one token after 'Token'.")
+        key = header[1]
+        parts = key.split("_", 2)
+        if len(parts) != 3 or parts[0] != "ll":
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
+        if token is None or not token.matches(key) or not token.active:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """How the schema (and Schemathesis) learn to send the token."""
+
+    target_class = "casework.api_auth.TokenAuthentication"
+    name = "token"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token ll_<prefix>_<secret>` (created in the admin, shown once).",
+        }
