@@ -156,7 +156,24 @@ def test_the_schema_and_docs(client, admin_client, db):
 # ------------------------------------------------------------------ Schemathesis
 
 
-def test_the_api_answers_generated_requests_without_a_500(world, referral):
+@pytest.fixture
+def keep_the_connection():
+    """Schemathesis calls the WSGI app directly, and Django closes the database connection
+    at each request's start and end; inside the test's transaction that closes it under the
+    test (PostgreSQL). Django's own test client suspends this the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def test_the_api_answers_generated_requests_without_a_500(world, referral, keep_the_connection):
     """Property-based (Schemathesis): requests generated from the OpenAPI schema for every
     operation, with a street token and with an agency token, never get a 500 and every
     response matches the schema."""
