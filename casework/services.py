@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, Transition
 
-from casework import notifications, permissions
+from casework import fsm, notifications, permissions
 from casework.calendar import add_working_days
 from casework.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
 from casework.models import (
@@ -224,22 +224,14 @@ def case_transition(
 
 def _apply_transition(locked: Case, name: str, *, actor, note, public, **params) -> Case:
     method = getattr(locked, name)
-    meta = method._django_fsm
     source = locked.status
-    transition = meta.get_transition(source)
-    label = all_case_transitions()[name].custom.get("label", name)
-    if transition is None:
-        raise TransitionRefused(
-            _("“%(action)s” is not possible while the case is %(status)s.")
-            % {"action": label, "status": locked.get_status_display().lower()}
-        )
-    if not transition.has_perm(locked, actor):
-        raise ActionForbidden(
-            _("You are not allowed to “%(action)s” this case.") % {"action": label}
-        )
-    unmet = [str(c.message) for c in transition.conditions if not c(locked)]
-    if unmet:
-        raise TransitionRefused(*unmet)
+    transition = fsm.guard(
+        locked,
+        name,
+        actor,
+        not_possible=_("“%(action)s” is not possible while the case is %(status)s."),
+        not_allowed=_("You are not allowed to “%(action)s” this case."),
+    )
     method(note=note, **params)
     _save_changed(locked)
     event = CaseEvent.objects.create(
@@ -539,18 +531,14 @@ def referral_transition(
         # Lock order everywhere: case, then referral. The referral's version is the guard.
         Case.objects.select_for_update().filter(pk=referral.case_id).values_list("pk").get()
         locked = _lock_referral(referral, expected_version)
-        source = locked.status
+        fsm.guard(
+            locked,
+            name,
+            actor,
+            not_possible=_("“%(action)s” is not possible while the referral is %(status)s."),
+            not_allowed=_("You are not allowed to “%(action)s” this referral."),
+        )
         method = getattr(locked, name)
-        meta_transition = method._django_fsm.get_transition(source)
-        if meta_transition is None:
-            raise TransitionRefused(
-                _("“%(action)s” is not possible while the referral is %(status)s.")
-                % {"action": label, "status": locked.get_status_display().lower()}
-            )
-        if not meta_transition.has_perm(locked, actor):
-            raise ActionForbidden(
-                _("You are not allowed to “%(action)s” this referral.") % {"action": label}
-            )
         method(actor=actor, **params)
         locked.version += 1
         try:

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, Transition
 
+from casework import fsm
 from casework.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
 from casework.models import Case, CaseEvent, EventKind, Flat, Place, PlaceKind
 from consultation import permissions, tally
@@ -157,22 +158,15 @@ def ballot_transition(
     transition = all_ballot_transitions().get(name)
     if transition is None:
         raise TransitionRefused(_("Unknown action."))
-    label = transition.custom.get("label", name)
     with transaction.atomic():
         locked = _lock(campaign, expected_version)
-        meta = getattr(locked, name)._django_fsm.get_transition(locked.status)
-        if meta is None:
-            raise TransitionRefused(
-                _("“%(action)s” is not possible while the ballot is %(status)s.")
-                % {"action": label, "status": locked.get_status_display().lower()}
-            )
-        if not meta.has_perm(locked, actor):
-            raise ActionForbidden(
-                _("You are not allowed to “%(action)s” this ballot.") % {"action": label}
-            )
-        unmet = [str(c.message) for c in meta.conditions if not c(locked)]
-        if unmet:
-            raise TransitionRefused(*unmet)
+        fsm.guard(
+            locked,
+            name,
+            actor,
+            not_possible=_("“%(action)s” is not possible while the ballot is %(status)s."),
+            not_allowed=_("You are not allowed to “%(action)s” this ballot."),
+        )
         params = {}
         if name == "count":
             params["tally"] = compute_tally(locked).as_dict()

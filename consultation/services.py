@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, Transition
 
+from casework import fsm
 from casework.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
 from casework.models import Case, CaseEvent, EventKind, Organisation
 from consultation import permissions
@@ -135,24 +136,16 @@ def meeting_transition(
     transition = all_meeting_transitions().get(name)
     if transition is None:
         raise TransitionRefused(_("Unknown action."))
-    label = transition.custom.get("label", name)
     with transaction.atomic():
         locked = _lock_meeting(meeting, expected_version)
-        source = locked.status
+        fsm.guard(
+            locked,
+            name,
+            actor,
+            not_possible=_("“%(action)s” is not possible while the meeting is %(status)s."),
+            not_allowed=_("You are not allowed to “%(action)s” this meeting."),
+        )
         method = getattr(locked, name)
-        meta = method._django_fsm.get_transition(source)
-        if meta is None:
-            raise TransitionRefused(
-                _("“%(action)s” is not possible while the meeting is %(status)s.")
-                % {"action": label, "status": locked.get_status_display().lower()}
-            )
-        if not meta.has_perm(locked, actor):
-            raise ActionForbidden(
-                _("You are not allowed to “%(action)s” this meeting.") % {"action": label}
-            )
-        unmet = [str(c.message) for c in meta.conditions if not c(locked)]
-        if unmet:
-            raise TransitionRefused(*unmet)
         method(**params)
         _bump(locked)
         note = _("%(meeting)s: %(status)s") % {
@@ -434,24 +427,16 @@ def minutes_transition(
     transition = all_minutes_transitions().get(name)
     if transition is None:
         raise TransitionRefused(_("Unknown action."))
-    label = transition.custom.get("label", name)
     with transaction.atomic():
         locked = _lock_minutes(minutes, expected_version)
-        source = locked.status
+        fsm.guard(
+            locked,
+            name,
+            actor,
+            not_possible=_("“%(action)s” is not possible while the minutes are %(status)s."),
+            not_allowed=_("You are not allowed to “%(action)s” these minutes."),
+        )
         method = getattr(locked, name)
-        meta = method._django_fsm.get_transition(source)
-        if meta is None:
-            raise TransitionRefused(
-                _("“%(action)s” is not possible while the minutes are %(status)s.")
-                % {"action": label, "status": locked.get_status_display().lower()}
-            )
-        if not meta.has_perm(locked, actor):
-            raise ActionForbidden(
-                _("You are not allowed to “%(action)s” these minutes.") % {"action": label}
-            )
-        unmet = [str(c.message) for c in meta.conditions if not c(locked)]
-        if unmet:
-            raise TransitionRefused(*unmet)
         method(actor=actor, **params)
         if name == "approve":
             locked.snapshot = snapshot.build(locked)
