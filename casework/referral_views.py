@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,7 +18,8 @@ from casework.exceptions import CaseworkError
 from casework.filters import ReferralFilter
 from casework.forms import DispatchForm, ReferralActionForm, SuperviseForm
 from casework.models import OPEN_REFERRAL_STATUSES, Party, PartyRole, ReturnReason
-from casework.views import PAGE_SIZE, _refused, _visible_case
+from casework.view_helpers import form_errors, refused, serve_attachment
+from casework.views import PAGE_SIZE, _visible_case
 
 # ------------------------------------------------------------------- street side
 
@@ -32,12 +33,6 @@ def dispatch_form_for(case, data=None) -> DispatchForm:
     )
 
 
-def _form_errors(request, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
-
-
 def _case_referral(request, pk: int, referral_pk: int):
     case = _visible_case(request, pk)
     return case, get_object_or_404(case.referrals.select_related("organisation"), pk=referral_pk)
@@ -48,7 +43,7 @@ def referral_dispatch(request, pk: int):
     case = _visible_case(request, pk)
     form = dispatch_form_for(case, request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors(request, form)
         return redirect(reverse("casework:case_detail", args=[case.pk]) + "#referrals")
     data = form.cleaned_data
     try:
@@ -63,7 +58,7 @@ def referral_dispatch(request, pk: int):
             expected_version=data["version"],
         )
     except CaseworkError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(
             request,
@@ -78,7 +73,7 @@ def _run_transition(request, referral, name: str) -> None:
     if not form.is_valid():
         if "version" in form.errors:
             raise Http404  # only a hand-made request leaves out the version
-        _form_errors(request, form)
+        form_errors(request, form)
         return
     data = form.cleaned_data
     params = {
@@ -96,7 +91,7 @@ def _run_transition(request, referral, name: str) -> None:
             **params,
         )
     except CaseworkError as exc:
-        _refused(request, exc)
+        refused(request, exc)
 
 
 @require_POST
@@ -122,7 +117,7 @@ def referral_supervise(request, pk: int, referral_pk: int):
                 note=form.cleaned_data["note"],
             )
         except CaseworkError as exc:
-            _refused(request, exc)
+            refused(request, exc)
     return redirect(reverse("casework:case_detail", args=[pk]) + "#referrals")
 
 
@@ -225,16 +220,4 @@ def inbox_attachment(request, pk: int, attachment_pk: int):
     attachment = get_object_or_404(
         referral.case.attachments.filter(is_public=True), pk=attachment_pk
     )
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=attachment.content_type == "application/pdf",
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return serve_attachment(attachment)

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import FileResponse, Http404, HttpResponseForbidden
+from django.http import Http404, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from casework import permissions, selectors, services
 from casework.calendar import add_working_days, unpublished_years
-from casework.exceptions import ActionForbidden, CaseworkError
+from casework.exceptions import CaseworkError
 from casework.filters import CaseFilter
 from casework.forms import (
     AssignForm,
@@ -40,6 +39,7 @@ from casework.models import (
 )
 from casework.roles import Role
 from casework.sla import overdue_referrals
+from casework.view_helpers import refused, serve_attachment
 
 PAGE_SIZE = 25
 RECEIPT_SESSION_KEY = "linli-receipt-{pk}"
@@ -53,14 +53,6 @@ def _visible_case(request, pk: int) -> Case:
         ),
         pk=pk,
     )
-
-
-def _refused(request, exc: CaseworkError) -> None:
-    """Forbidden -> 403 page with the reason; anything else -> messages on the page."""
-    if isinstance(exc, ActionForbidden):
-        raise PermissionDenied(" ".join(exc.messages)) from exc
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 def _list_rows(queryset):
@@ -200,7 +192,7 @@ def case_new(request):
                     parties=party_data,
                 )
             except CaseworkError as exc:
-                _refused(request, exc)
+                refused(request, exc)
             else:
                 case = registration.case
                 # Shown once on the receipt, then forgotten: only the hash is stored.
@@ -278,7 +270,7 @@ def case_transition(request, pk: int, name: str):
             **params,
         )
     except CaseworkError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     return redirect("casework:case_detail", pk=case.pk)
 
 
@@ -299,7 +291,7 @@ def case_note(request, pk: int):
             public=form.cleaned_data["public"],
         )
     except CaseworkError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     return redirect(reverse("casework:case_detail", args=[case.pk]) + "#timeline")
 
 
@@ -318,7 +310,7 @@ def case_assign(request, pk: int):
             expected_version=form.cleaned_data["version"],
         )
     except CaseworkError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     return redirect("casework:case_detail", pk=case.pk)
 
 
@@ -343,7 +335,7 @@ def case_merge(request, pk: int):
                     note=form.cleaned_data["note"],
                 )
             except CaseworkError as exc:
-                _refused(request, exc)
+                refused(request, exc)
             else:
                 messages.success(request, _("Merged into %(ref)s.") % {"ref": target.reference})
                 return redirect("casework:case_detail", pk=target.pk)
@@ -367,7 +359,7 @@ def attachment_upload(request, pk: int):
             public=form.cleaned_data["public"],
         )
     except CaseworkError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("File attached."))
     return redirect("casework:case_detail", pk=case.pk)
@@ -376,16 +368,4 @@ def attachment_upload(request, pk: int):
 def attachment_download(request, pk: int, attachment_pk: int):
     case = _visible_case(request, pk)
     attachment = get_object_or_404(case.attachments, pk=attachment_pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=attachment.content_type == "application/pdf",
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return serve_attachment(attachment)

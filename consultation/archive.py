@@ -22,21 +22,17 @@ def next_archival_number(year: int) -> str:
     return f"{settings.LINLI['ARCHIVE_PREFIX']}-{year}-{seq.last:04d}"
 
 
-def archive_minutes(minutes: Minutes, actor) -> ArchiveRecord:
-    """Render the approved minutes' PDF/A from their frozen snapshot and register it."""
-    from consultation.services import retention_years
-
-    with translation.override("zh-hans"):
-        content = pdf.minutes_pdf(minutes.snapshot)
+def register(content: bytes, *, title: str, retention_years: int, actor, **owner) -> ArchiveRecord:
+    """File ``content`` (a PDF) in the archive register with its checksum and a new
+    archival number; ``owner`` names what it archives (``minutes=`` or ``ballot=``)."""
     record = ArchiveRecord(
         archival_number=next_archival_number(timezone.localdate().year),
-        title=f"{minutes.snapshot['kind_label']}纪要 · {minutes.snapshot['topic']}"[:300]
-        + f" (v{minutes.number})",
-        minutes=minutes,
+        title=title[:300],
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),
-        retention_years=retention_years(minutes.meeting.kind),
+        retention_years=retention_years,
         archived_by=actor,
+        **owner,
     )
     record.file.save(f"{record.archival_number}.pdf", ContentFile(content), save=False)
     try:
@@ -45,6 +41,22 @@ def archive_minutes(minutes: Minutes, actor) -> ArchiveRecord:
         record.file.delete(save=False)
         raise
     return record
+
+
+def archive_minutes(minutes: Minutes, actor) -> ArchiveRecord:
+    """Render the approved minutes' PDF/A from their frozen snapshot and register it."""
+    from consultation.services import retention_years
+
+    with translation.override("zh-hans"):
+        content = pdf.minutes_pdf(minutes.snapshot)
+    return register(
+        content,
+        title=f"{minutes.snapshot['kind_label']}纪要 · {minutes.snapshot['topic']}"[:290]
+        + f" (v{minutes.number})",
+        retention_years=retention_years(minutes.meeting.kind),
+        actor=actor,
+        minutes=minutes,
+    )
 
 
 @dataclass(frozen=True)

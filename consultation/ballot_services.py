@@ -5,13 +5,11 @@ publication), record ballots and objections, set the cost sharing."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -391,7 +389,7 @@ def result_data(campaign: BallotCampaign) -> dict:
 def archive_result(campaign: BallotCampaign, actor) -> ArchiveRecord:
     """The published result sheet as PDF/A in the archive register."""
     from consultation import pdf
-    from consultation.archive import next_archival_number
+    from consultation.archive import register
 
     data = result_data(campaign)
     with translation.override("zh-hans"):
@@ -402,19 +400,10 @@ def archive_result(campaign: BallotCampaign, actor) -> ArchiveRecord:
             attachment_name=f"ballot-{campaign.pk}.json",
             data=data,
         )
-    record = ArchiveRecord(
-        archival_number=next_archival_number(timezone.localdate().year),
-        title=f"业主表决结果 · {campaign.title}"[:300],
-        ballot=campaign,
-        sha256=hashlib.sha256(content).hexdigest(),
-        size=len(content),
+    return register(
+        content,
+        title=f"业主表决结果 · {campaign.title}",
         retention_years=settings.LINLI["MEETING_RULES"]["hearing"]["retention_years"],
-        archived_by=actor,
+        actor=actor,
+        ballot=campaign,
     )
-    record.file.save(f"{record.archival_number}.pdf", ContentFile(content), save=False)
-    try:
-        record.save()
-    except IntegrityError:
-        record.file.delete(save=False)
-        raise
-    return record

@@ -13,11 +13,11 @@ from django.views.decorators.http import require_POST
 from casework import selectors as case_selectors
 from casework.exceptions import CaseworkError
 from casework.models import PlaceKind
+from casework.view_helpers import form_errors, refused
 from consultation import ballot_services as services
 from consultation import forms, selectors
 from consultation.models import BallotRuleSet, CampaignStatus, Matter
 from consultation.permissions import can_run_ballot
-from consultation.views import _form_errors, _refused
 
 
 def _campaign(request, pk: int):
@@ -65,7 +65,7 @@ def ballot_new(request):
                     closes_on=data["closes_on"],
                 )
             except CaseworkError as exc:
-                _refused(request, exc)
+                refused(request, exc)
             else:
                 return redirect("consultation:ballot_detail", pk=campaign.pk)
     return render(request, "consultation/ballot_new.html", {"form": form})
@@ -121,7 +121,7 @@ def ballot_transition(request, pk: int, name: str):
             campaign=campaign, name=name, actor=request.user, expected_version=version
         )
     except CaseworkError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     return redirect(_back(pk))
 
 
@@ -130,7 +130,7 @@ def ballot_vote(request, pk: int):
     campaign = _campaign(request, pk)
     form = forms.VoteForm(request.POST, request.FILES)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors(request, form)
         return redirect(_back(pk, "electorate"))
     data = form.cleaned_data
     entry = campaign.electorate.filter(pk=data["entry"]).first()
@@ -149,7 +149,7 @@ def ballot_vote(request, pk: int):
             proxy_upload=data["proxy_evidence"],
         )
     except CaseworkError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("Ballot of %(flat)s recorded.") % {"flat": entry})
     return redirect(_back(pk, f"flat-{entry.pk}"))
@@ -160,7 +160,7 @@ def ballot_cost(request, pk: int):
     campaign = _campaign(request, pk)
     form = forms.CostForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors(request, form)
         return redirect(_back(pk, "cost"))
     coefficients = {
         key.removeprefix("coef_"): value
@@ -175,7 +175,7 @@ def ballot_cost(request, pk: int):
             coefficients=coefficients,
         )
     except CaseworkError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     return redirect(_back(pk, "cost"))
 
 
@@ -184,12 +184,12 @@ def ballot_objection(request, pk: int):
     campaign = _campaign(request, pk)
     form = forms.ObjectionForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors(request, form)
     else:
         try:
             services.objection_add(campaign=campaign, actor=request.user, **form.cleaned_data)
         except CaseworkError as exc:
-            _refused(request, exc)
+            refused(request, exc)
     return redirect(_back(pk, "objections"))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -16,25 +16,12 @@ from django.views.decorators.http import require_POST
 
 from casework import permissions as case_permissions
 from casework import selectors as case_selectors
-from casework.exceptions import ActionForbidden, CaseworkError
+from casework.exceptions import CaseworkError
 from casework.roles import Role
+from casework.view_helpers import form_errors, refused, serve_file
 from consultation import forms, ics, pdf, selectors, services
 from consultation.models import MeetingKind, Minutes
 from consultation.permissions import can_run_meeting
-
-
-def _refused(request, exc: CaseworkError) -> None:
-    if isinstance(exc, ActionForbidden):
-        raise PermissionDenied(" ".join(exc.messages)) from exc
-    for message in exc.messages:
-        messages.error(request, message)
-
-
-def _form_errors(request, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
 
 
 def _meeting(request, pk: int):
@@ -106,7 +93,7 @@ def meeting_new(request):
                     venue=data["venue"],
                 )
             except CaseworkError as exc:
-                _refused(request, exc)
+                refused(request, exc)
             else:
                 return redirect("consultation:meeting_detail", pk=meeting.pk)
     return render(request, "consultation/meeting_new.html", {"form": form})
@@ -172,7 +159,7 @@ def meeting_transition(request, pk: int, name: str):
             meeting=meeting, name=name, actor=request.user, expected_version=version, **params
         )
     except CaseworkError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         meeting.refresh_from_db()
         if name == "publish_notice" and meeting.short_notice:
@@ -204,12 +191,12 @@ def meeting_record(request, pk: int, what: str):
     form_class, needs_meeting, service = RECORDS[what]
     form = form_class(request.POST, meeting=meeting) if needs_meeting else form_class(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors(request, form)
     else:
         try:
             getattr(services, service)(meeting=meeting, actor=request.user, **form.cleaned_data)
         except CaseworkError as exc:
-            _refused(request, exc)
+            refused(request, exc)
     return redirect(reverse("consultation:meeting_detail", args=[pk]) + f"#{what}")
 
 
@@ -228,7 +215,7 @@ def attendance(request, pk: int):
     try:
         services.attendance_mark(meeting=meeting, actor=request.user, present_ids=present)
     except CaseworkError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     else:
         messages.success(request, _("Attendance saved."))
     return redirect(reverse("consultation:meeting_detail", args=[pk]) + "#invitees")
@@ -259,7 +246,7 @@ def rating_sheet(request, pk: int):
             scores=scores,
         )
     except CaseworkError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     return redirect(reverse("consultation:meeting_detail", args=[pk]) + "#rating")
 
 
@@ -279,14 +266,14 @@ def follow_up_close(request, pk: int):
     )
     form = forms.CloseFollowUpForm(request.POST)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors(request, form)
     else:
         try:
             services.follow_up_close(
                 follow_up=follow_up, actor=request.user, note=form.cleaned_data["note"]
             )
         except CaseworkError as exc:
-            _refused(request, exc)
+            refused(request, exc)
     back = request.POST.get("next", "")
     if back.startswith("/") and not back.startswith("//"):
         return redirect(back)
@@ -311,7 +298,7 @@ def minutes_new(request, pk: int):
     try:
         minutes = services.minutes_draft(meeting=meeting, actor=request.user)
     except CaseworkError as exc:
-        _refused(request, exc)
+        refused(request, exc)
         return redirect("consultation:meeting_detail", pk=pk)
     return redirect("consultation:minutes_detail", pk=minutes.pk)
 
@@ -338,7 +325,7 @@ def minutes_edit(request, pk: int):
     minutes = _minutes(request, pk)
     form = forms.MinutesForm(request.POST)
     if not form.is_valid() or form.cleaned_data["version"] is None:
-        _form_errors(request, form)
+        form_errors(request, form)
     else:
         try:
             services.minutes_update(
@@ -348,7 +335,7 @@ def minutes_edit(request, pk: int):
                 expected_version=form.cleaned_data["version"],
             )
         except CaseworkError as exc:
-            _refused(request, exc)
+            refused(request, exc)
         else:
             messages.success(request, _("Minutes saved."))
     return redirect("consultation:minutes_detail", pk=pk)
@@ -369,7 +356,7 @@ def minutes_transition(request, pk: int, name: str):
             minutes=minutes, name=name, actor=request.user, expected_version=version, **params
         )
     except CaseworkError as exc:
-        _refused(request, exc)
+        refused(request, exc)
     return redirect("consultation:minutes_detail", pk=pk)
 
 
@@ -378,12 +365,12 @@ def minutes_sign(request, pk: int):
     minutes = _minutes(request, pk)
     form = forms.SignatureForm(request.POST, meeting=minutes.meeting)
     if not form.is_valid():
-        _form_errors(request, form)
+        form_errors(request, form)
     else:
         try:
             services.signature_record(minutes=minutes, actor=request.user, **form.cleaned_data)
         except CaseworkError as exc:
-            _refused(request, exc)
+            refused(request, exc)
     return redirect(reverse("consultation:minutes_detail", args=[pk]) + "#signatures")
 
 
@@ -395,7 +382,7 @@ def minutes_correct(request, pk: int):
             minutes=minutes, actor=request.user, reason=request.POST.get("reason", "")[:5000]
         )
     except CaseworkError as exc:
-        _refused(request, exc)
+        refused(request, exc)
         return redirect("consultation:minutes_detail", pk=pk)
     return redirect("consultation:minutes_detail", pk=correction.pk)
 
@@ -423,18 +410,12 @@ def minutes_pdf(request, pk: int):
 
 
 def _archived_file(record):
-    try:
-        handle = record.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    return serve_file(
+        record.file,
         filename=f"{record.archival_number}.pdf",
         content_type="application/pdf",
+        download=True,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def archive_list(request):

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from casework import selectors, services
 from casework.exceptions import ConcurrentChange, TransitionRefused
-from casework.models import CaseEvent, EventKind, OrgKind, Referral, ReferralStatus, Status
+from casework.models import Case, CaseEvent, EventKind, OrgKind, Referral, ReferralStatus, Status
 from casework.roles import Role
 from casework.sla import sla_sweep
 from tests.factories import (
@@ -137,8 +137,9 @@ def test_a_case_with_an_open_lead_referral_cannot_be_resolved(world, case, media
     with pytest.raises(TransitionRefused) as refused:
         services.case_transition(case=case, name="resume", actor=mediator)
     assert "Referrals are still open" in refused.value.messages[0]
+    referral.refresh_from_db()
+    assert referral.is_open and Case.objects.get(pk=case.pk).status == Status.WAITING
     # Even if the case were back in progress (e.g. an old page), the lead blocks resolving.
-    Referral.objects.filter(pk=referral.pk)  # still open
     in_progress = make_case(
         Status.IN_PROGRESS,
         place=world.building_a,
