@@ -29,7 +29,14 @@ def guard(obj, name: str, actor, *, not_possible, not_allowed) -> Transition:
         )
     if not transition.has_perm(obj, actor):
         raise ActionForbidden(not_allowed % {"action": label})
-    unmet = [str(condition.message) for condition in transition.conditions if not condition(obj)]
+    unmet = [_explain(condition, obj) for condition in transition.conditions if not condition(obj)]
     if unmet:
         raise TransitionRefused(*unmet)
     return transition
+
+
+def _explain(condition, obj) -> str:
+    """A condition's refusal: its ``explain(obj)`` when the words depend on the record
+    (e.g. which dossier items are missing), else its fixed ``message``."""
+    explain = getattr(condition, "explain", None)
+    return str(explain(obj)) if explain is not None else str(condition.message)

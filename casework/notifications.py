@@ -149,8 +149,9 @@ def referral_event(event_id: int) -> None:
         )
 
 
-def chase(event_id: int) -> None:
-    """An overdue reminder (催办): to the organisation for a referral, and the case officer."""
+def chase(event_id: int, extra_recipients=()) -> None:
+    """An overdue reminder (催办): to the organisation for a referral, and the case officer
+    (and ``extra_recipients``, e.g. the mediators of an overdue return visit)."""
     from casework.models import CaseEvent
 
     event = (
@@ -173,7 +174,8 @@ def chase(event_id: int) -> None:
 
     officer = case.assigned_officer
     officer_mail = officer.email if officer is not None else case.organisation.email
-    _send(subject, officer_body, [officer_mail], f"chase {event_id}")
+    recipients = list(dict.fromkeys([officer_mail, *extra_recipients]))
+    _send(subject, officer_body, recipients, f"chase {event_id}")
     if referral is not None:
         link = settings.LINLI["SITE_URL"] + reverse("casework:inbox_detail", args=[referral.pk])
 

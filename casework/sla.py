@@ -25,6 +25,7 @@ from casework.models import (
     ReferralStatus,
 )
 from casework.models.referrals import REPLY_CLOCK_STATUSES
+from casework.signals import sla_sweeping
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class SweepResult:
     referrals_chased: int
     cases_overdue: int
     cases_chased: int
+    # What other apps chased through the ``sla_sweeping`` signal: (label, overdue, chased).
+    others: tuple[tuple[str, int, int], ...] = ()
 
 
 def overdue_referrals(today=None):
@@ -101,9 +104,11 @@ def sla_sweep() -> SweepResult:
     cases_overdue = cases.count()
     to_chase = list(cases.exclude(chased_for=F("due_date")).only("pk", "due_date", "status"))
     cases_chased = sum(_chase_case(c) for c in to_chase)
+    others = tuple(result for _receiver, result in sla_sweeping.send(sender=None, today=today))
     return SweepResult(
         referrals_overdue=len(referrals),
         referrals_chased=referrals_chased,
         cases_overdue=cases_overdue,
         cases_chased=cases_chased,
+        others=others,
     )

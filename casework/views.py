@@ -100,6 +100,8 @@ def dashboard(request):
         .order_by("sign_due", "reply_due")[:10],
         "is_supervisor": permissions.has_role(user, Role.SUPERVISOR),
         "can_register": permissions.can_register_case(user),
+        "judicial_reminders": selectors.judicial_confirmation_reminders(user, today)[:10],
+        "overdue_visits": selectors.overdue_return_visits(user, today)[:10],
     }
     if context["is_supervisor"]:
         # Deadlines reach into next year from autumn on: warn about either year.
@@ -245,6 +247,7 @@ def case_detail(request, pk: int):
         "meetings": case.meetings.order_by("-starts_at"),
         "follow_ups": case.follow_ups.select_related("organisation"),
         "ballots": case.ballots.order_by("-created_at"),
+        "mediation": getattr(case, "mediation", None),
         "dispatch_form": dispatch_form_for(case)
         if case.status in services.REFERABLE_STATUSES and permissions.can_work_case(case, user)
         else None,

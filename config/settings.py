@@ -319,4 +319,18 @@ LINLI = {
     "BALLOT_OBJECTION_DAYS": env.int("LINLI_BALLOT_OBJECTION_DAYS", default=17),
     # Prefix of archival numbers: LL-2026-0001.
     "ARCHIVE_PREFIX": env.str("LINLI_ARCHIVE_PREFIX", default="LL"),
+    # People's mediation (DOMAIN.md §4). Numbers read "(2026) 邻里人调字第12号": the
+    # committee's prefix, then a serial per year. The time limit is one month, extendable
+    # with both sides' consent; the return visit is due some days after the agreement's
+    # performance deadline; parties may ask a court to confirm the agreement within 30 days.
+    "MEDIATION": {
+        "NUMBER_PREFIX": env.str("LINLI_MEDIATION_NUMBER_PREFIX", default="邻里"),
+        "COMMITTEE_NAME": env.str(
+            "LINLI_MEDIATION_COMMITTEE_NAME", default="邻里街道人民调解委员会"
+        ),
+        "TIME_LIMIT_DAYS": env.int("LINLI_MEDIATION_TIME_LIMIT_DAYS", default=30),
+        "RETURN_VISIT_DAYS": env.int("LINLI_MEDIATION_RETURN_VISIT_DAYS", default=15),
+        "JUDICIAL_CONFIRMATION_DAYS": env.int("LINLI_JUDICIAL_CONFIRMATION_DAYS", default=30),
+        "RETENTION_YEARS": env.int("LINLI_MEDIATION_RETENTION_YEARS", default=10),
+    },
 }

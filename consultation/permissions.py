@@ -35,3 +35,24 @@ def can_run_ballot(campaign, user) -> bool:
 
 def covers_place(user, place) -> bool:
     return covers(user, place, STAFF)
+
+
+def can_mediate(mediation, user) -> bool:
+    """A mediation's own mediators and the area's supervisors keep its record."""
+    if covers(user, mediation.case.place, {Role.SUPERVISOR}):
+        return True
+    return covers(user, mediation.case.place, {Role.MEDIATOR}) and (
+        mediation.pk is None or mediation.mediators.filter(pk=user.pk).exists()
+    )
+
+
+def can_read_mediation(mediation, user) -> bool:
+    """Mediation content is confidential (DOMAIN.md §4): its mediators, the case's
+    officer, and the area's supervisors and archivists."""
+    place = mediation.case.place
+    if covers(user, place, {Role.SUPERVISOR, Role.ARCHIVIST}):
+        return True
+    return covers(user, place, {Role.MEDIATOR}) and (
+        mediation.case.assigned_officer_id == user.pk
+        or mediation.mediators.filter(pk=user.pk).exists()
+    )

@@ -3,7 +3,9 @@
 from django.db.models import Q, QuerySet
 
 from casework import selectors as case_selectors
-from consultation.models import ArchiveRecord, BallotCampaign, Meeting
+from casework.permissions import grants
+from casework.roles import Role
+from consultation.models import ArchiveRecord, BallotCampaign, Mediation, Meeting
 
 
 def meetings_visible_to(user) -> QuerySet[Meeting]:
@@ -21,7 +23,10 @@ def archive_visible_to(user) -> QuerySet[ArchiveRecord]:
         return ArchiveRecord.objects.all()
     ids = case_selectors._visible_place_ids(user)
     return ArchiveRecord.objects.filter(
-        Q(minutes__meeting__place_id__in=ids) | Q(ballot__case__place_id__in=ids)
+        Q(minutes__meeting__place_id__in=ids)
+        | Q(ballot__case__place_id__in=ids)
+        | Q(agreement__mediation__case__place_id__in=ids)
+        | Q(dossier__case__place_id__in=ids)
     )
 
 
@@ -31,3 +36,20 @@ def ballots_visible_to(user) -> QuerySet[BallotCampaign]:
     if user.is_superuser:
         return BallotCampaign.objects.all()
     return BallotCampaign.objects.filter(case__place_id__in=case_selectors._visible_place_ids(user))
+
+
+def mediations_visible_to(user) -> QuerySet[Mediation]:
+    """Mediation content is confidential (DOMAIN.md §4): supervisors and archivists see
+    their area's mediations; a mediator only those they sit on or whose case they work."""
+    if not user.is_authenticated:
+        return Mediation.objects.none()
+    if user.is_superuser:
+        return Mediation.objects.all()
+    in_area = Mediation.objects.filter(case__place_id__in=case_selectors._visible_place_ids(user))
+    overseen = [
+        p for g in grants(user) if g.role in (Role.SUPERVISOR, Role.ARCHIVIST) for p in g.paths
+    ]
+    q = Q(mediators=user) | Q(case__assigned_officer=user)
+    for path in sorted(set(overseen)):
+        q |= Q(case__place__path__startswith=path)
+    return in_area.filter(pk__in=in_area.filter(q).values("pk"))

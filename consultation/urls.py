@@ -1,6 +1,6 @@
 from django.urls import path
 
-from consultation import ballot_views, views
+from consultation import ballot_views, mediation_views, views
 
 app_name = "consultation"
 
@@ -36,6 +36,33 @@ urlpatterns = [
     path("ballots/<int:pk>/cost/", ballot_views.ballot_cost, name="ballot_cost"),
     path("ballots/<int:pk>/objection/", ballot_views.ballot_objection, name="ballot_objection"),
     path("ballots/<int:pk>/paper/", ballot_views.ballot_paper, name="ballot_paper"),
+    path("mediations/", mediation_views.mediation_list, name="mediation_list"),
+    path("mediations/new/", mediation_views.mediation_new, name="mediation_new"),
+    path("mediations/<int:pk>/", mediation_views.mediation_detail, name="mediation_detail"),
+    path(
+        "mediations/<int:pk>/transition/<slug:name>/",
+        mediation_views.mediation_transition,
+        name="mediation_transition",
+    ),
+    path(
+        "mediations/<int:pk>/record/<slug:what>/",
+        mediation_views.mediation_record,
+        name="mediation_record",
+    ),
+    path(
+        "mediations/<int:pk>/sign/agreement/",
+        mediation_views.mediation_sign,
+        name="agreement_sign",
+    ),
+    path(
+        "mediations/<int:pk>/sign/session/<int:number>/",
+        mediation_views.mediation_sign,
+        name="session_sign",
+    ),
+    path("mediations/<int:pk>/seal/", mediation_views.agreement_seal, name="agreement_seal"),
+    path("mediations/<int:pk>/agreement.pdf", mediation_views.agreement_pdf, name="agreement_pdf"),
+    path("mediations/<int:pk>/dossier.pdf", mediation_views.dossier_pdf, name="dossier_pdf"),
+    path("mediations/<int:pk>/archive/", mediation_views.dossier_archive, name="dossier_archive"),
     path("report.pdf", views.report_pdf, name="report_pdf"),
     path("archive/", views.archive_list, name="archive_list"),
     path("archive/<int:pk>/", views.archive_download, name="archive_download"),

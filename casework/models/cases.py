@@ -125,6 +125,58 @@ def _nothing_referred_out(case: Case) -> bool:
 _nothing_referred_out.message = _("Recall the open referrals before recording the withdrawal.")
 
 
+# People's mediation lives in the consultation app; a case reaches its mediation by the
+# reverse one-to-one ``case.mediation`` (casework never imports consultation).
+
+
+def _mediation_of(case: Case):
+    return getattr(case, "mediation", None)
+
+
+def _mediation_settled(case: Case) -> bool:
+    mediation = _mediation_of(case)
+    return mediation is None or not mediation.under_way
+
+
+_mediation_settled.message = _(
+    "The people's mediation is still under way: record its agreement or its end first."
+)
+
+
+def _dossier_complete(case: Case) -> bool:
+    mediation = _mediation_of(case)
+    return mediation is None or not mediation.missing_items()
+
+
+def _explain_dossier(case: Case) -> str:
+    return _("The mediation dossier is incomplete. Missing: %(items)s.") % {
+        "items": "; ".join(case.mediation.missing_items())
+    }
+
+
+_dossier_complete.explain = _explain_dossier
+_dossier_complete.message = _("The mediation dossier is incomplete.")
+
+
+def _dossier_archived(case: Case) -> bool:
+    mediation = _mediation_of(case)
+    return mediation is None or hasattr(mediation, "dossier_record")
+
+
+def _explain_dossier_archived(case: Case) -> str:
+    missing = case.mediation.missing_items()
+    if missing:
+        return _explain_dossier(case)
+    return str(_dossier_archived.message)
+
+
+_dossier_archived.explain = _explain_dossier_archived
+_dossier_archived.message = _(
+    "A mediated case is archived with its dossier: use “Archive with the dossier” on its "
+    "mediation page."
+)
+
+
 class ReferenceSequence(models.Model):
     """The last reference number issued per year (a row lock keeps numbers unique)."""
 
@@ -372,7 +424,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=Status.IN_PROGRESS,
         target=Status.RESOLVED,
-        conditions=[_no_open_lead_referral],
+        conditions=[_no_open_lead_referral, _mediation_settled],
         permission=permissions.can_work_case,
         custom={"label": _("Resolve"), "needs": ["outcome", "summary"], "public": True},
     )
@@ -396,6 +448,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=Status.RESOLVED,
         target=Status.CLOSED,
+        conditions=[_dossier_complete],
         permission=permissions.can_supervise_case,
         custom={
             "label": _("Close after return visit"),
@@ -431,6 +484,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=Status.CLOSED,
         target=Status.ARCHIVED,
+        conditions=[_dossier_archived],
         permission=permissions.can_archive_case,
         custom={"label": _("Archive")},
     )

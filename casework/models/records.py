@@ -70,6 +70,7 @@ class EventKind(models.TextChoices):
     REFERRAL = "referral", _("Referral")
     CHASE = "chase", _("Chased (催办)")
     SUPERVISION = "supervision", _("Supervision (督办)")
+    MEDIATION = "mediation", _("People's mediation")
 
 
 class AppendOnlyQuerySet(models.QuerySet):

@@ -651,6 +651,22 @@ class ArchiveRecord(models.Model):
         on_delete=models.PROTECT,
         related_name="archive_record",
     )
+    agreement = models.OneToOneField(
+        "consultation.Agreement",
+        verbose_name=_("mediation agreement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="archive_record",
+    )
+    dossier = models.OneToOneField(
+        "consultation.Mediation",
+        verbose_name=_("mediation dossier"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dossier_record",
+    )
     file = models.FileField(_("file"), upload_to=_archive_path, max_length=200)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveIntegerField(_("size (bytes)"))

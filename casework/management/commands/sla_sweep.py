@@ -14,4 +14,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"referrals overdue {result.referrals_overdue}, chased now {result.referrals_chased}; "
             f"cases overdue {result.cases_overdue}, chased now {result.cases_chased}"
+            + "".join(
+                f"; {label} overdue {overdue}, chased now {chased}"
+                for label, overdue, chased in result.others
+            )
         )

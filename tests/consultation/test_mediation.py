@@ -1,0 +1,575 @@
+"""People's mediation (DOMAIN.md §4): numbering, the rights notice, session records and
+their signatures, the agreement and when it takes effect, the judicial-confirmation
+reminder, ending without agreement, extensions, return visits and the sweep, and the
+one-case-one-dossier archive checked with the real PDF tools."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from casework import services as case_services
+from casework.exceptions import ActionForbidden, TransitionRefused
+from casework.models import CaseEvent, EventKind, Outcome, PartyRole, Status
+from consultation import archive
+from consultation import mediation_services as ms
+from consultation.models import (
+    ArchiveRecord,
+    JudicialStatus,
+    Mediation,
+    MediationStatus,
+    Performance,
+    Satisfaction,
+)
+from tests.factories import PartyFactory
+
+# Mid-morning, Shanghai: the tests move the clock in whole days from here.
+START = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+def run(*args) -> subprocess.CompletedProcess:
+    return subprocess.run(args, capture_output=True, check=False, timeout=120)
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def parties(case):
+    applicant = PartyFactory(case=case, role=PartyRole.APPLICANT, name="王秀兰", address="3号楼201")
+    respondent = PartyFactory(
+        case=case, role=PartyRole.RESPONDENT, name="陈建国", address="3号楼301"
+    )
+    return applicant, respondent
+
+
+@pytest.fixture
+def mediation(clock, case, parties, mediator):
+    return ms.mediation_register(
+        case=case, actor=mediator, mediators=[mediator], matters="楼上漏水，请求赔偿维修费用"
+    )
+
+
+def started(mediation, mediator):
+    ms.notice_record(
+        mediation=mediation,
+        actor=mediator,
+        given_at=timezone.now() - dt.timedelta(minutes=5),
+        manner="written",
+        note="双方签收权利义务告知书",
+    )
+    return ms.mediation_transition(mediation=mediation, name="start", actor=mediator)
+
+
+def signed_session(mediation, mediator, parties):
+    session = ms.session_record(
+        mediation=mediation,
+        actor=mediator,
+        held_at=timezone.now() - dt.timedelta(minutes=1),
+        venue="番禺居委会调解室",
+        mediator=mediator,
+        recorder=mediator,
+        participants=list(parties),
+        applicant_account="卫生间天花板渗水，已持续两周。",
+        respondent_account="同意检查防水层，愿意承担部分费用。",
+        evidence="现场照片三张，物业维修记录一份。",
+        outcome="双方同意由物业检测后按比例分担。",
+    )
+    for party in parties:
+        ms.sign(record=session, actor=mediator, signer_key=f"p{party.pk}")
+    ms.sign(record=session, actor=mediator, signer_key=f"u{mediator.pk}")
+    return session
+
+
+def drafted(mediation, mediator, parties):
+    applicant, respondent = parties
+    return ms.agreement_draft(
+        mediation=mediation,
+        actor=mediator,
+        facts="301室卫生间防水层老化，导致201室天花板渗水。",
+        disputed_matters="维修费用的承担。",
+        performance_manner="一次性支付维修费用；自行修复防水层",
+        performance_place="番禺居委会调解室",
+        performance_deadline=timezone.localdate() + dt.timedelta(days=20),
+        obligations=[
+            (respondent, "支付维修费用人民币一千二百元，并修复防水层。"),
+            (applicant, "配合入户检修。"),
+        ],
+    )
+
+
+def agreed(mediation, mediator, parties):
+    started(mediation, mediator)
+    signed_session(mediation, mediator, parties)
+    agreement = drafted(mediation, mediator, parties)
+    for party in parties:
+        ms.sign(record=agreement, actor=mediator, signer_key=f"p{party.pk}")
+    ms.sign(record=agreement, actor=mediator, signer_key=f"u{mediator.pk}")
+    ms.agreement_seal(agreement=agreement, actor=mediator)
+    mediation.refresh_from_db()
+    agreement.refresh_from_db()
+    return agreement
+
+
+# ------------------------------------------------------------------ numbering
+
+
+def test_numbers_read_committee_prefix_and_serial_per_year(
+    clock, world, mediator, mediation, settings
+):
+    from tests.factories import make_case
+
+    assert mediation.number == "(2026) 邻里人调字第1号"
+    other = make_case(Status.IN_PROGRESS, place=world.building_a, organisation=world.committee_a)
+    second = ms.mediation_register(case=other, actor=mediator, mediators=[mediator], matters="噪音")
+    assert second.number == "(2026) 邻里人调字第2号"
+    settings.LINLI = {
+        **settings.LINLI,
+        "MEDIATION": {**settings.LINLI["MEDIATION"], "NUMBER_PREFIX": "番禺"},
+    }
+    clock.move_to(dt.datetime(2027, 1, 4, 9, 0, tzinfo=START.tzinfo))
+    third_case = make_case(
+        Status.IN_PROGRESS, place=world.building_a, organisation=world.committee_a
+    )
+    third = ms.mediation_register(
+        case=third_case, actor=mediator, mediators=[mediator], matters="停车"
+    )
+    assert third.number == "(2027) 番禺人调字第1号"
+    with pytest.raises(TransitionRefused, match="already has a mediation"):
+        ms.mediation_register(case=other, actor=mediator, mediators=[mediator], matters="x")
+
+
+def test_mediators_must_work_in_the_area(clock, case, parties, mediator, outsider):
+    with pytest.raises(TransitionRefused, match="area"):
+        ms.mediation_register(case=case, actor=mediator, mediators=[outsider], matters="x")
+
+
+# ------------------------------------------------------- notice and sessions
+
+
+def test_mediating_needs_the_rights_notice_and_both_sides(clock, world, mediator):
+    from tests.factories import make_case
+
+    case = make_case(Status.IN_PROGRESS, place=world.building_a, organisation=world.committee_a)
+    PartyFactory(case=case, role=PartyRole.APPLICANT, name="王秀兰")
+    mediation = ms.mediation_register(case=case, actor=mediator, mediators=[mediator], matters="x")
+    with pytest.raises(TransitionRefused) as refused:
+        ms.mediation_transition(mediation=mediation, name="start", actor=mediator)
+    messages = " ".join(refused.value.messages)
+    assert "rights and duties" in messages and "respondent" in messages
+    mediation.refresh_from_db()
+    assert mediation.status == MediationStatus.REGISTERED
+
+
+def test_a_session_record_is_complete_only_when_everyone_signed_or_refused(
+    mediation, mediator, parties
+):
+    started(mediation, mediator)
+    applicant, respondent = parties
+    session = ms.session_record(
+        mediation=mediation,
+        actor=mediator,
+        held_at=timezone.now() - dt.timedelta(minutes=1),
+        venue="调解室",
+        mediator=mediator,
+        recorder=mediator,
+        participants=[applicant, respondent],
+        applicant_account="a",
+        respondent_account="b",
+        outcome="c",
+    )
+    records = {i.key: i for i in mediation.checklist()}["records"]
+    assert records.state == "missing" and "王秀兰" in records.detail
+    with pytest.raises(TransitionRefused, match="why"):
+        ms.sign(record=session, actor=mediator, signer_key=f"p{respondent.pk}", refused=True)
+    ms.sign(record=session, actor=mediator, signer_key=f"p{applicant.pk}")
+    ms.sign(
+        record=session, actor=mediator, signer_key=f"p{respondent.pk}", refused=True, note="拒签"
+    )
+    ms.sign(record=session, actor=mediator, signer_key=f"u{mediator.pk}")
+    with pytest.raises(TransitionRefused, match="already recorded"):
+        ms.sign(record=session, actor=mediator, signer_key=f"p{applicant.pk}")
+    assert {i.key: i for i in mediation.checklist()}["records"].state == "present"
+
+
+def test_staff_sign_only_for_themselves(mediation, mediator, colleague, parties, supervisor):
+    started(mediation, mediator)
+    session = ms.session_record(
+        mediation=mediation,
+        actor=mediator,
+        held_at=timezone.now(),
+        venue="调解室",
+        mediator=mediator,
+        recorder=colleague,
+        participants=list(parties),
+        applicant_account="a",
+        respondent_account="b",
+        outcome="c",
+    )
+    with pytest.raises(ActionForbidden):
+        ms.sign(record=session, actor=mediator, signer_key=f"u{colleague.pk}")
+    # A colleague who is not one of the mediation's mediators may not keep its record.
+    with pytest.raises(ActionForbidden):
+        ms.sign(record=session, actor=colleague, signer_key=f"u{colleague.pk}")
+    ms.mediation_set_mediators(
+        mediation=mediation, actor=supervisor, mediators=[mediator, colleague]
+    )
+    ms.sign(record=session, actor=colleague, signer_key=f"u{colleague.pk}")
+
+
+# ------------------------------------------------------------------ agreement
+
+
+def test_an_agreement_missing_a_party_signature_is_not_in_effect(mediation, mediator, parties):
+    started(mediation, mediator)
+    signed_session(mediation, mediator, parties)
+    agreement = drafted(mediation, mediator, parties)
+    applicant, _respondent = parties
+    ms.sign(record=agreement, actor=mediator, signer_key=f"p{applicant.pk}")
+    ms.sign(record=agreement, actor=mediator, signer_key=f"u{mediator.pk}")
+    ms.agreement_seal(agreement=agreement, actor=mediator)
+    agreement.refresh_from_db()
+    mediation.refresh_from_db()
+    assert agreement.effective_at is None and not agreement.in_effect
+    assert mediation.status == MediationStatus.MEDIATING
+    assert agreement.unmet() == ["陈建国 (Respondent) has not signed."]
+    assert not ArchiveRecord.objects.filter(agreement=agreement).exists()
+    # Nor can a party refuse the agreement: that ends the mediation instead.
+    with pytest.raises(TransitionRefused, match="end the mediation"):
+        ms.sign(record=agreement, actor=mediator, signer_key=f"p{_respondent.pk}", refused=True)
+    # The words are fixed once anyone has signed.
+    with pytest.raises(TransitionRefused, match="can no longer change"):
+        drafted(mediation, mediator, parties)
+
+
+def test_the_agreement_takes_effect_when_complete_and_is_filed_with_a_copy_each(
+    mediation, mediator, parties, tmp_path
+):
+    agreement = agreed(mediation, mediator, parties)
+    assert mediation.status == MediationStatus.AGREED
+    assert agreement.effective_at == timezone.now()
+    assert agreement.judicial_deadline == dt.date(2026, 4, 1)  # 30 days on
+    assert mediation.return_visit_due == dt.date(2026, 4, 6)  # deadline 22 March + 15
+    record = ArchiveRecord.objects.get(agreement=agreement)
+    path = tmp_path / "agreement.pdf"
+    path.write_bytes(record.file.read())
+    text = run("pdftotext", "-layout", str(path), "-").stdout.decode()
+    assert text.count("人民调解协议书") >= 3
+    # One copy per party plus one for the file, each on its own page.
+    assert "第 1 份，共 3 份" in text and "申请人 王秀兰" in text
+    assert "第 2 份，共 3 份" in text and "被申请人 陈建国" in text
+    assert "第 3 份，共 3 份" in text and "调解委员会存档" in text
+    assert "支付维修费用人民币一千二百元" in text
+    pages = run("pdfinfo", str(path)).stdout.decode()
+    assert int(pages.split("Pages:")[1].split()[0]) >= 3
+    public = CaseEvent.objects.filter(case=mediation.case, is_public=True, kind=EventKind.MEDIATION)
+    assert any("Agreement takes effect" in e.note for e in public)
+
+
+def test_the_judicial_confirmation_reminder_appears_and_disappears(
+    clock, client, mediation, mediator, parties, supervisor
+):
+    case = mediation.case
+    page = reverse("casework:case_detail", args=[case.pk])
+    client.force_login(supervisor)
+    assert "judicial confirmation" not in client.get(page).content.decode()
+    agreement = agreed(mediation, mediator, parties)
+    for when, visible in ((0, True), (30, True), (31, False)):
+        clock.move_to(START + dt.timedelta(days=when))
+        client.force_login(supervisor)  # the idle timeout would have signed us out
+        body = client.get(page).content.decode()
+        dash = client.get(reverse("casework:home")).content.decode()
+        assert ("Joint judicial confirmation" in body) is visible, when
+        assert (mediation.number in dash and "judicial confirmation" in dash) is visible, when
+    clock.move_to(START + dt.timedelta(days=10))
+    assert (
+        "30 days" in client.get(page).content.decode()
+        or "20 days" in client.get(page).content.decode()
+    )
+    ms.judicial_record(
+        agreement=agreement,
+        actor=mediator,
+        status=JudicialStatus.FILED,
+        recorded_on=timezone.localdate(),
+    )
+    assert "Joint judicial confirmation" not in client.get(page).content.decode()
+    assert mediation.number not in client.get(reverse("casework:home")).content.decode()
+    with pytest.raises(TransitionRefused, match="already recorded"):
+        ms.judicial_record(
+            agreement=agreement,
+            actor=mediator,
+            status=JudicialStatus.DECLINED,
+            recorded_on=timezone.localdate(),
+        )
+
+
+# ------------------------------------------------------- ending, time limits
+
+
+def test_ending_without_agreement_requires_the_routes_told(mediation, mediator):
+    started(mediation, mediator)
+    with pytest.raises(TransitionRefused, match="routes"):
+        ms.mediation_transition(
+            mediation=mediation, name="end_without_agreement", actor=mediator, reason="no_agreement"
+        )
+    mediation.refresh_from_db()
+    assert mediation.status == MediationStatus.MEDIATING
+    ms.mediation_transition(
+        mediation=mediation,
+        name="end_without_agreement",
+        actor=mediator,
+        reason="no_agreement",
+        routes=["litigation", "administrative"],
+        note="被申请人拒绝赔偿",
+    )
+    mediation.refresh_from_db()
+    assert mediation.status == MediationStatus.ENDED
+    assert mediation.told_litigation and mediation.told_administrative
+    assert not mediation.told_arbitration
+    checklist = {i.key: i.state for i in mediation.checklist()}
+    assert checklist["agreement"] == "not_applicable"
+    assert checklist["return_visit"] == "not_applicable"
+    assert checklist["routes"] == "present"
+
+
+def test_the_database_refuses_an_ending_without_routes(mediation):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Mediation.objects.filter(pk=mediation.pk).update(status="ended")
+
+
+def test_the_time_limit_extends_only_with_both_sides_consent(mediation, mediator, parties):
+    started(mediation, mediator)
+    mediation.refresh_from_db()
+    assert mediation.due_date == dt.date(2026, 4, 1)
+    applicant, respondent = parties
+    with pytest.raises(TransitionRefused, match="陈建国"):
+        ms.extension_record(
+            mediation=mediation,
+            actor=mediator,
+            new_due=dt.date(2026, 4, 15),
+            reason="等待鉴定结果",
+            consenting=[applicant],
+            consent_manner="written",
+        )
+    ms.extension_record(
+        mediation=mediation,
+        actor=mediator,
+        new_due=dt.date(2026, 4, 15),
+        reason="等待鉴定结果",
+        consenting=[applicant, respondent],
+        consent_manner="written",
+    )
+    mediation.refresh_from_db()
+    assert mediation.due_date == dt.date(2026, 4, 15)
+    assert mediation.extensions.get().previous_due == dt.date(2026, 4, 1)
+
+
+def test_overdue_return_visits_appear_in_the_sla_sweep_once(
+    clock, mediation, mediator, parties, capsys, mailoutbox
+):
+    agreed(mediation, mediator, parties)
+    clock.move_to(START + dt.timedelta(days=35))  # 6 April is the due day: not yet overdue
+    call_command("sla_sweep")
+    assert "return visits overdue 0" in capsys.readouterr().out
+    clock.move_to(START + dt.timedelta(days=36))
+    call_command("sla_sweep")
+    assert "return visits overdue 1, chased now 1" in capsys.readouterr().out
+    call_command("sla_sweep")
+    assert "return visits overdue 1, chased now 0" in capsys.readouterr().out
+    chases = CaseEvent.objects.filter(case=mediation.case, kind=EventKind.CHASE)
+    assert chases.count() == 1 and "return visit" in chases.get().note
+    ms.return_visit_record(
+        mediation=mediation,
+        actor=mediator,
+        visited_on=timezone.localdate(),
+        manner="电话回访",
+        performance=Performance.PERFORMED,
+        satisfaction=Satisfaction.SATISFIED,
+    )
+    call_command("sla_sweep")
+    assert "return visits overdue 0" in capsys.readouterr().out
+
+
+def test_a_return_visit_short_of_performance_says_what_was_done(mediation, mediator, parties):
+    agreed(mediation, mediator, parties)
+    with pytest.raises(TransitionRefused, match="what was done"):
+        ms.return_visit_record(
+            mediation=mediation,
+            actor=mediator,
+            visited_on=timezone.localdate(),
+            manner="上门",
+            performance=Performance.PARTLY,
+            satisfaction=Satisfaction.BASICALLY,
+        )
+
+
+# --------------------------------------------------------- case and dossier
+
+
+def _resolve_and_close(case, mediator, supervisor):
+    case_services.case_transition(
+        case=case,
+        name="resolve",
+        actor=mediator,
+        outcome=Outcome.MEDIATION_AGREEMENT,
+        summary="达成调解协议",
+    )
+    case.refresh_from_db()
+    case_services.case_transition(case=case, name="close", actor=supervisor, note="回访满意")
+    case.refresh_from_db()
+
+
+def test_the_case_waits_for_its_mediation_and_its_dossier(
+    mediation, mediator, parties, supervisor, archivist
+):
+    case = mediation.case
+    started(mediation, mediator)
+    with pytest.raises(TransitionRefused, match="still under way"):
+        case_services.case_transition(
+            case=case, name="resolve", actor=mediator, outcome="resolved", summary="x"
+        )
+    signed_session(mediation, mediator, parties)
+    agreement = drafted(mediation, mediator, parties)
+    for party in parties:
+        ms.sign(record=agreement, actor=mediator, signer_key=f"p{party.pk}")
+    ms.sign(record=agreement, actor=mediator, signer_key=f"u{mediator.pk}")
+    ms.agreement_seal(agreement=agreement, actor=mediator)
+    case.refresh_from_db()
+    case_services.case_transition(
+        case=case, name="resolve", actor=mediator, outcome=Outcome.MEDIATION_AGREEMENT, summary="x"
+    )
+    case.refresh_from_db()
+    with pytest.raises(TransitionRefused) as refused:
+        case_services.case_transition(case=case, name="close", actor=supervisor, note="回访")
+    message = refused.value.messages[0]
+    assert "Return-visit record" in message and "Closing report" in message
+    assert "Rights and duties notice" not in message
+
+
+def test_a_case_cannot_be_archived_while_a_dossier_item_is_missing(
+    mediation, mediator, parties, supervisor, archivist
+):
+    case = mediation.case
+    agreed(mediation, mediator, parties)
+    case.refresh_from_db()
+    ms.return_visit_record(
+        mediation=mediation,
+        actor=mediator,
+        visited_on=timezone.localdate(),
+        manner="电话回访",
+        performance=Performance.PERFORMED,
+        satisfaction=Satisfaction.SATISFIED,
+    )
+    ms.closing_report_write(mediation=mediation, actor=mediator, text="协议已履行，结案。")
+    _resolve_and_close(case, mediator, supervisor)
+    # A linked coordination meeting held without approved minutes leaves a gap.
+    from consultation.models import Meeting, MeetingKind, MeetingStatus
+
+    meeting = Meeting.objects.create(
+        kind=MeetingKind.COORDINATION,
+        topic="漏水协调",
+        place=case.place,
+        convening_organisation=case.organisation,
+        chair="张晓燕",
+        recorder="李国强",
+        starts_at=timezone.now(),
+        venue="调解室",
+        status=MeetingStatus.HELD,
+        created_by=mediator,
+    )
+    meeting.cases.add(case)
+    mediation.refresh_from_db()
+    with pytest.raises(TransitionRefused) as refused:
+        ms.dossier_archive(mediation=mediation, actor=archivist)
+    assert "Minutes of linked meetings" in refused.value.messages[0]
+    assert meeting.reference in refused.value.messages[0]
+    with pytest.raises(TransitionRefused) as refused:
+        case_services.case_transition(case=case, name="archive", actor=archivist)
+    assert "Minutes of linked meetings" in refused.value.messages[0]
+    case.refresh_from_db()
+    assert case.status == Status.CLOSED
+    assert not ArchiveRecord.objects.filter(dossier=mediation).exists()
+    with pytest.raises(ActionForbidden):
+        ms.dossier_archive(mediation=mediation, actor=mediator)
+
+
+def test_the_dossier_pdf_passes_the_real_tools(
+    mediation, mediator, parties, supervisor, archivist, tmp_path, capsys
+):
+    case = mediation.case
+    agreed(mediation, mediator, parties)
+    ms.return_visit_record(
+        mediation=mediation,
+        actor=mediator,
+        visited_on=timezone.localdate(),
+        manner="电话回访",
+        performance=Performance.PERFORMED,
+        satisfaction=Satisfaction.SATISFIED,
+    )
+    ms.closing_report_write(
+        mediation=mediation, actor=mediator, text="协议已履行，双方满意，结案。"
+    )
+    case.refresh_from_db()
+    _resolve_and_close(case, mediator, supervisor)
+    mediation.refresh_from_db()
+    record = ms.dossier_archive(mediation=mediation, actor=archivist)
+    case.refresh_from_db()
+    assert case.status == Status.ARCHIVED
+    assert record.dossier == mediation and record.retention_years == 10
+
+    path = tmp_path / "dossier.pdf"
+    path.write_bytes(record.file.read())
+    text = run("pdftotext", "-layout", str(path), "-").stdout.decode()
+    for expected in (
+        "人民调解卷宗",
+        mediation.number,
+        "目录",
+        "权利义务告知",
+        "卫生间天花板渗水，已持续两周。",  # the session record
+        "支付维修费用人民币一千二百元",  # the agreement
+        "电话回访",  # the return visit
+        "协议已履行，双方满意，结案。",  # the closing report
+        "案件日志",  # the event log
+        case.reference,
+    ):
+        assert expected in text, expected
+    assert "138****1234" in text and "13812341234" not in text  # phones masked
+
+    fonts = run("pdffonts", str(path)).stdout.decode().splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts
+    check = run("qpdf", "--check", str(path))
+    assert check.returncode == 0, check.stdout.decode() + check.stderr.decode()
+    xmp = run("pdfinfo", "-meta", str(path)).stdout.decode()
+    assert "<pdfaid:part>3</pdfaid:part>" in xmp or 'pdfaid:part="3"' in xmp, xmp
+    out = tmp_path / "dossier.json"
+    assert run("pdfdetach", "-save", "1", "-o", str(out), str(path)).returncode == 0
+    data = json.loads(out.read_text())
+    assert data["number"] == mediation.number
+    assert {i["key"]: i["state"] for i in data["checklist"]}["minutes"] == "not_applicable"
+
+    # The checksum is in the register and verifiable.
+    checked, findings = archive.verify()
+    assert checked == 2 and findings == []  # the agreement and the dossier
+    from pathlib import Path
+
+    from django.core.management import CommandError
+
+    stored = Path(record.file.path)
+    data = bytearray(stored.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    stored.write_bytes(bytes(data))
+    with pytest.raises(CommandError, match="1 of 2"):
+        call_command("verify_archive")
+    assert record.archival_number in capsys.readouterr().err
