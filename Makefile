@@ -38,6 +38,7 @@ migrate: messages
 demo: migrate
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	$(DEV_ENV) $(PY) manage.py seed_meetings
+	$(DEV_ENV) $(PY) manage.py seed_mediations
 
 ## Set up, load the demo street once, and serve on http://127.0.0.1:8000
 run: demo

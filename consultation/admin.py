@@ -1,7 +1,14 @@
 from django.contrib import admin
 
 from casework.admin import ReadOnlyAdminMixin
-from consultation.models import ArchiveRecord, BallotCampaign, BallotRuleSet, Meeting, Minutes
+from consultation.models import (
+    ArchiveRecord,
+    BallotCampaign,
+    BallotRuleSet,
+    Mediation,
+    Meeting,
+    Minutes,
+)
 
 
 @admin.register(Meeting)
@@ -58,3 +65,12 @@ class BallotRuleSetAdmin(admin.ModelAdmin):
 class BallotCampaignAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["title", "matter", "status", "opens_on", "closes_on"]
     list_filter = ["matter", "status"]
+
+
+@admin.register(Mediation)
+class MediationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Mediations change only through their page (every step logged on the case)."""
+
+    list_display = ["number", "case", "status", "due_date", "return_visit_due"]
+    list_filter = ["status"]
+    search_fields = ["number", "case__reference"]

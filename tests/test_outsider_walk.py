@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from casework import services as case_services
-from casework.models import OrgKind, Status
+from casework.models import Case, OrgKind, Status
 from casework.roles import Role
 from consultation import ballot_services
 from consultation import services as meeting_services
@@ -37,6 +37,7 @@ OWN_LISTS = {
     "consultation:meeting_new",
     "consultation:ballot_new",
     "consultation:archive_list",
+    "consultation:mediation_list",
     # Reports and exports of the user's own area (the exports are scanned for secrets too).
     "casework:reports",
     "casework:export_cases",
@@ -121,7 +122,18 @@ def area_a(world, mediator, settings, tmp_path):
         opens_on=timezone.localdate(),
         closes_on=timezone.localdate(),
     )
+    # A mediation is only opened on an open case: register it, then let the case wait.
+    from consultation import mediation_services
+
+    Case.objects.filter(pk=case.pk).update(status=Status.IN_PROGRESS)
+    case.refresh_from_db()
+    mediation = mediation_services.mediation_register(
+        case=case, actor=mediator, mediators=[mediator], matters=SECRET
+    )
+    Case.objects.filter(pk=case.pk).update(status=Status.WAITING)
     return {
+        "mediation": mediation.pk,
+        "mediation_number": mediation.number,
         "case": case.pk,
         "referral": referral.pk,
         "attachment": attachment.pk,
@@ -145,6 +157,8 @@ def _fill(name: str, route: str, ids: dict) -> str:
         pk = ids["minutes"]
     elif short.startswith("ballot_"):
         pk = ids["ballot"]
+    elif short.startswith(("mediation_", "agreement_", "session_", "dossier_")):
+        pk = ids["mediation"]
     elif short == "follow_up_close":
         pk = ids["follow_up"]
     elif short == "archive_download":
@@ -166,7 +180,12 @@ def test_outsiders_get_nothing_of_another_areas_records(client, world, area_a, o
     station = OrganisationFactory(name="天平路派出所", kind=OrgKind.POLICE_STATION)
     stranger = UserFactory(username="stranger_agency")
     MembershipFactory(user=stranger, organisation=station, role=Role.AGENCY_OFFICER)
-    secrets = [SECRET, area_a["reference"], area_a["archival_number"]]
+    secrets = [
+        SECRET,
+        area_a["reference"],
+        area_a["archival_number"],
+        area_a["mediation_number"],
+    ]
     checked = 0
     for user in (outsider, stranger):
         client.force_login(user)
@@ -207,6 +226,8 @@ def test_the_walk_uses_real_ids_that_insiders_can_open(client, area_a, mediator,
         "consultation:minutes_detail",
         "consultation:ballot_detail",
         "consultation:archive_download",
+        "consultation:mediation_detail",
+        "consultation:dossier_pdf",
     ):
         assert client.get(_fill(name, routes[name], area_a)).status_code == 200, name
     client.force_login(agency_officer)

@@ -700,7 +700,11 @@ def dossier_checklist(mediation: Mediation) -> list[DossierItem]:
             P if mediation.notice_given_at else M,
         )
     )
-    sessions = list(mediation.sessions.prefetch_related("participants", "signatures"))
+    sessions = list(
+        mediation.sessions.select_related("mediator", "recorder").prefetch_related(
+            "participants", "signatures"
+        )
+    )
     unsigned = []
     for session in sessions:
         gaps = _session_gaps(session)

@@ -22,3 +22,25 @@ def test_seed_meetings_after_seed_demo_is_idempotent(db, capsys):
     assert BallotCampaign.objects.get().status == "collecting"
     # Every demo meeting is linked to a case whose page lists it.
     assert all(m.cases.exists() for m in Meeting.objects.all())
+
+
+def test_seed_mediations_after_seed_demo_is_idempotent(db, capsys, settings, tmp_path):
+    from consultation.models import Mediation, MediationStatus
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("seed_demo", cases=80)
+    call_command("seed_meetings")
+    call_command("seed_mediations")
+    call_command("seed_mediations")
+    assert "already present" in capsys.readouterr().out
+    by_status = {m.status: m for m in Mediation.objects.all()}
+    assert set(by_status) == {
+        MediationStatus.AGREED,
+        MediationStatus.ENDED,
+        MediationStatus.MEDIATING,
+    }
+    agreed = by_status[MediationStatus.AGREED]
+    assert agreed.agreement.judicial_reminder_due
+    assert ArchiveRecord.objects.filter(agreement=agreed.agreement).exists()
+    assert by_status[MediationStatus.ENDED].routes_told
+    assert by_status[MediationStatus.MEDIATING].missing_items()
