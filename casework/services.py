@@ -303,6 +303,39 @@ def case_add_note(*, case: Case, actor, text: str, public: bool = False) -> Case
     )
 
 
+def case_add_party(*, case: Case, actor, party: PartyData) -> Party:
+    """Add a party found after registration (the other side of a dispute, a third party)."""
+    if not permissions.can_work_case(case, actor):
+        raise ActionForbidden(_("You are not allowed to change this case's parties."))
+    if not (party.name or "").strip():
+        raise TransitionRefused(_("Give the name of this party."))
+    if party.role not in PartyRole.values or party.kind not in PartyKind.values:
+        raise TransitionRefused(_("Choose the party's role and kind."))
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if locked.status in (Status.ARCHIVED, Status.MERGED, Status.REJECTED, Status.WITHDRAWN):
+            raise TransitionRefused(_("Parties can no longer be added to this case."))
+        if locked.parties.count() >= 30:
+            raise TransitionRefused(_("A case can have at most 30 parties."))
+        added = Party.objects.create(
+            case=locked,
+            role=party.role,
+            kind=party.kind,
+            name=party.name.strip(),
+            phone=party.phone.strip(),
+            email=party.email.strip(),
+            address=party.address.strip(),
+        )
+        CaseEvent.objects.create(
+            case=locked,
+            kind=EventKind.NOTE,
+            actor=actor,
+            note=_("Party added: %(name)s (%(role)s).")
+            % {"name": added.name, "role": added.get_role_display()},
+        )
+    return added
+
+
 def case_merge(*, target: Case, duplicates: Sequence[Case], actor, note: str = "") -> Case:
     """Merge duplicate registrations into ``target``: every complainant is kept on the target.
 

@@ -25,6 +25,7 @@ from casework.forms import (
     IntakeForm,
     MergeForm,
     NoteForm,
+    PartyForm,
     PartyFormSet,
 )
 from casework.models import (
@@ -39,7 +40,7 @@ from casework.models import (
 )
 from casework.roles import Role
 from casework.sla import overdue_referrals
-from casework.view_helpers import refused, serve_attachment
+from casework.view_helpers import form_errors, refused, serve_attachment
 
 PAGE_SIZE = 25
 RECEIPT_SESSION_KEY = "linli-receipt-{pk}"
@@ -231,6 +232,10 @@ def case_detail(request, pk: int):
         "full_contact": full_contact,
         "can_work": can_work,
         "note_form": NoteForm(),
+        "party_form": PartyForm(initial={"role": PartyRole.RESPONDENT})
+        if permissions.can_work_case(case, user)
+        and case.status not in (Status.ARCHIVED, Status.MERGED, Status.REJECTED, Status.WITHDRAWN)
+        else None,
         "attachment_form": AttachmentForm(),
         "assign_form": AssignForm(initial={"version": case.version}, officers=officers)
         if can_assign
@@ -275,6 +280,34 @@ def case_transition(request, pk: int, name: str):
     except CaseworkError as exc:
         refused(request, exc)
     return redirect("casework:case_detail", pk=case.pk)
+
+
+@require_POST
+def case_party_add(request, pk: int):
+    case = _visible_case(request, pk)
+    form = PartyForm(request.POST)
+    if not form.is_valid() or not form.cleaned_data.get("name"):
+        if form.is_valid():
+            form.add_error("name", _("Give the name of this party."))
+        form_errors(request, form)
+    else:
+        data = form.cleaned_data
+        try:
+            services.case_add_party(
+                case=case,
+                actor=request.user,
+                party=services.PartyData(
+                    name=data["name"],
+                    role=data["role"],
+                    kind=data["kind"],
+                    phone=data.get("phone") or "",
+                    email=data.get("email") or "",
+                    address=data.get("address") or "",
+                ),
+            )
+        except CaseworkError as exc:
+            refused(request, exc)
+    return redirect(reverse("casework:case_detail", args=[case.pk]) + "#parties")
 
 
 @require_POST

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from casework.templatetags.linli import person
 from consultation.models import (
     EndReason,
     JudicialStatus,
@@ -33,12 +34,12 @@ def _text(label, *, required=True, max_length=10000, rows=3):
 
 class _StaffChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
+        return person(obj)
 
 
 class _StaffMultiple(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
+        return person(obj)
 
 
 class _PartyMultiple(forms.ModelMultipleChoiceField):

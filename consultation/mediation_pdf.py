@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from casework.models import mask_phone
+from casework.templatetags.linli import person
 from consultation import pdf
 from consultation.models import Agreement, Mediation, MediationStatus
 
@@ -24,7 +25,7 @@ def _d(value) -> str | None:
 
 
 def _user(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user is not None else ""
+    return person(user) if user is not None else ""
 
 
 def _party(p) -> dict:

@@ -20,6 +20,7 @@ from casework import selectors as case_selectors
 from casework import services as case_services
 from casework.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
 from casework.models import Case, CaseEvent, EventKind, Party, PartyRole, Status
+from casework.templatetags.linli import person
 from consultation import archive, permissions
 from consultation.models import (
     Agreement,
@@ -159,7 +160,7 @@ def mediation_set_mediators(*, mediation: Mediation, actor, mediators: Sequence)
         mediators = _staff_in_area(locked.case, mediators)
         locked.mediators.set(mediators)
         _bump(locked)
-        names = "、".join(u.get_full_name() or u.get_username() for u in mediators)
+        names = "、".join(person(u) for u in mediators)
         _log(locked, actor, _("mediators: %(names)s.") % {"names": names})
     return locked
 

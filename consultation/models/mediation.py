@@ -475,7 +475,9 @@ class Signer:
     def name(self) -> str:
         if self.party is not None:
             return self.party.name
-        return self.user.get_full_name() or self.user.get_username()
+        from casework.templatetags.linli import person
+
+        return person(self.user)
 
     @property
     def key(self) -> str:

@@ -115,3 +115,37 @@ def test_buttons_are_the_users_own_transitions(client, case, mediator, archivist
     client.force_login(archivist)
     page = client.get(reverse("casework:case_detail", args=[case.pk])).content.decode()
     assert "/transition/" not in page
+
+
+def test_a_party_found_later_is_added_from_the_case_page(client, world, mediator, outsider):
+    from casework.models import CaseEvent, Party
+    from tests.factories import make_case
+
+    case = make_case(
+        "in_progress",
+        place=world.building_a,
+        organisation=world.committee_a,
+        assigned_officer=mediator,
+    )
+    url = reverse("casework:case_party_add", args=[case.pk])
+    client.force_login(mediator)
+    response = client.post(
+        url, {"role": "respondent", "kind": "resident", "name": "陈建国", "phone": "13912345678"}
+    )
+    assert response.status_code == 302 and response.url.endswith("#parties")
+    party = Party.objects.get(case=case)
+    assert (party.role, party.name, party.phone) == ("respondent", "陈建国", "13912345678")
+    assert CaseEvent.objects.filter(case=case, note__contains="陈建国", is_public=False).exists()
+    # A nameless party or a bad phone is refused in words and adds nothing.
+    response = client.post(url, {"role": "respondent", "kind": "resident", "name": ""}, follow=True)
+    assert any("name" in str(m) for m in response.context["messages"])
+    response = client.post(
+        url, {"role": "respondent", "kind": "resident", "name": "x", "phone": "abc"}, follow=True
+    )
+    assert Party.objects.filter(case=case).count() == 1
+    # Someone from another area gets nothing.
+    client.force_login(outsider)
+    assert (
+        client.post(url, {"role": "respondent", "kind": "resident", "name": "y"}).status_code == 404
+    )
+    assert Party.objects.filter(case=case).count() == 1

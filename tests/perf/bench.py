@@ -213,6 +213,63 @@ def generate(n: int) -> float:
     return time.perf_counter() - started
 
 
+def generate_mediations() -> int:
+    """One case in fifty goes to people's mediation: a third under way, a third with an
+    agreement in effect (some inside the judicial-confirmation window, some with their
+    return visit overdue), a third ended. Bulk inserts; returns how many."""
+    from consultation.models import Agreement, Mediation, MediationSequence
+
+    rng = random.Random(11)
+    today = timezone.localdate()
+    user = get_user_model().objects.get(username="mediator")
+    case_ids = list(Case.objects.order_by("pk").values_list("pk", flat=True)[::50])
+    mediations = []
+    for serial, case_id in enumerate(case_ids, start=1):
+        kind = serial % 3
+        mediations.append(
+            Mediation(
+                case_id=case_id,
+                number=f"(2026) 邻里人调字第{serial}号",
+                year=2026,
+                serial=serial,
+                committee="邻里街道人民调解委员会",
+                status=("mediating", "agreed", "ended")[kind],
+                matters="漏水纠纷",
+                notice_given_at=timezone.now(),
+                notice_manner="written",
+                started_on=today - dt.timedelta(days=rng.randint(0, 60)),
+                due_date=today + dt.timedelta(days=rng.randint(-10, 30)),
+                told_litigation=kind == 2,
+                return_visit_due=today + dt.timedelta(days=rng.randint(-20, 40))
+                if kind == 1
+                else None,
+                created_by=user,
+            )
+        )
+    Mediation.objects.bulk_create(mediations, batch_size=BATCH)
+    agreed = Mediation.objects.filter(status="agreed").values_list("pk", flat=True)
+    Agreement.objects.bulk_create(
+        (
+            Agreement(
+                mediation_id=pk,
+                facts="f",
+                disputed_matters="d",
+                performance_manner="m",
+                performance_place="p",
+                performance_deadline=today,
+                sealed_at=timezone.now(),
+                effective_at=timezone.now(),
+                judicial_deadline=today + dt.timedelta(days=rng.randint(-40, 30)),
+                drafted_by=user,
+            )
+            for pk in agreed
+        ),
+        batch_size=BATCH,
+    )
+    MediationSequence.objects.update_or_create(year=2026, defaults={"last": len(mediations)})
+    return len(mediations)
+
+
 def maintain() -> None:
     """What autovacuum does in production: fresh statistics, and on PostgreSQL a visibility
     map so counts can be answered from indexes."""
@@ -242,6 +299,11 @@ def main() -> None:
         print(f"Generating {N - have:,} cases (bulk inserts)...", flush=True)
         print(f"  generated in {generate(N):.1f} s")
         maintain()
+    from consultation.models import Mediation
+
+    if not Mediation.objects.exists():
+        print(f"Adding {generate_mediations():,} people's mediations...", flush=True)
+        maintain()
     client = Client()
     client.force_login(get_user_model().objects.get(username="supervisor"))
     sample = Case.objects.filter(status=Status.IN_PROGRESS).order_by("pk").first()
@@ -255,6 +317,14 @@ def main() -> None:
         ),
         ("case page", reverse("casework:case_detail", args=[sample.pk]), None),
         ("dashboard (supervisor)", reverse("casework:home"), None),
+        (
+            "mediation page",
+            reverse(
+                "consultation:mediation_detail",
+                args=[Mediation.objects.filter(status="agreed").order_by("pk").first().pk],
+            ),
+            None,
+        ),
         ("reports, last 12 months (supervisor)", reverse("casework:reports"), None),
     ]
     print(
