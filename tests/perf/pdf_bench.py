@@ -150,6 +150,157 @@ def main() -> None:
         f"target overhead < 20 % vs direct: {'met' if met else 'NOT met'}; "
         f"10-page PDF < 1 MB: {'met' if ten[7] < 1024 * 1024 else 'NOT met'}"
     )
+    dossier_table()
+
+
+def dossier(sessions: int, events: int, meetings: int) -> dict:
+    """A mediation dossier's snapshot (the shape ``mediation_pdf.dossier_snapshot`` builds)."""
+    signer = {
+        "name": "王秀兰",
+        "role": "当事人",
+        "signed_at": "2026-11-02T10:00+08:00",
+        "refused": False,
+        "note": "",
+    }
+    agreement = {
+        "number": "(2026) 邻里人调字第12号",
+        "committee": "邻里街道人民调解委员会",
+        "case": "2026-000123",
+        "parties": [
+            {"name": n, "role": r, "kind": "居民", "address": "3号楼", "phone": ""}
+            for n, r in (("王秀兰", "申请人"), ("陈建国", "被申请人"))
+        ],
+        "facts": "被申请人卫生间防水层老化导致渗水。" * 5,
+        "disputed_matters": "维修费用的承担。",
+        "obligations": [{"party": "陈建国", "role": "被申请人", "text": "支付维修费用并修复。"}],
+        "performance_manner": "转账",
+        "performance_place": "居委会",
+        "performance_deadline": "2026-11-30",
+        "signatures": [signer] * 3,
+        "sealed_at": "2026-11-02T10:00+08:00",
+        "effective_at": "2026-11-02T10:00+08:00",
+        "judicial_deadline": "2026-12-02",
+        "copies": ["申请人 王秀兰", "被申请人 陈建国", "存档"],
+    }
+    return {
+        "number": agreement["number"],
+        "committee": agreement["committee"],
+        "title": "邻里纠纷 · 幸福小区3号楼",
+        "case": {
+            "reference": "2026-000123",
+            "category": "邻里纠纷",
+            "place": "幸福小区3号楼",
+            "channel": "来访",
+            "registered_at": "2026-10-20T09:00+08:00",
+            "description": "楼上漏水。" * 20,
+            "requests": "",
+            "status": "已结案",
+            "outcome": "调解成功",
+            "resolution_summary": "达成协议。",
+        },
+        "mediators": ["张晓燕"],
+        "period": {"from": "2026-10-20", "to": "2026-11-02"},
+        "compiler": "李档案",
+        "compiled_at": "2026-12-20T10:00+08:00",
+        "retention_years": 10,
+        "status": "协议已生效",
+        "parties": agreement["parties"],
+        "application": {"applied_on": "2026-10-20", "matters": "请求赔偿维修费用"},
+        "notice": {"given_at": "2026-10-20T09:30+08:00", "manner": "书面告知", "note": ""},
+        "time_limit": {"started_on": "2026-10-20", "due": "2026-11-19", "extensions": []},
+        "sessions": [
+            {
+                "number": i + 1,
+                "held_at": "2026-10-25T14:00+08:00",
+                "venue": "调解室",
+                "mediator": "张晓燕",
+                "recorder": "张晓燕",
+                "participants": ["王秀兰", "陈建国"],
+                "others_present": "",
+                "applicant_account": "天花板渗水，墙面发霉。" * 15,
+                "respondent_account": "愿意维修，但费用需分担。" * 15,
+                "evidence": "照片三张。",
+                "outcome": "约定下次调解。",
+                "signatures": [signer] * 3,
+            }
+            for i in range(sessions)
+        ],
+        "agreement": agreement,
+        "judicial": {"status": "已向法院申请", "recorded_on": "2026-11-10", "note": ""},
+        "ended": None,
+        "return_visits": [
+            {
+                "visited_on": "2026-12-15",
+                "manner": "电话",
+                "performance": "已全部履行",
+                "satisfaction": "满意",
+                "later_suit": False,
+                "action_taken": "",
+                "recorded_by": "张晓燕",
+            }
+        ],
+        "closing_report": "协议已履行，结案。",
+        "minutes": [
+            {"snapshot": snapshot(10), "archival_number": f"LL-2026-{i:04d}", "sha256": "0" * 64}
+            for i in range(meetings)
+        ],
+        "events": [
+            {
+                "at": "2026-10-20T09:00+08:00",
+                "kind": "备注",
+                "actor": "张晓燕",
+                "from": "",
+                "to": "",
+                "note": "电话联系申请人，约定调解时间。",
+            }
+        ]
+        * events,
+        "checklist": [
+            {
+                "key": k,
+                "title": t,
+                "state": "not_applicable" if k == "minutes" and not meetings else "present",
+                "label": "有",
+            }
+            for k, t in (
+                ("register", "调解申请书及受理登记表"),
+                ("notice", "权利义务告知书"),
+                ("records", "调解笔录"),
+                ("agreement", "人民调解协议书"),
+                ("return_visit", "回访记录"),
+                ("closing_report", "结案报告"),
+                ("minutes", "相关会议纪要"),
+            )
+        ],
+    }
+
+
+def dossier_table() -> None:
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from consultation import pdf
+
+    print()
+    print("Mediation dossier PDF/A (cover, contents with page numbers, every record), median of 3:")
+    print("{:<34} {:>5} {:>8} {:>6}".format("dossier", "pages", "seconds", "KB"))
+    for label, sessions, events, meetings in (
+        ("1 session, 20 events", 1, 20, 0),
+        ("3 sessions, 80 events, 1 meeting", 3, 80, 1),
+        ("8 sessions, 300 events, 3 meetings", 8, 300, 3),
+    ):
+        data = dossier(sessions, events, meetings)
+        times = []
+        with translation.override("zh-hans"):
+            for _ in range(3):
+                start = time.perf_counter()
+                html = render_to_string("consultation/dossier_pdf.html", {"d": data})
+                out = pdf.html_to_pdf(
+                    html, title="dossier", attachment_name="dossier.json", data=data
+                )
+                times.append(time.perf_counter() - start)
+        seconds = statistics.median(times)
+        print(f"{label:<34} {pages_of(out):>5} {seconds:>8.2f} {len(out) / 1024:>6.0f}")
 
 
 if __name__ == "__main__":
