@@ -82,6 +82,18 @@ class Registration:
     status_code: str  # shown once to the resident; only its hash is stored
 
 
+def _party(case: Case, data: PartyData) -> Party:
+    return Party(
+        case=case,
+        role=data.role,
+        kind=data.kind,
+        name=data.name.strip(),
+        phone=data.phone.strip(),
+        email=data.email.strip(),
+        address=data.address.strip(),
+    )
+
+
 def new_status_code() -> str:
     return "".join(secrets.choice(STATUS_CODE_ALPHABET) for _ in range(STATUS_CODE_LENGTH))
 
@@ -146,19 +158,7 @@ def case_register(
         )
         case.full_clean(exclude=["reference", "status_code_hash", "status"])
         case.save()
-        Party.objects.bulk_create(
-            Party(
-                case=case,
-                role=p.role,
-                kind=p.kind,
-                name=p.name.strip(),
-                phone=p.phone.strip(),
-                email=p.email.strip(),
-                address=p.address.strip(),
-            )
-            for p in parties
-            if p.name.strip()
-        )
+        Party.objects.bulk_create(_party(case, p) for p in parties if p.name.strip())
         CaseEvent.objects.create(
             case=case,
             kind=EventKind.REGISTERED,
@@ -317,15 +317,8 @@ def case_add_party(*, case: Case, actor, party: PartyData) -> Party:
             raise TransitionRefused(_("Parties can no longer be added to this case."))
         if locked.parties.count() >= 30:
             raise TransitionRefused(_("A case can have at most 30 parties."))
-        added = Party.objects.create(
-            case=locked,
-            role=party.role,
-            kind=party.kind,
-            name=party.name.strip(),
-            phone=party.phone.strip(),
-            email=party.email.strip(),
-            address=party.address.strip(),
-        )
+        added = _party(locked, party)
+        added.save()
         CaseEvent.objects.create(
             case=locked,
             kind=EventKind.NOTE,

@@ -18,6 +18,14 @@ def refused(request, exc: CaseworkError) -> None:
         messages.error(request, message)
 
 
+def posted_version(request) -> int:
+    """The record version the user's page showed (a hidden field); anything else is 404."""
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        raise Http404 from None
+
+
 def form_errors(request, form) -> None:
     """Each error of ``form`` as a message, prefixed with its field's label."""
     for field, errors in form.errors.items():

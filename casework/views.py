@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpResponseForbidden
+from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,7 +40,7 @@ from casework.models import (
 )
 from casework.roles import Role
 from casework.sla import overdue_referrals
-from casework.view_helpers import form_errors, refused, serve_attachment
+from casework.view_helpers import form_errors, posted_version, refused, serve_attachment
 
 PAGE_SIZE = 25
 RECEIPT_SESSION_KEY = "linli-receipt-{pk}"
@@ -257,16 +257,16 @@ def case_detail(request, pk: int):
         if case.status in services.REFERABLE_STATUSES and permissions.can_work_case(case, user)
         else None,
     }
+    if context["mediation"] is not None and case.status in (Status.RESOLVED, Status.CLOSED):
+        # Why "Close" or "Archive" is not offered yet: the dossier's missing items.
+        context["dossier_missing"] = context["mediation"].missing_items()
     return render(request, "casework/case_detail.html", context)
 
 
 @require_POST
 def case_transition(request, pk: int, name: str):
     case = _visible_case(request, pk)
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        raise Http404 from None
+    version = posted_version(request)
     params = {k: request.POST.get(k, "")[:20000] for k in ("reason", "outcome", "summary")}
     try:
         services.case_transition(

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from casework import permissions as case_permissions
 from casework import selectors as case_selectors
 from casework.exceptions import CaseworkError
-from casework.view_helpers import form_errors, refused, serve_file
+from casework.view_helpers import form_errors, posted_version, refused, serve_file
 from consultation import mediation_forms as mf
 from consultation import mediation_services as services
 from consultation import pdf, selectors
@@ -189,10 +189,7 @@ def mediation_detail(request, pk: int):
 @require_POST
 def mediation_transition(request, pk: int, name: str):
     mediation = _mediation(request, pk)
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        raise Http404 from None
+    version = posted_version(request)
     params = {}
     if name == "end_without_agreement":
         form = mf.EndForm(request.POST)
@@ -332,10 +329,7 @@ def dossier_pdf(request, pk: int):
 @require_POST
 def dossier_archive(request, pk: int):
     mediation = _mediation(request, pk)
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        raise Http404 from None
+    version = posted_version(request)
     try:
         record = services.dossier_archive(
             mediation=mediation, actor=request.user, expected_version=version

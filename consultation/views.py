@@ -18,7 +18,7 @@ from casework import permissions as case_permissions
 from casework import selectors as case_selectors
 from casework.exceptions import CaseworkError
 from casework.roles import Role
-from casework.view_helpers import form_errors, refused, serve_file
+from casework.view_helpers import form_errors, posted_version, refused, serve_file
 from consultation import forms, ics, pdf, selectors, services
 from consultation.models import MeetingKind, Minutes
 from consultation.permissions import can_run_meeting
@@ -140,10 +140,7 @@ def meeting_detail(request, pk: int):
 @require_POST
 def meeting_transition(request, pk: int, name: str):
     meeting = _meeting(request, pk)
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        raise Http404 from None
+    version = posted_version(request)
     params = {}
     if "reason" in request.POST:
         params["reason"] = request.POST["reason"][:5000]
@@ -344,10 +341,7 @@ def minutes_edit(request, pk: int):
 @require_POST
 def minutes_transition(request, pk: int, name: str):
     minutes = _minutes(request, pk)
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        raise Http404 from None
+    version = posted_version(request)
     params = {}
     if "reason" in request.POST:
         params["reason"] = request.POST["reason"][:5000]

@@ -573,3 +573,19 @@ def test_the_dossier_pdf_passes_the_real_tools(
     with pytest.raises(CommandError, match="1 of 2"):
         call_command("verify_archive")
     assert record.archival_number in capsys.readouterr().err
+
+
+def test_the_case_page_says_which_dossier_items_keep_it_open(
+    client, mediation, mediator, parties, supervisor
+):
+    case = mediation.case
+    agreed(mediation, mediator, parties)
+    case.refresh_from_db()
+    case_services.case_transition(
+        case=case, name="resolve", actor=mediator, outcome=Outcome.MEDIATION_AGREEMENT, summary="x"
+    )
+    client.force_login(supervisor)
+    page = client.get(reverse("casework:case_detail", args=[case.pk])).content.decode()
+    assert "The mediation dossier is incomplete" in page
+    assert "Return-visit record" in page and "Closing report" in page
+    assert "Close after return visit" not in page  # the action is not offered
