@@ -129,6 +129,7 @@ def mediation_detail(request, pk: int):
             for s in agreement.signatures.all()
         }
         context["agreement_signatures"] = agreement.signatures.all()
+        context["obligations"] = agreement.obligations.select_related("party")
         context["agreement_pending"] = [
             s for s in agreement.signers() if s.key not in done and (s.party or s.user == user)
         ]

@@ -270,3 +270,35 @@ def test_the_mediation_page_queries_do_not_grow_with_sessions(client, mediation,
         body = client.get(url).content.decode()
     assert body.count("The applicant&#x27;s account") + body.count("The applicant's account") >= 6
     assert len(six) == len(one), (len(one), len(six))
+
+
+def test_the_mediation_page_queries_do_not_grow_with_obligations(
+    client, mediation, mediator, parties
+):
+    ms.notice_record(mediation=mediation, actor=mediator, given_at=timezone.now(), manner="oral")
+    ms.mediation_transition(mediation=mediation, name="start", actor=mediator)
+    client.force_login(mediator)
+    url = reverse("consultation:mediation_detail", args=[mediation.pk])
+    third = PartyFactory(case=mediation.case, role=PartyRole.THIRD_PARTY, name="物业公司")
+
+    def draft(owners):
+        ms.agreement_draft(
+            mediation=mediation,
+            actor=mediator,
+            facts="f",
+            disputed_matters="d",
+            performance_manner="m",
+            performance_place="p",
+            performance_deadline=timezone.localdate(),
+            obligations=[(p, f"义务{p.pk}") for p in owners],
+        )
+
+    draft([parties[0]])
+    client.get(url)
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    draft([parties[0], parties[1], third])
+    with CaptureQueriesContext(connection) as three:
+        body = client.get(url).content.decode()
+    assert f"义务{third.pk}" in body
+    assert len(three) == len(one), (len(one), len(three))
