@@ -47,38 +47,39 @@ class _PartyMultiple(forms.ModelMultipleChoiceField):
         return f"{obj.name}（{obj.get_role_display()}）"
 
 
-class MediationForm(forms.Form):
-    mediators = _StaffMultiple(
-        queryset=None, label=_("Mediators"), widget=forms.CheckboxSelectMultiple
-    )
-    matters = _text(_("Matters to mediate"), max_length=5000)
-    applied_on = forms.DateField(label=_("Applied on"), **DATE)
-
-    def __init__(self, *args, staff=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["mediators"].queryset = staff
-
-
-class MediatorsForm(forms.Form):
-    mediators = _StaffMultiple(
-        queryset=None, label=_("Mediators"), widget=forms.CheckboxSelectMultiple
-    )
+class _RecordForm(forms.Form):
+    """A form of the mediation page: built with the mediation and the area's staff (the
+    page's one record endpoint passes both to every form; most need neither)."""
 
     def __init__(self, *args, mediation=None, staff=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["mediators"].queryset = staff
+        self.mediation, self.staff = mediation, staff
 
 
-class NoticeForm(forms.Form):
+class MediatorsForm(_RecordForm):
+    mediators = _StaffMultiple(
+        queryset=None, label=_("Mediators"), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mediators"].queryset = self.staff
+
+
+class MediationForm(MediatorsForm):
+    """Opening a mediation: its mediators, the matters and the application date."""
+
+    matters = _text(_("Matters to mediate"), max_length=5000)
+    applied_on = forms.DateField(label=_("Applied on"), **DATE)
+
+
+class NoticeForm(_RecordForm):
     given_at = forms.DateTimeField(label=_("Given at"), **DATETIME)
     manner = forms.ChoiceField(choices=NoticeManner.choices, label=_("How"))
     note = _text(_("Note"), required=False, max_length=2000, rows=2)
 
-    def __init__(self, *args, mediation=None, staff=None, **kwargs):
-        super().__init__(*args, **kwargs)
 
-
-class SessionForm(forms.Form):
+class SessionForm(_RecordForm):
     held_at = forms.DateTimeField(label=_("Held at"), **DATETIME)
     venue = forms.CharField(max_length=200, label=_("Venue"))
     mediator = _StaffChoice(queryset=None, label=_("Mediator"))
@@ -92,14 +93,14 @@ class SessionForm(forms.Form):
     evidence = _text(_("Evidence checked"), required=False)
     outcome = _text(_("Outcome of the session"))
 
-    def __init__(self, *args, mediation=None, staff=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["mediator"].queryset = staff
-        self.fields["recorder"].queryset = staff
-        self.fields["participants"].queryset = mediation.case.parties.all()
+        self.fields["mediator"].queryset = self.staff
+        self.fields["recorder"].queryset = self.staff
+        self.fields["participants"].queryset = self.mediation.case.parties.all()
 
 
-class ExtensionForm(forms.Form):
+class ExtensionForm(_RecordForm):
     new_due = forms.DateField(label=_("New time limit"), **DATE)
     reason = _text(_("Reason"), max_length=2000, rows=2)
     consenting = _PartyMultiple(
@@ -107,12 +108,12 @@ class ExtensionForm(forms.Form):
     )
     consent_manner = forms.ChoiceField(choices=NoticeManner.choices, label=_("Consent given"))
 
-    def __init__(self, *args, mediation=None, staff=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["consenting"].queryset = mediation.case.parties.all()
+        self.fields["consenting"].queryset = self.mediation.case.parties.all()
 
 
-class AgreementForm(forms.Form):
+class AgreementForm(_RecordForm):
     """The agreement's terms; one obligation field per party of the case."""
 
     facts = _text(_("Facts"))
@@ -121,9 +122,9 @@ class AgreementForm(forms.Form):
     performance_place = forms.CharField(max_length=300, label=_("Place of performance"))
     performance_deadline = forms.DateField(label=_("Performance deadline"), **DATE)
 
-    def __init__(self, *args, mediation=None, staff=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.parties = list(mediation.case.parties.all())
+        self.parties = list(self.mediation.case.parties.all())
         for party in self.parties:
             self.fields[f"obligation_{party.pk}"] = _text(
                 _("Obligations of %(name)s (%(role)s)")
@@ -142,7 +143,7 @@ class AgreementForm(forms.Form):
         return {**data, "obligations": obligations}
 
 
-class JudicialForm(forms.Form):
+class JudicialForm(_RecordForm):
     status = forms.ChoiceField(
         choices=[
             (JudicialStatus.FILED, JudicialStatus.FILED.label),
@@ -153,11 +154,8 @@ class JudicialForm(forms.Form):
     recorded_on = forms.DateField(label=_("On"), **DATE)
     note = _text(_("Note"), required=False, max_length=2000, rows=2)
 
-    def __init__(self, *args, mediation=None, staff=None, **kwargs):
-        super().__init__(*args, **kwargs)
 
-
-class ReturnVisitForm(forms.Form):
+class ReturnVisitForm(_RecordForm):
     visited_on = forms.DateField(label=_("Visited on"), **DATE)
     manner = forms.CharField(max_length=200, label=_("How (phone, home visit…)"))
     performance = forms.ChoiceField(choices=Performance.choices, label=_("Performance"))
@@ -165,15 +163,9 @@ class ReturnVisitForm(forms.Form):
     later_suit = forms.BooleanField(label=_("A party has since gone to court"), required=False)
     action_taken = _text(_("Action taken"), required=False, max_length=5000, rows=2)
 
-    def __init__(self, *args, mediation=None, staff=None, **kwargs):
-        super().__init__(*args, **kwargs)
 
-
-class ClosingReportForm(forms.Form):
+class ClosingReportForm(_RecordForm):
     text = _text(_("Closing report"), rows=5)
-
-    def __init__(self, *args, mediation=None, staff=None, **kwargs):
-        super().__init__(*args, **kwargs)
 
 
 class EndForm(forms.Form):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from casework.models import mask_phone
 from casework.templatetags.linli import person
 from consultation import pdf
-from consultation.models import Agreement, Mediation, MediationStatus
+from consultation.models import Agreement, Mediation, MediationStatus, mediation_setting
 
 
 def _dt(value) -> str | None:
@@ -138,7 +138,7 @@ def dossier_snapshot(mediation: Mediation, *, compiler) -> dict:
         "period": {"from": _d(mediation.applied_on), "to": _d(mediation.ended_on)},
         "compiler": _user(compiler),
         "compiled_at": _dt(timezone.now()),
-        "retention_years": pdf_retention(),
+        "retention_years": mediation_setting("RETENTION_YEARS"),
         "status": mediation.get_status_display(),
         "parties": [_party(p) for p in case.parties.all()],
         "application": {"applied_on": _d(mediation.applied_on), "matters": mediation.matters},
@@ -224,12 +224,6 @@ def dossier_snapshot(mediation: Mediation, *, compiler) -> dict:
             for i in checklist
         ],
     }
-
-
-def pdf_retention() -> int:
-    from consultation.models import mediation_setting
-
-    return mediation_setting("RETENTION_YEARS")
 
 
 def dossier_pdf(mediation: Mediation, *, compiler, draft: bool = False, fetcher=None) -> bytes:

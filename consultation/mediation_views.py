@@ -5,6 +5,8 @@ supervisors and archivists); every write goes through ``mediation_services``."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +21,7 @@ from casework.view_helpers import form_errors, posted_version, refused, serve_fi
 from consultation import mediation_forms as mf
 from consultation import mediation_services as services
 from consultation import pdf, selectors
-from consultation.models import Mediation, MediationStatus
+from consultation.models import Mediation, MediationStatus, pending_signers
 from consultation.permissions import can_mediate
 
 
@@ -47,8 +49,6 @@ def mediation_list(request):
     status = request.GET.get("status", "")
     if status in MediationStatus.values:
         rows = rows.filter(status=status)
-    from django.core.paginator import Paginator
-
     page = Paginator(rows, 25).get_page(request.GET.get("page"))
     return render(
         request,
@@ -61,8 +61,6 @@ def mediation_new(request):
     ref = (request.POST.get("case") or request.GET.get("case") or "")[:20]
     case = get_object_or_404(case_selectors.cases_visible_to(request.user), reference=ref)
     if not case_permissions.can_work_case(case, request.user):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied(_("You cannot start a mediation on this case."))
     existing = getattr(case, "mediation", None)
     if existing is not None:
@@ -99,10 +97,7 @@ def mediation_detail(request, pk: int):
         )
     )
     for session in sessions:
-        done = {
-            (f"p{s.party_id}" if s.party_id else f"u{s.user_id}") for s in session.signatures.all()
-        }
-        session.pending = [s for s in session.signers() if s.key not in done]
+        session.pending = pending_signers(session)
     context = {
         "mediation": mediation,
         "case": case,
@@ -124,14 +119,11 @@ def mediation_detail(request, pk: int):
         ],
     }
     if agreement is not None:
-        done = {
-            (f"p{s.party_id}" if s.party_id else f"u{s.user_id}")
-            for s in agreement.signatures.all()
-        }
         context["agreement_signatures"] = agreement.signatures.all()
         context["obligations"] = agreement.obligations.select_related("party")
+        # Parties' signatures are recorded by the mediator; staff sign only for themselves.
         context["agreement_pending"] = [
-            s for s in agreement.signers() if s.key not in done and (s.party or s.user == user)
+            s for s in pending_signers(agreement) if s.party or s.user == user
         ]
         context["agreement_unmet"] = agreement.unmet() if not agreement.in_effect else []
         context["agreement_locked"] = bool(agreement.sealed_at or agreement.signatures.exists())

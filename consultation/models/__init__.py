@@ -32,6 +32,7 @@ from consultation.models.mediation import (
     Signer,
     SignerRole,
     mediation_setting,
+    pending_signers,
 )
 from consultation.models.meetings import (
     FROZEN_MINUTES,
@@ -117,4 +118,5 @@ __all__ = [
     "_archive_path",
     "mediation_setting",
     "meeting_rule",
+    "pending_signers",
 ]

@@ -678,9 +678,15 @@ class DossierItem:
         )
 
 
+def pending_signers(record) -> list[Signer]:
+    """Who has still to sign ``record`` (a session or the agreement): its signers without
+    a signature or a recorded refusal."""
+    done = {(f"p{s.party_id}" if s.party_id else f"u{s.user_id}") for s in record.signatures.all()}
+    return [signer for signer in record.signers() if signer.key not in done]
+
+
 def _session_gaps(session: MediationSession) -> list[str]:
-    done = {(f"p{s.party_id}" if s.party_id else f"u{s.user_id}") for s in session.signatures.all()}
-    return [signer.name for signer in session.signers() if signer.key not in done]
+    return [signer.name for signer in pending_signers(session)]
 
 
 def dossier_checklist(mediation: Mediation) -> list[DossierItem]:
