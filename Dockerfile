@@ -16,6 +16,7 @@ RUN useradd --create-home --uid 1000 linli
 WORKDIR /srv/linli
 COPY pyproject.toml README.md ./
 COPY config config
+COPY core core
 COPY casework casework
 COPY consultation consultation
 COPY templates templates
