@@ -162,11 +162,14 @@ def guard(table: str, *, prunable: bool) -> None:
 def reinstall_after_migrate(sender, using="default", **kwargs) -> None:
     """post_migrate: make sure every guarded table still has its triggers."""
     connection = connections[using]
+    if connection.vendor != "sqlite":
+        return  # PostgreSQL keeps a table's triggers through ALTER TABLE
     existing = set(connection.introspection.table_names())
-    with connection.schema_editor() as editor:
+    with connection.cursor() as cursor:
         for table, prunable in GUARDED.items():
-            if table in existing and connection.vendor == "sqlite":
-                install(editor, table, prunable=prunable)
+            if table in existing:
+                for sql in sqlite_install_statements(table, prunable=prunable):
+                    cursor.execute(sql)
 
 
 def triggers_present(table: str, using: str = "default") -> bool:

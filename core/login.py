@@ -95,7 +95,8 @@ class ThrottledLoginMixin:
         except forms.ValidationError:
             failed(self.request, username, address)
             raise
-        succeeded(self.request, self.get_user(), address)
+        if self.get_user() is not None:  # None when a field was left empty
+            succeeded(self.request, self.get_user(), address)
         return cleaned
 
 

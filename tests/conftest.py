@@ -36,7 +36,10 @@ def _flush_past_append_only_triggers():
     which the append-only triggers refuse. Only the test runner's flush lifts them, for its
     own statements, and puts them back (PostgreSQL flushes with TRUNCATE, which row
     triggers do not see)."""
+    from django.db.backends.sqlite3 import base  # before operations: it imports base
     from django.db.backends.sqlite3.operations import DatabaseOperations
+
+    assert base.DatabaseWrapper.ops_class is DatabaseOperations
 
     from core import append_only
 
