@@ -91,7 +91,8 @@ class Throttled(Exception):
 
     def message(self) -> str:
         lead = str(LEADS.get(self.group, _("Too many requests.")))
-        return f"{lead} {self.when()}"
+        # Chinese sentences follow each other without a space; the catalogue says so.
+        return _("%(lead)s %(when)s") % {"lead": lead, "when": self.when()}
 
 
 def rate_of(door: str) -> tuple[int, int]:
