@@ -355,3 +355,12 @@ def test_the_prune_command_refuses_a_retention_below_the_law(db, settings):
     with pytest.raises(CommandError, match="184"):
         call_command("prune_security_events")
     assert SecurityEvent.objects.count() == 1
+
+
+def test_the_admin_lists_the_record_but_cannot_change_it(admin_client, security_event):
+    changelist = admin_client.get(reverse("admin:core_securityevent_changelist"))
+    assert changelist.status_code == 200 and "10.0.0.1" in changelist.content.decode()
+    assert admin_client.get(reverse("admin:core_securityevent_add")).status_code == 403
+    delete = reverse("admin:core_securityevent_delete", args=[security_event.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert SecurityEvent.objects.filter(pk=security_event.pk).exists()
