@@ -13,6 +13,10 @@ from rest_framework import authentication, exceptions
 from casework.models import ApiToken, Membership, OrgKind
 from casework.models.api import hash_key
 from casework.roles import Role
+from core import throttle
+from core.audit import record
+from core.client import client_address
+from core.models import SecurityEventKind
 
 STREET_KINDS = {OrgKind.RESIDENTS_COMMITTEE, OrgKind.STREET_OFFICE, OrgKind.MEDIATION_COMMITTEE}
 
@@ -49,7 +53,12 @@ def issue_token(*, organisation, name: str) -> tuple[ApiToken, str]:
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
-    """``Authorization: Token ll_<prefix>_<secret>``."""
+    """``Authorization: Token ll_<prefix>_<secret>``.
+
+    Failed authentications count per client address (``api_auth_failure``); past the
+    limit that address gets 429 with Retry-After, even with a good token, until the window
+    ends. Each failure is in the security record with the token's public prefix only.
+    """
 
     keyword = "Token"
 
@@ -57,16 +66,22 @@ class TokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).decode("latin-1").split()
         if not header or header[0] != self.keyword:
             return None
+        address = client_address(request)
+        try:
+            throttle.check("api_auth_failure", address)
+        except throttle.Throttled as exc:
+            raise exceptions.Throttled(wait=exc.retry_after) from None
         if len(header) != 2:
+            self._failed(request, address, "")
             raise exceptions.AuthenticationFailed("Give exactly one token after 'Token'.")
         key = header[1]
         parts = key.split("_", 2)
         if len(parts) != 3 or parts[0] != "ll":
+            self._failed(request, address, "")
             raise exceptions.AuthenticationFailed("Invalid token.")
         token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
-        if token is None or not token.matches(key) or not token.active:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
-        if not token.user.is_active:
+        if token is None or not token.matches(key) or not token.active or not token.user.is_active:
+            self._failed(request, address, parts[1])
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
@@ -75,6 +90,24 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return self.keyword
+
+    @staticmethod
+    def _failed(request, address: str, prefix: str) -> None:
+        usage = throttle.hit("api_auth_failure", address)
+        detail = {"prefix": prefix[:16]} if prefix else {}
+        record(
+            SecurityEventKind.API_AUTH_FAILED,
+            request=request._request,
+            address=address,
+            detail=detail,
+        )
+        if usage.count == usage.limit:
+            record(
+                SecurityEventKind.THROTTLED,
+                request=request._request,
+                address=address,
+                detail={**detail, "door": "api_auth_failure"},
+            )
 
 
 class TokenScheme(OpenApiAuthenticationExtension):

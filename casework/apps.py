@@ -8,5 +8,13 @@ class CaseworkConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from casework import checks  # noqa: F401 — registers the system checks
+        from casework import (
+            checks,  # noqa: F401 — registers the system checks
+            signals,
+        )
         from config import security  # noqa: F401 — connects the sign-in idle-clock stamp
+        from core import append_only
+
+        # The case event log: no UPDATE or DELETE at the database (both engines).
+        append_only.guard("casework_caseevent", prunable=False)
+        signals.connect_audit()

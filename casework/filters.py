@@ -23,6 +23,7 @@ from casework.models import (
     Status,
 )
 from casework.widgets import FastSelect
+from core.models import SecurityEvent, SecurityEventKind
 
 DUE_CHOICES = [
     ("overdue", _("Overdue")),
@@ -164,3 +165,36 @@ class ReferralFilter(filters.FilterSet):
         return queryset.filter(_current_due_q("gte", today)).filter(
             _current_due_q("lte", add_working_days(today, days))
         )
+
+
+class SecurityEventFilter(filters.FilterSet):
+    """The supervisors' view of the security record: kind, period, actor, address."""
+
+    kind = filters.ChoiceFilter(choices=SecurityEventKind.choices, label=_("Kind"))
+    created = filters.DateFromToRangeFilter(
+        field_name="created_at",
+        label=_("Between"),
+        widget=filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+    actor = filters.ModelChoiceFilter(queryset=None, label=_("Staff member"), widget=FastSelect)
+    username = filters.CharFilter(lookup_expr="iexact", label=_("Account name"))
+    address = filters.CharFilter(
+        lookup_expr="startswith",
+        label=_("Client address"),
+        help_text=_("The start of an address matches a whole network (e.g. 203.0.113.)."),
+    )
+
+    class Meta:
+        model = SecurityEvent
+        fields = ["kind", "created", "actor", "username", "address"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        staff = (
+            get_user_model().objects.filter(memberships__isnull=False).distinct()
+            if selectors.sees_whole_security_record(user)
+            else selectors.staff_of_area(user)
+        )
+        self.filters["actor"].queryset = staff.order_by("last_name", "first_name", "username")

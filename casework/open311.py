@@ -17,7 +17,6 @@ import xml.etree.ElementTree as ET
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse
 from django.urls import reverse
@@ -39,11 +38,14 @@ from casework.models import (
     Referral,
     ReferralRole,
 )
+from core import throttle
+from core.audit import record
+from core.client import client_address
+from core.models import SecurityEventKind
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 MAX_RESULTS = 1000
 DEFAULT_DAYS = 90
-GETS_PER_ADDRESS_PER_MINUTE = 120
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 
 
@@ -79,15 +81,20 @@ def _iso(value) -> str | None:
     return timezone.localtime(value).isoformat(timespec="seconds") if value else None
 
 
-def _throttled(request) -> bool:
-    key = f"linli:open311:get:{portal.client_address(request)}"
-    cache.add(key, 0, timeout=60)
+def too_many(fmt: str, exc: throttle.Throttled) -> HttpResponse:
+    """429 in the spec's error format, with Retry-After from the window's end."""
+    return throttle.set_retry_after(error(fmt, 429, exc.message()), exc)
+
+
+def _read_throttled(request, fmt: str) -> HttpResponse | None:
+    """Reads per client address (``open311_read_address``): a 429 answer, or None."""
     try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=60)
-        count = 1
-    return count > GETS_PER_ADDRESS_PER_MINUTE
+        throttle.consume("open311_read_address", client_address(request))
+    except throttle.Throttled as exc:
+        if exc.first:
+            record(SecurityEventKind.THROTTLED, request=request, detail={"door": exc.door})
+        return too_many(fmt, exc)
+    return None
 
 
 # ------------------------------------------------------------------------ services
@@ -234,8 +241,8 @@ def _parse_date(value: str):
 def requests_view(request, fmt: str):
     if request.method == "POST":
         return _create(request, fmt)
-    if _throttled(request):
-        return error(fmt, 429, "Too many requests; wait a minute.")
+    if refused := _read_throttled(request, fmt):
+        return refused
     cases = Case.objects.all()
     ids = [i.strip() for i in request.GET.get("service_request_id", "").split(",") if i.strip()]
     if ids:
@@ -273,8 +280,8 @@ def requests_view(request, fmt: str):
 @login_not_required
 @require_GET
 def request_detail(request, service_request_id: str, fmt: str):
-    if _throttled(request):
-        return error(fmt, 429, "Too many requests; wait a minute.")
+    if refused := _read_throttled(request, fmt):
+        return refused
     cases = Case.objects.filter(reference=service_request_id)
     rows = _request_rows(cases)
     if not rows:
@@ -344,9 +351,9 @@ def _create(request, fmt: str) -> HttpResponse:
         email=email,
     )
     try:
-        registration = portal.submit_online(data=submission, address=portal.client_address(request))
-    except portal.Throttled as exc:
-        return error(fmt, 429, *exc.messages)
+        registration = portal.submit_online(data=submission, address=client_address(request))
+    except throttle.Throttled as exc:
+        return too_many(fmt, exc)
     except CaseworkError as exc:
         return error(fmt, 400, *exc.messages)
     rows = [

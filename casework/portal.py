@@ -1,17 +1,16 @@
 """The resident's side: online submission, status look-up, rating, added information.
 
 Residents have no account. They prove themselves with a reference and a secret code;
-look-ups are throttled through Django's cache (shared by every app server).
+look-ups and submissions go through the one limiter (core.throttle), and wrong or
+throttled look-ups are written to the security record with the reference hashed.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import translation
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework import services
-from casework.exceptions import CaseworkError, TransitionRefused
+from casework.exceptions import TransitionRefused
 from casework.models import (
     OPEN_STATUSES,
     Case,
@@ -33,56 +32,11 @@ from casework.models import (
     Rating,
     Status,
 )
+from core import throttle
+from core.audit import pseudonym, record
+from core.models import SecurityEventKind
 
 logger = logging.getLogger(__name__)
-
-
-class Throttled(CaseworkError):
-    default_message = gettext_lazy(
-        "Too many attempts. For your security, please wait 15 minutes and try again, "
-        "or ask your residents' committee."
-    )
-
-
-# ------------------------------------------------------------------- client address
-
-
-def client_address(request) -> str:
-    """The client's address: REMOTE_ADDR, or the hop before our trusted proxies."""
-    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
-    trusted = set(settings.LINLI["TRUSTED_PROXIES"])
-    if remote not in trusted:
-        return remote
-    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    for hop in reversed([h for h in hops if h]):
-        if hop in trusted:
-            continue
-        try:
-            return str(ipaddress.ip_address(hop))
-        except ValueError:
-            return remote
-    return remote
-
-
-# ------------------------------------------------------------------------ throttle
-
-
-def _key(kind: str, value: str) -> str:
-    return f"linli:throttle:{kind}:{value}"[:200]
-
-
-def _count(kind: str, value: str) -> int:
-    return cache.get(_key(kind, value), 0)
-
-
-def _hit(kind: str, value: str, window: int) -> None:
-    key = _key(kind, value)
-    if cache.add(key, 1, timeout=window):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window)
 
 
 # ---------------------------------------------------------------------- submission
@@ -118,15 +72,16 @@ def default_place() -> Place | None:
 
 
 def submit_online(*, data: Submission, address: str) -> services.Registration:
-    """Register a resident's own grievance (channel online) and mail the receipt."""
-    limit = settings.LINLI["SUBMISSIONS_PER_ADDRESS_PER_HOUR"]
-    if _count("submit", address) >= limit:
-        raise Throttled(
-            _(
-                "We have received several submissions from your network in the last hour. "
-                "Please try again later, or call or visit your residents' committee."
-            )
-        )
+    """Register a resident's own grievance (channel online) and mail the receipt.
+
+    Raises ``core.throttle.Throttled`` past ``submission_address`` per client address.
+    """
+    try:
+        throttle.consume("submission_address", address)
+    except throttle.Throttled as exc:
+        if exc.first:
+            record(SecurityEventKind.THROTTLED, address=address, detail={"door": exc.door})
+        raise
     place = data.place or default_place()
     if place is None:
         raise TransitionRefused(_("Choose where it happened."))
@@ -146,7 +101,6 @@ def submit_online(*, data: Submission, address: str) -> services.Registration:
             services.PartyData(name=data.name, phone=data.phone, email=data.email),
         ],
     )
-    _hit("submit", address, 3600)
     if data.email:
         case, code = registration.case, registration.status_code
         lang = translation.get_language()
@@ -173,26 +127,33 @@ def _mail_receipt(case: Case, code: str, email: str, lang: str) -> None:
 
 
 def lookup(*, reference: str, code: str, address: str) -> Case | None:
-    """The case for reference + code, None if they do not match; Throttled when over limits.
+    """The case for reference + code, None if they do not match; ``Throttled`` when the
+    reference or the address has failed too often in the window (even with the right code).
 
-    A wrong code and an unknown reference look the same to the caller.
+    A wrong code and an unknown reference look the same to the caller; both are recorded
+    in the security record with the reference hashed, never the code.
     """
-    cfg = settings.LINLI
-    window = cfg["LOOKUP_WINDOW_SECONDS"]
     reference = (reference or "").strip()[:20]
-    if (
-        _count("ref", reference) >= cfg["LOOKUP_FAILURES_PER_REFERENCE"]
-        or _count("addr", address) >= cfg["LOOKUP_FAILURES_PER_ADDRESS"]
-    ):
-        raise Throttled()
+    throttle.check("lookup_reference", reference)
+    throttle.check("lookup_address", address)
     case = Case.objects.filter(reference=reference).first()
     if case is not None and services.status_code_matches(case, code):
         return case
     if case is None:
         # Spend the same time as a real check so timing does not reveal the reference.
         services.status_code_matches(Case(status_code_hash=_DUMMY_HASH), code)
-    _hit("ref", reference, window)
-    _hit("addr", address, window)
+    locked = [
+        usage.door
+        for usage in (
+            throttle.hit("lookup_reference", reference),
+            throttle.hit("lookup_address", address),
+        )
+        if usage.count == usage.limit
+    ]
+    detail = {"reference": pseudonym(reference)}
+    record(SecurityEventKind.LOOKUP_FAILED, address=address, detail=detail)
+    if locked:
+        record(SecurityEventKind.THROTTLED, address=address, detail={**detail, "doors": locked})
     return None
 
 

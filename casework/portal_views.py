@@ -26,6 +26,8 @@ from casework import portal
 from casework.exceptions import CaseworkError
 from casework.models import OPEN_STATUSES, Case, CaseEvent
 from casework.portal_forms import InfoForm, LookupForm, RatingForm, SubmitForm
+from core import throttle
+from core.client import client_address
 
 RECEIPT_KEY = "linli-portal-receipt"
 VERIFIED_KEY = "linli-portal-case"
@@ -119,7 +121,16 @@ def submit(request):
             email=d["email"],
         )
         try:
-            registration = portal.submit_online(data=data, address=portal.client_address(request))
+            registration = portal.submit_online(data=data, address=client_address(request))
+        except throttle.Throttled as exc:
+            # The form keeps everything typed; 429 says when to send it again.
+            form.add_error(None, exc.message())
+            response = render(
+                request,
+                "casework/portal/submit.html",
+                {"form": form, "retention_years": settings.LINLI["RETENTION_YEARS"]},
+            )
+            return throttle.set_retry_after(response, exc)
         except CaseworkError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
@@ -148,22 +159,19 @@ def lookup(request):
     form = LookupForm(request.POST or None)
     failed = False
     if request.method == "POST" and form.is_valid():
-        try:
-            case = portal.lookup(
-                reference=form.cleaned_data["reference"],
-                code=form.cleaned_data["code"],
-                address=portal.client_address(request),
-            )
-        except portal.Throttled as exc:
-            form.add_error(None, exc.messages[0])
+        # Past the limits this raises Throttled: a 429 page says when to try again.
+        case = portal.lookup(
+            reference=form.cleaned_data["reference"],
+            code=form.cleaned_data["code"],
+            address=client_address(request),
+        )
+        if case is None:
+            failed = True
+            form = LookupForm()  # echo nothing: both kinds of failure must look the same
         else:
-            if case is None:
-                failed = True
-                form = LookupForm()  # echo nothing: both kinds of failure must look the same
-            else:
-                request.session.cycle_key()
-                request.session[VERIFIED_KEY] = {"pk": case.pk, "at": time.time()}
-                return redirect("portal:status")
+            request.session.cycle_key()
+            request.session[VERIFIED_KEY] = {"pk": case.pk, "at": time.time()}
+            return redirect("portal:status")
     return render(request, "casework/portal/lookup.html", {"form": form, "failed": failed})
 
 

@@ -208,3 +208,47 @@ def overdue_return_visits(user, today=None):
         .order_by("mediation__return_visit_due")
         .values("pk", "reference", "mediation__number", "mediation__return_visit_due")
     )
+
+
+# ------------------------------------------------------------ the security record
+
+
+def sees_whole_security_record(user) -> bool:
+    """Admins and street-level supervisors (a grant over a top of the place tree)."""
+    if user.is_superuser:
+        return True
+    roots = set(Place.objects.filter(parent__isnull=True).values_list("path", flat=True))
+    return any(
+        g.role == Role.SUPERVISOR and roots.intersection(g.paths) for g in permissions.grants(user)
+    )
+
+
+def staff_of_area(user):
+    """Everyone with an active role in the supervisor's organisations or in organisations
+    whose places lie inside the supervisor's area."""
+    from django.contrib.auth import get_user_model
+
+    grants = [g for g in permissions.grants(user) if g.role == Role.SUPERVISOR]
+    org_ids = [g.organisation_id for g in grants]
+    paths = [p for g in grants for p in g.paths]
+    members = Membership.objects.filter(
+        Q(organisation_id__in=org_ids) | _place_q(paths, "organisation__places")
+    )
+    return get_user_model().objects.filter(pk__in=members.values("user_id"))
+
+
+def security_events_visible_to(user):
+    """The security record as a supervisor may read it: all of it for admins and the
+    street's supervisors; for an area's supervisor, the events of their area's staff
+    (as actor, or as the account name tried). Anyone else: nothing."""
+    from core.models import SecurityEvent
+
+    events = SecurityEvent.objects.select_related("actor")
+    if not user.is_authenticated:
+        return events.none()
+    if sees_whole_security_record(user):
+        return events
+    if not permissions.has_role(user, Role.SUPERVISOR):
+        return events.none()
+    staff = staff_of_area(user)
+    return events.filter(Q(actor__in=staff.values("pk")) | Q(username__in=staff.values("username")))

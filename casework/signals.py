@@ -7,3 +7,66 @@ from django.dispatch import Signal
 # receiver chases its own overdue items and returns ``(label, overdue, chased_now)``,
 # which the sweep reports beside its own counts.
 sla_sweeping = Signal()
+
+
+# ------------------------------------------------------------ role grants, audited
+
+
+def _membership_before(sender, instance, **kwargs):
+    """Remember the role and state a membership had, to tell a change from a save."""
+    instance._linli_before = (
+        sender.objects.filter(pk=instance.pk).values_list("role", "active").first()
+        if instance.pk
+        else None
+    )
+
+
+def _membership_saved(sender, instance, created, **kwargs):
+    from core.audit import record
+    from core.models import SecurityEventKind
+
+    before = getattr(instance, "_linli_before", None)
+    if not created and before == (instance.role, instance.active):
+        return
+    if created:
+        kind = SecurityEventKind.ROLE_GRANTED
+    elif not instance.active:
+        kind = SecurityEventKind.ROLE_REVOKED
+    else:
+        kind = SecurityEventKind.ROLE_CHANGED
+    detail = {
+        "user": instance.user.get_username(),
+        "organisation_id": instance.organisation_id,
+        "role": instance.role,
+        "active": instance.active,
+    }
+    if before is not None:
+        detail["before"] = {"role": before[0], "active": before[1]}
+    record(kind, obj=instance, detail=detail)
+
+
+def _membership_deleted(sender, instance, **kwargs):
+    from core.audit import record
+    from core.models import SecurityEventKind
+
+    record(
+        SecurityEventKind.ROLE_REVOKED,
+        obj=instance,
+        detail={
+            "user": instance.user.get_username(),
+            "organisation_id": instance.organisation_id,
+            "role": instance.role,
+            "deleted": True,
+        },
+    )
+
+
+def connect_audit() -> None:
+    """Role grants, changes and revocations go to the security record (core.audit)."""
+    from django.db.models.signals import post_delete, post_save, pre_save
+
+    from casework.models import Membership
+
+    pre_save.connect(_membership_before, sender=Membership, dispatch_uid="linli-role-before")
+    post_save.connect(_membership_saved, sender=Membership, dispatch_uid="linli-role-saved")
+    post_delete.connect(_membership_deleted, sender=Membership, dispatch_uid="linli-role-gone")

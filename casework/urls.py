@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework import referral_views, report_views, views
+from casework import referral_views, report_views, security_views, views
 
 app_name = "casework"
 
@@ -40,6 +40,7 @@ urlpatterns = [
     ),
     path("reports/report.<str:fmt>", report_views.export_report, name="export_report"),
     path("reports/exports/", report_views.export_log, name="export_log"),
+    path("reports/security/", security_views.security_log, name="security_log"),
     path("inbox/", referral_views.inbox, name="inbox"),
     path("inbox/<int:pk>/", referral_views.inbox_detail, name="inbox_detail"),
     path(

@@ -22,6 +22,9 @@ class JsonFormatter(logging.Formatter):
         status = getattr(record, "status_code", None)
         if status is not None:
             data["status"] = status
+        security = getattr(record, "security", None)
+        if security is not None:  # core.audit: the security record's own fields
+            data["security"] = security
         if record.exc_info and record.exc_info[0] is not None:
             data["exception"] = record.exc_info[0].__name__
         return json.dumps(data, ensure_ascii=False)

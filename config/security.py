@@ -1,92 +1,17 @@
-"""Security plumbing that is not casework: login throttling, idle session expiry and the
-request size limit."""
+"""Security plumbing that is not casework: idle session expiry and the request size limit.
+(Sign-in throttling is the one limiter's: core.login and core.throttle.)"""
 
 from __future__ import annotations
 
-import hashlib
 import time
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_logged_in
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-
-# ----------------------------------------------------------------- login throttling
-
-
-def _key(kind: str, value: str) -> str:
-    digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
-    return f"linli:login:{kind}:{digest}"
-
-
-def _limits():
-    s = settings.LINLI
-    return (
-        s["LOGIN_FAILURES_PER_ACCOUNT"],
-        s["LOGIN_FAILURES_PER_ADDRESS"],
-        s["LOGIN_LOCKOUT_SECONDS"],
-    )
-
-
-def login_locked(username: str, address: str) -> bool:
-    per_account, per_address, _window = _limits()
-    return (cache.get(_key("account", username), 0) >= per_account) or (
-        cache.get(_key("address", address), 0) >= per_address
-    )
-
-
-def login_failed(username: str, address: str) -> None:
-    _a, _b, window = _limits()
-    for key in (_key("account", username), _key("address", address)):
-        cache.add(key, 0, timeout=window)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window)
-
-
-def login_succeeded(username: str) -> None:
-    cache.delete(_key("account", username))
-
-
-class ThrottledAuthenticationForm(AuthenticationForm):
-    """Locks an account after repeated failures, and an address after more. The lock
-    message is the same whether or not the account exists."""
-
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "locked": gettext_lazy(
-            "Too many failed attempts. Wait %(minutes)d minutes and try again, or ask your "
-            "administrator to reset your password."
-        ),
-    }
-
-    def clean(self):
-        from casework.portal import client_address
-
-        username = self.cleaned_data.get("username") or ""
-        address = client_address(self.request) if self.request else ""
-        if login_locked(username, address):
-            raise forms.ValidationError(
-                self.error_messages["locked"],
-                code="locked",
-                params={"minutes": max(1, _limits()[2] // 60)},
-            )
-        try:
-            cleaned = super().clean()
-        except forms.ValidationError:
-            login_failed(username, address)
-            raise
-        login_succeeded(username)
-        return cleaned
-
 
 # ----------------------------------------------------------------- idle sessions
 

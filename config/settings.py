@@ -11,10 +11,23 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from core.rates import parse_rate
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate such as ``5/15m`` from the environment, refused at start-up if malformed."""
+    value = env.str(name, default=default)
+    try:
+        parse_rate(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from None
+    return value
+
 
 LINLI_ENV = env.str("LINLI_ENV", default="production")
 if LINLI_ENV not in {"production", "dev", "test"}:
@@ -72,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "core.audit.SecurityContextMiddleware",
+    "core.throttle.ThrottledMiddleware",
     "config.security.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -165,6 +180,10 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="linli@localhost")
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# django-ratelimit (core.throttle) counts in the default cache and refuses when the cache
+# does not answer: a limiter that fails open is no limiter.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_FAIL_OPEN = False
 
 # Sessions are written to the database and read through the cache (a DB read saved per
 # request; correct across processes when CACHE_URL points at a shared cache).
@@ -234,21 +253,15 @@ LOGGING = {
 }
 
 # The REST API: token per organisation, the same filters and services as the pages, and
-# rate limits per token and per address as on the public pages.
+# rate limits per token and per address by the same limiter as the public pages.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["casework.api_auth.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
-    ],
-    "DEFAULT_THROTTLE_RATES": {
-        "user": env.str("LINLI_API_RATE", default="600/minute"),
-        "anon": env.str("LINLI_API_ANON_RATE", default="30/minute"),
-    },
+    # The one limiter (core.throttle): per token, or per address without one.
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttle.ApiThrottle"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -278,13 +291,6 @@ LINLI = {
     # whole request (the file plus the form's fields); larger requests get a 413.
     "MAX_UPLOAD_BYTES": env.int("LINLI_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024),
     "MAX_REQUEST_BYTES": env.int("LINLI_MAX_REQUEST_BYTES", default=11 * 1024 * 1024),
-    # Resident portal: failed status look-ups allowed per reference and per client address
-    # within the window before further tries are refused (even with the right code).
-    "LOOKUP_FAILURES_PER_REFERENCE": env.int("LINLI_LOOKUP_FAILURES_PER_REFERENCE", default=5),
-    "LOOKUP_FAILURES_PER_ADDRESS": env.int("LINLI_LOOKUP_FAILURES_PER_ADDRESS", default=20),
-    "LOOKUP_WINDOW_SECONDS": env.int("LINLI_LOOKUP_WINDOW_SECONDS", default=15 * 60),
-    # Online submissions allowed per client address per hour.
-    "SUBMISSIONS_PER_ADDRESS_PER_HOUR": env.int("LINLI_SUBMISSIONS_PER_HOUR", default=5),
     # How long a verified resident may stay on their status page without re-entering the code.
     "PORTAL_SESSION_SECONDS": env.int("LINLI_PORTAL_SESSION_SECONDS", default=30 * 60),
     # Reverse proxies whose X-Forwarded-For we believe (none by default: REMOTE_ADDR is used).
@@ -293,11 +299,41 @@ LINLI = {
     "RETENTION_YEARS": env.int("LINLI_RETENTION_YEARS", default=3),
     # "Due soon" on the dashboard: within this many working days.
     "DUE_SOON_WORKING_DAYS": env.int("LINLI_DUE_SOON_WORKING_DAYS", default=3),
-    # Staff sign-in: failures allowed per account and per client address within the
-    # lockout window before further attempts are refused.
-    "LOGIN_FAILURES_PER_ACCOUNT": env.int("LINLI_LOGIN_FAILURES_PER_ACCOUNT", default=5),
-    "LOGIN_FAILURES_PER_ADDRESS": env.int("LINLI_LOGIN_FAILURES_PER_ADDRESS", default=20),
-    "LOGIN_LOCKOUT_SECONDS": env.int("LINLI_LOGIN_LOCKOUT_SECONDS", default=15 * 60),
+    # The one limiter (core.throttle): every door's rate as N/period (s, m, h, d, with an
+    # optional multiplier: 5/15m), from LINLI_THROTTLE_<DOOR>. See docs/security.md.
+    "THROTTLES": {
+        # Staff sign-in, failures only: one account from one address is locked after 5;
+        # one address after 20 on any accounts. The account as a whole is slowed, not
+        # locked: past 50 failures from everywhere in an hour it accepts attempts only
+        # from addresses where it signed in within LOGIN_KNOWN_ADDRESS_DAYS.
+        "login_pair": env_rate("LINLI_THROTTLE_LOGIN_PAIR", "5/15m"),
+        "login_address": env_rate("LINLI_THROTTLE_LOGIN_ADDRESS", "20/15m"),
+        "login_account": env_rate("LINLI_THROTTLE_LOGIN_ACCOUNT", "50/h"),
+        # Password reset, every request: mails per e-mail address, requests per address.
+        "password_reset_email": env_rate("LINLI_THROTTLE_PASSWORD_RESET_EMAIL", "3/h"),
+        "password_reset_address": env_rate("LINLI_THROTTLE_PASSWORD_RESET_ADDRESS", "10/h"),
+        # Resident status look-up, failures only: per reference and per client address
+        # (then even the right code is refused until the window ends).
+        "lookup_reference": env_rate("LINLI_THROTTLE_LOOKUP_REFERENCE", "5/15m"),
+        "lookup_address": env_rate("LINLI_THROTTLE_LOOKUP_ADDRESS", "20/15m"),
+        # Grievances registered online (portal and Open311 POST) per client address.
+        "submission_address": env_rate("LINLI_THROTTLE_SUBMISSION_ADDRESS", "5/h"),
+        # Open311 reads per client address.
+        "open311_read_address": env_rate("LINLI_THROTTLE_OPEN311_READ_ADDRESS", "120/m"),
+        # REST API: requests per token; requests without a token per address; failed
+        # token authentications per address (then even a good token is refused there).
+        "api_token": env_rate("LINLI_THROTTLE_API_TOKEN", "600/m"),
+        "api_anonymous": env_rate("LINLI_THROTTLE_API_ANONYMOUS", "30/m"),
+        "api_auth_failure": env_rate("LINLI_THROTTLE_API_AUTH_FAILURE", "10/15m"),
+    },
+    # Addresses where an account signed in successfully stay "known" this long (they
+    # are exempt from the account-wide slow-down, never from the pair's lock).
+    "LOGIN_KNOWN_ADDRESS_DAYS": env.int("LINLI_LOGIN_KNOWN_ADDRESS_DAYS", default=30),
+    # The security record (core.models.SecurityEvent): kept this many days, then pruned by
+    # `manage.py prune_security_events` (at least 184: 网络安全法 Art. 21, six months).
+    "SECURITY_RETENTION_DAYS": env.int("LINLI_SECURITY_RETENTION_DAYS", default=365),
+    # A user's refused access to one path is recorded once per this many seconds.
+    "SECURITY_DENIED_DEDUP_SECONDS": env.int("LINLI_SECURITY_DENIED_DEDUP_SECONDS", default=600),
     # Referrals (DOMAIN.md §3, Shanghai's 1/5/15 scheme): sign for within 1 working day;
     # reply by type; an approved extension may add at most 15 working days.
     "REFERRAL_SIGN_FOR_WORKING_DAYS": env.int("LINLI_REFERRAL_SIGN_FOR_WORKING_DAYS", default=1),

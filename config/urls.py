@@ -6,10 +6,16 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from config.security import ThrottledAuthenticationForm
+from core.login import (
+    ThrottledAdminAuthenticationForm,
+    ThrottledAuthenticationForm,
+    ThrottledPasswordResetView,
+)
 
 admin.site.site_header = "Linli 邻里"
 admin.site.site_title = "Linli"
+# The admin's sign-in goes through the same limiter as the staff's.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @login_not_required
@@ -20,15 +26,16 @@ def healthz(request):
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),  # public
-    path(  # public; throttled per account and per address
+    path(  # public; throttled per (account, address), per address; account slowed
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
         name="login",
     ),
-    # Password reset answers the same whether or not the address has an account.
+    # Password reset answers the same whether or not the address has an account, and
+    # sends at most a few mails per e-mail address and per client address.
     path(  # public
         "accounts/password-reset/",
-        login_not_required(auth_views.PasswordResetView.as_view()),
+        login_not_required(ThrottledPasswordResetView.as_view()),
         name="password_reset",
     ),
     path(  # public

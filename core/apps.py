@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +8,16 @@ class CoreConfig(AppConfig):
     name = "core"
     verbose_name = _("Kernel")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from core import append_only, audit, checks  # noqa: F401  (checks register)
+
+        append_only.guard("core_securityevent", prunable=True)
+        connection_created.connect(
+            append_only.register_sqlite_function, dispatch_uid="linli-sqlite-prune-function"
+        )
+        # Once, after the last app migrated (sender is any app: keep it to ours).
+        post_migrate.connect(
+            append_only.reinstall_after_migrate, sender=self, dispatch_uid="linli-append-only"
+        )
+        audit.connect_signals()

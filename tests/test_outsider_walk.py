@@ -233,3 +233,18 @@ def test_the_walk_uses_real_ids_that_insiders_can_open(client, area_a, mediator,
     client.force_login(agency_officer)
     for name in ("casework:inbox_detail", "casework:inbox_attachment"):
         assert client.get(_fill(name, routes[name], area_a)).status_code == 200, name
+
+
+def test_the_security_record_is_closed_to_everyone_but_supervisors(
+    client, area_a, outsider, mediator, agency_officer, property_manager
+):
+    from core.models import SecurityEvent
+
+    SecurityEvent.objects.create(
+        kind="login_failed", username="someone-else", address="203.0.113.77"
+    )
+    for user in (outsider, mediator, agency_officer, property_manager):
+        client.force_login(user)
+        response = client.get("/reports/security/", {"address": "203.0.113."})
+        assert response.status_code == 403, user.username
+        assert b"203.0.113.77" not in response.content and b"someone-else" not in response.content

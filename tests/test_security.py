@@ -84,25 +84,35 @@ def _login(client, username, password):
     )
 
 
-def test_login_locks_an_account_after_repeated_failures(client, mediator, settings):
-    for _ in range(settings.LINLI["LOGIN_FAILURES_PER_ACCOUNT"]):
+def _limit(settings, door):
+    return int(settings.LINLI["THROTTLES"][door].split("/")[0])
+
+
+def test_login_locks_an_account_from_one_address_after_repeated_failures(
+    client, mediator, settings
+):
+    for _ in range(_limit(settings, "login_pair")):
         response = _login(client, "mediator", "wrong")
-        assert "Too many failed attempts" not in response.content.decode()
+        assert response.status_code == 200  # the form again, with the usual error
     response = _login(client, "mediator", "correct horse battery staple")
-    assert response.status_code == 200  # the right password is refused while locked
-    assert "Too many failed attempts" in response.content.decode()
+    assert response.status_code == 429  # the right password is refused while locked
+    assert 0 < int(response["Retry-After"]) <= 15 * 60
+    assert "Too many failed sign-in attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
     # An unknown account is answered the same way.
-    for _ in range(settings.LINLI["LOGIN_FAILURES_PER_ACCOUNT"]):
+    for _ in range(_limit(settings, "login_pair")):
         _login(client, "nobody-here", "wrong")
-    assert "Too many failed attempts" in _login(client, "nobody-here", "x").content.decode()
+    locked = _login(client, "nobody-here", "x")
+    assert locked.status_code == 429
+    assert "Too many failed sign-in attempts" in locked.content.decode()
 
 
 def test_login_locks_an_address_trying_many_accounts(client, mediator, settings):
-    for i in range(settings.LINLI["LOGIN_FAILURES_PER_ADDRESS"]):
+    for i in range(_limit(settings, "login_address")):
         _login(client, f"guess{i}", "wrong")
     response = _login(client, "mediator", "correct horse battery staple")
-    assert "Too many failed attempts" in response.content.decode()
+    assert response.status_code == 429
+    assert "Too many failed sign-in attempts" in response.content.decode()
     # Another address can still sign in.
     response = client.post(
         reverse("login"),

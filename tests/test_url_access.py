@@ -109,3 +109,9 @@ def test_an_outsider_gets_404_for_another_areas_objects(client, world, outsider,
 def test_the_admin_asks_anonymous_to_log_in(client, db):
     response = client.get("/admin/")
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_the_security_record_is_walked_and_asks_anonymous_to_log_in(client, db):
+    assert ("casework:security_log", "/reports/security/") in ROUTES
+    response = client.get("/reports/security/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")

@@ -50,10 +50,8 @@ def test_the_admin_shows_a_case_without_an_editable_status(admin_client):
     assert event.case.status == "registered"
 
 
-@pytest.mark.postgres
-def test_postgres_itself_refuses_to_rewrite_the_log(db):
-    if connection.vendor != "postgresql":
-        pytest.skip("the trigger exists on PostgreSQL only")
+def test_the_database_itself_refuses_to_rewrite_the_log(db):
+    """Triggers on PostgreSQL (0002) and SQLite (0018): run on both engines in CI."""
     event = CaseEventFactory()
     with (
         pytest.raises(DatabaseError, match="append-only"),

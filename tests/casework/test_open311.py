@@ -178,12 +178,14 @@ def test_post_with_missing_fields_answers_the_spec_error_format(client, db):
     assert not Case.objects.exists()
 
 
-def test_post_is_rate_limited_per_address_like_the_portal(client, world, settings):
-    settings.LINLI = {**settings.LINLI, "SUBMISSIONS_PER_ADDRESS_PER_HOUR": 1}
+def test_post_is_rate_limited_per_address_like_the_portal(client, world, rates):
+    rates(submission_address="1/h")
     data = {"service_code": "pets", "address_id": str(world.building_a.pk), "description": "狗叫"}
     assert client.post("/open311/v2/requests.json", data).status_code == 201
     response = client.post("/open311/v2/requests.json", data)
     assert response.status_code == 429 and response.json()[0]["code"] == 429
+    assert 0 < int(response["Retry-After"]) <= 3600
+    assert "Please try again after" in response.json()[0]["description"]
     assert Case.objects.count() == 1
 
 

@@ -113,12 +113,15 @@ def test_the_honeypot_stops_bots_with_a_clear_message(client, world):
     assert not Case.objects.exists()
 
 
-def test_submissions_are_limited_per_address_with_a_plain_message(client, world, settings):
-    settings.LINLI = {**settings.LINLI, "SUBMISSIONS_PER_ADDRESS_PER_HOUR": 2}
+def test_submissions_are_limited_per_address_with_a_plain_message(client, world, rates):
+    rates(submission_address="2/h")
     for _ in range(2):
         client.post(reverse("portal:submit"), _submit_data(world))
-    page = client.post(reverse("portal:submit"), _submit_data(world)).content.decode()
-    assert "several submissions from your network" in page
+    response = client.post(reverse("portal:submit"), _submit_data(world))
+    assert response.status_code == 429 and 0 < int(response["Retry-After"]) <= 3600
+    page = response.content.decode()
+    assert "several submissions from your network" in page and "Please try again after" in page
+    assert "王建国" in page  # nothing typed is lost
     assert Case.objects.count() == 2
 
 
@@ -160,36 +163,30 @@ def test_the_code_travels_by_post_never_in_the_url(client, submitted):
     assert response["Location"] == reverse("portal:status") and code not in response["Location"]
 
 
-def test_after_the_limit_even_the_right_code_is_refused(client, submitted, settings):
-    settings.LINLI = {**settings.LINLI, "LOOKUP_FAILURES_PER_REFERENCE": 3}
+def test_after_the_limit_even_the_right_code_is_refused(client, submitted, rates):
+    rates(lookup_reference="3/15m")
     case, code = submitted
     for _ in range(3):
         _lookup(client, case.reference, "WRONGWRONG22")
     response = _lookup(client, case.reference, code)
-    assert response.status_code == 200 and "Too many attempts" in response.content.decode()
+    assert response.status_code == 429 and 0 < int(response["Retry-After"]) <= 900
+    assert "Too many unsuccessful look-ups" in response.content.decode()
     assert client.get(reverse("portal:status")).status_code == 302
 
 
-def test_a_forged_forwarded_for_does_not_reset_the_address_limit(client, submitted, settings):
-    settings.LINLI = {
-        **settings.LINLI,
-        "LOOKUP_FAILURES_PER_ADDRESS": 3,
-        "LOOKUP_FAILURES_PER_REFERENCE": 100,
-    }
+def test_a_forged_forwarded_for_does_not_reset_the_address_limit(client, submitted, rates):
+    rates(lookup_address="3/15m", lookup_reference="100/15m")
     case, code = submitted
     for i in range(3):
         _lookup(client, f"2026-99999{i}", "X", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}")
     response = _lookup(client, case.reference, code, HTTP_X_FORWARDED_FOR="10.9.9.9")
-    assert "Too many attempts" in response.content.decode()
+    assert response.status_code == 429
+    assert "Too many unsuccessful look-ups" in response.content.decode()
 
 
-def test_a_trusted_proxy_passes_the_real_address(client, submitted, settings):
-    settings.LINLI = {
-        **settings.LINLI,
-        "LOOKUP_FAILURES_PER_ADDRESS": 3,
-        "LOOKUP_FAILURES_PER_REFERENCE": 100,
-        "TRUSTED_PROXIES": ["127.0.0.1"],
-    }
+def test_a_trusted_proxy_passes_the_real_address(client, submitted, settings, rates):
+    rates(lookup_address="3/15m", lookup_reference="100/15m")
+    settings.LINLI = {**settings.LINLI, "TRUSTED_PROXIES": ["127.0.0.1"]}
     case, code = submitted
     for i in range(3):
         _lookup(client, f"2026-99999{i}", "X", HTTP_X_FORWARDED_FOR="203.0.113.7")

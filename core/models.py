@@ -1,0 +1,95 @@
+"""The security record: an append-only table of what an auditor asks about.
+
+Rows are only ever added. The ORM refuses to change or delete them, and so does the
+database itself (triggers on PostgreSQL and SQLite, see ``core.append_only``); the one
+way out is ``manage.py prune_security_events``, for rows past the retention setting.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ImmutableRecord(Exception):
+    """An append-only row was about to be changed or deleted."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise ImmutableRecord("the security record is append-only")
+
+    def delete(self):
+        raise ImmutableRecord("the security record is append-only")
+
+
+class SecurityEventKind(models.TextChoices):
+    LOGIN_FAILED = "login_failed", _("Failed sign-in")
+    LOGIN_SUCCEEDED = "login_succeeded", _("Signed in")
+    LOGIN_LOCKED = "login_locked", _("Sign-in locked")
+    PASSWORD_RESET = "password_reset", _("Password reset requested")
+    LOOKUP_FAILED = "lookup_failed", _("Wrong resident look-up")
+    THROTTLED = "throttled", _("Throttled")
+    API_AUTH_FAILED = "api_auth_failed", _("Failed API authentication")
+    ACCESS_DENIED = "access_denied", _("Access refused")
+    EXPORT = "export", _("Export")
+    ADMIN_CHANGE = "admin_change", _("Change in the admin")
+    ROLE_GRANTED = "role_granted", _("Role granted")
+    ROLE_CHANGED = "role_changed", _("Role changed")
+    ROLE_REVOKED = "role_revoked", _("Role revoked")
+    RECORD_PRUNED = "record_pruned", _("Security record pruned")
+
+
+class SecurityEvent(models.Model):
+    """Who did (or tried) what, to which object, when and from where.
+
+    ``detail`` holds parameters without personal data: hashes instead of references or
+    e-mail addresses, never a status code, password, phone number or name.
+    """
+
+    kind = models.CharField(
+        _("kind"), max_length=24, choices=SecurityEventKind.choices, db_index=True
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    # PROTECT: an account that left a trace is deactivated, never deleted (SET_NULL would
+    # be an UPDATE of this table, which the database refuses anyway).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # security_actor_time below leads with the actor
+    )
+    # The account name as typed (failed sign-ins) or the actor's at the time.
+    username = models.CharField(_("account name"), max_length=150, blank=True)
+    address = models.CharField(_("client address"), max_length=45, blank=True, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    path = models.CharField(_("path"), max_length=300, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["kind", "-created_at"], name="security_kind_time"),
+            models.Index(fields=["actor", "-created_at"], name="security_actor_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRecord("the security record is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecord("the security record is append-only")
