@@ -26,6 +26,7 @@ from casework import portal
 from casework.exceptions import CaseworkError
 from casework.models import OPEN_STATUSES, Case, CaseEvent
 from casework.portal_forms import InfoForm, LookupForm, RatingForm, SubmitForm
+from core.http import no_store
 
 RECEIPT_KEY = "linli-portal-receipt"
 VERIFIED_KEY = "linli-portal-case"
@@ -103,6 +104,7 @@ def _blank_form(name: str, form_class) -> str:
     return mark_safe(html)
 
 
+@no_store
 @login_not_required
 def submit(request):
     form = SubmitForm(request.POST or None)
@@ -137,12 +139,14 @@ def submit(request):
     )
 
 
+@no_store
 @login_not_required
 def receipt(request):
     data = request.session.pop(RECEIPT_KEY, None)
     return render(request, "casework/portal/receipt.html", {"receipt": data})
 
 
+@no_store
 @login_not_required
 def lookup(request):
     form = LookupForm(request.POST or None)
@@ -167,6 +171,7 @@ def lookup(request):
     return render(request, "casework/portal/lookup.html", {"form": form, "failed": failed})
 
 
+@no_store
 @login_not_required
 def status(request):
     pk = _verified_pk(request)
@@ -185,6 +190,7 @@ def status(request):
     return render(request, "casework/portal/status.html", context)
 
 
+@no_store
 @login_not_required
 @require_POST
 def rate(request):
@@ -214,6 +220,7 @@ def rate(request):
     return redirect("portal:status")
 
 
+@no_store
 @login_not_required
 @require_POST
 def add_information(request):
@@ -236,6 +243,7 @@ def add_information(request):
     return redirect("portal:status")
 
 
+@no_store
 @login_not_required
 @require_POST
 def leave(request):
