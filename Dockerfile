@@ -1,8 +1,10 @@
 # Linli in a container: gunicorn + WhiteNoise, PostgreSQL outside (DATABASE_URL).
 #   docker build -t linli .
-#   docker run -e SECRET_KEY=... -e ALLOWED_HOSTS=linli.example.gov.cn \
-#              -e DATABASE_URL=postgres://linli:...@db:5432/linli -e CACHE_URL=redis://cache:6379/1 \
-#              -v linli-media:/srv/linli/var/media -p 8000:8000 linli
+#   docker run --rm --env-file /etc/linli/linli.env linli release     # once per release
+#   docker run --env-file /etc/linli/linli.env -v linli-media:/srv/linli/var/media \
+#              -p 8000:8000 linli                                     # serve (the default)
+#   docker run --rm --env-file /etc/linli/linli.env linli manage sla_sweep   # scheduled
+# The env file holds SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CACHE_URL, ... (docs/deploy.md).
 FROM python:3.11-slim-bookworm
 
 # Pango and the Noto CJK fonts for the archival PDFs; HarfBuzz's subsetter keeps a
@@ -23,14 +25,20 @@ COPY templates templates
 COPY static static
 COPY locale locale
 COPY manage.py ./
+COPY bin bin
+# Static files are collected with the production storage (hashed names) at build time; the
+# build's settings need a key and a database URL but touch no database.
 RUN pip install --no-cache-dir . \
  && LINLI_ENV=test python manage.py compilemessages --ignore=.venv -v0 \
  && LINLI_ENV=production SECRET_KEY=build-only-build-only-build-only-build-only-build-only \
-    ALLOWED_HOSTS=build python manage.py collectstatic --noinput -v0 \
+    ALLOWED_HOSTS=build DATABASE_URL=sqlite://:memory: python manage.py collectstatic --noinput -v0 \
  && mkdir -p var/media && chown -R linli:linli var
 
 USER linli
 ENV LINLI_ENV=production BIND=0.0.0.0:8000 PYTHONUNBUFFERED=1
 EXPOSE 8000
-# Migrations run at start (one container at a time; with several, run them as a job).
-CMD ["sh", "-c", "python manage.py migrate --noinput -v0 && gunicorn config.wsgi -c config/gunicorn.conf.py"]
+# bin/linli is the production entry point everywhere (make serve, systemd, here): the
+# default command serves; `release` (the deploy check and migrations) runs once per
+# release as its own one-off container, never at every start of every server.
+ENTRYPOINT ["/srv/linli/bin/linli"]
+CMD ["serve"]

@@ -4,9 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# Development targets name their profile on every command: nothing is written into the
+# checkout (it may be a deployment), and plain manage.py says what to set when it is unset.
 DEV_ENV := LINLI_ENV=dev DEBUG=true
 
-.PHONY: run test install system-packages messages migrate demo lint format bench clean serve
+.PHONY: run test install system-packages messages migrate demo lint format bench clean \
+	serve release
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +17,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
-	@# A developer checkout runs manage.py in the dev profile; deployments set their own env.
-	@[ -f .env ] || printf 'LINLI_ENV=dev\nDEBUG=true\n' > .env
 
 install: $(STAMP) system-packages
+	@# Earlier versions wrote this dev .env here, which turned a deployment's cron jobs into
+	@# dev runs on SQLite. Remove exactly that file (anything else in a .env is the owner's).
+	@if [ "$$(cat .env 2>/dev/null)" = "$$(printf 'LINLI_ENV=dev\nDEBUG=true')" ]; then \
+		rm .env; echo "Removed the dev .env an earlier make wrote (see README: Settings)."; fi
 
 # The OS packages Linli needs, installed only when missing: gettext (compiling the
 # translations); Pango and the Noto CJK fonts for WeasyPrint's PDFs, with HarfBuzz's
@@ -45,15 +50,18 @@ run: demo
 	@echo "Serving Linli on http://127.0.0.1:8000  (Ctrl-C to stop; mail goes to var/mail/)"
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-## Production: collectstatic, migrate, then gunicorn. Needs SECRET_KEY, ALLOWED_HOSTS and
-## DATABASE_URL (PostgreSQL) in the environment; see docs/deploy.md.
-PROD_ENV := LINLI_ENV=production DEBUG=false
-serve: messages
-	@test -n "$$DATABASE_URL" || { echo "Set DATABASE_URL=postgres://..., SECRET_KEY and ALLOWED_HOSTS (docs/deploy.md)"; exit 2; }
-	$(PROD_ENV) $(PY) manage.py check --deploy
-	$(PROD_ENV) $(PY) manage.py collectstatic --noinput -v0
-	$(PROD_ENV) $(PY) manage.py migrate --noinput -v0
-	$(PROD_ENV) $(VENV)/bin/gunicorn config.wsgi -c config/gunicorn.conf.py
+## Production, once per release (after `git pull` and `make install`, before the new code
+## serves): translations, static files, then `bin/linli release` (deploy check, migrations).
+## Needs only the virtualenv and the deployment's environment (/etc/linli/linli.env, read
+## by bin/linli; docs/deploy.md) — deploy/systemd/linli-release.service runs it.
+release:
+	bin/linli manage compilemessages --ignore=.venv -v0
+	bin/linli manage collectstatic --noinput -v0
+	bin/linli release
+
+## Production: the web server, exactly as the container and the systemd unit start it.
+serve:
+	bin/linli serve
 
 ## Set up and run the whole test suite (SQLite unless DATABASE_URL says otherwise)
 test: messages

@@ -13,13 +13,14 @@ router.register("cases", CaseViewSet, basename="case")
 app_name = "api"
 
 # DRF authenticates API calls itself (tokens), so the views are exempt from the pages'
-# login requirement; the docs page is for signed-in staff.
+# login requirement. The schema and its docs page are for signed-in staff alike: the schema
+# maps every operation and filter, which is no outsider's business.
 urlpatterns = [
     *[
         re_path(p.pattern.regex.pattern, login_not_required(p.callback), name=p.name)
         for p in router.urls
     ],
-    path("schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
+    path("schema/", staff_member_required(SpectacularAPIView.as_view()), name="schema"),
     path(
         "docs/",
         # The split view serves its start-up script as a file: no inline script (CSP).

@@ -28,6 +28,7 @@ from casework.models import OPEN_STATUSES, Case, CaseEvent
 from casework.portal_forms import InfoForm, LookupForm, RatingForm, SubmitForm
 from core import throttle
 from core.client import client_address
+from core.http import no_store
 
 RECEIPT_KEY = "linli-portal-receipt"
 VERIFIED_KEY = "linli-portal-case"
@@ -105,6 +106,7 @@ def _blank_form(name: str, form_class) -> str:
     return mark_safe(html)
 
 
+@no_store
 @login_not_required
 def submit(request):
     form = SubmitForm(request.POST or None)
@@ -148,12 +150,14 @@ def submit(request):
     )
 
 
+@no_store
 @login_not_required
 def receipt(request):
     data = request.session.pop(RECEIPT_KEY, None)
     return render(request, "casework/portal/receipt.html", {"receipt": data})
 
 
+@no_store
 @login_not_required
 def lookup(request):
     form = LookupForm(request.POST or None)
@@ -175,6 +179,7 @@ def lookup(request):
     return render(request, "casework/portal/lookup.html", {"form": form, "failed": failed})
 
 
+@no_store
 @login_not_required
 def status(request):
     pk = _verified_pk(request)
@@ -193,6 +198,7 @@ def status(request):
     return render(request, "casework/portal/status.html", context)
 
 
+@no_store
 @login_not_required
 @require_POST
 def rate(request):
@@ -222,6 +228,7 @@ def rate(request):
     return redirect("portal:status")
 
 
+@no_store
 @login_not_required
 @require_POST
 def add_information(request):
@@ -244,6 +251,7 @@ def add_information(request):
     return redirect("portal:status")
 
 
+@no_store
 @login_not_required
 @require_POST
 def leave(request):

@@ -4,19 +4,35 @@ LINLI_ENV selects the profile: ``production`` (the default: safe, strict), ``dev
 (``make run``) or ``test`` (pytest). See ``.env.example`` for every variable.
 """
 
+import os
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 from core.rates import parse_rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# A deployment keeps its settings in one environment file outside the checkout
+# (/etc/linli/linli.env: bin/linli points LINLI_ENV_FILE at it, so the web server, the
+# scheduled jobs and an operator's one-off commands all read the same file; the process's
+# own environment wins over it).
+ENV_FILE = os.environ.get("LINLI_ENV_FILE", "")
+if ENV_FILE:
+    if not (Path(ENV_FILE).is_file() and os.access(ENV_FILE, os.R_OK)):
+        raise ImproperlyConfigured(
+            f"LINLI_ENV_FILE={ENV_FILE} is not a file this user ({os.getuid()}) can read."
+        )
+    environ.Env.read_env(ENV_FILE, overwrite=False)
+# A developer's own .env (optional; make never writes one) is read only outside
+# production: a stray .env in a deployment's checkout must not change what production runs.
+if os.environ.get("LINLI_ENV") != "production":
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 
 def env_rate(name: str, default: str) -> str:
@@ -34,13 +50,35 @@ if LINLI_ENV not in {"production", "dev", "test"}:
     raise ImproperlyConfigured(f"LINLI_ENV must be production, dev or test, not {LINLI_ENV!r}")
 IS_PRODUCTION = LINLI_ENV == "production"
 
+
+def _required_in_production(what: str) -> ImproperlyConfigured:
+    """The refusal when production lacks a setting, saying how each kind of checkout sets it."""
+    how = (
+        "LINLI_ENV is not set, so this is the production profile. In a developer checkout "
+        "use `make run` / `make test`, or `export LINLI_ENV=dev DEBUG=true` before "
+        "manage.py (or put those two lines in a .env). "
+        if "LINLI_ENV" not in os.environ
+        else ""
+    )
+    return ImproperlyConfigured(
+        f"{what} {how}A deployment keeps its settings in /etc/linli/linli.env and runs "
+        "every command through bin/linli, which reads that file (docs/deploy.md)."
+    )
+
+
 DEBUG = env.bool("DEBUG", default=False)
 if IS_PRODUCTION:
     SECRET_KEY = env.str("SECRET_KEY", default="")
     if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
-        raise ImproperlyConfigured(
+        raise _required_in_production(
             "SECRET_KEY (50+ random characters) is required in production: "
-            "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'."
+        )
+    # Without it a production process would quietly use an empty SQLite file under var/
+    # (a scheduled job would "succeed" and chase nothing): name the database explicitly.
+    if "DATABASE_URL" not in env:
+        raise _required_in_production(
+            "DATABASE_URL (postgres://user:password@host:5432/linli) is required in production."
         )
 else:
     SECRET_KEY = env.str("SECRET_KEY", default=f"insecure-{LINLI_ENV}-key-never-use-in-production")
@@ -62,7 +100,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "core.staticfiles.StaticFilesConfig",  # django.contrib.staticfiles, without ReDoc
     "django_filters",
     "rest_framework",
     "drf_spectacular",
@@ -74,6 +112,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that they see every response (core/middleware.py).
+    "core.middleware.RequestContextMiddleware",
+    "core.middleware.PrivacyHeadersMiddleware",
     "config.security.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -114,7 +155,7 @@ TEMPLATES = [
     },
 ]
 
-(BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
+(BASE_DIR / "var").mkdir(exist_ok=True)  # the dev SQLite file, media, mail
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'linli.sqlite3'}")
 }
@@ -145,7 +186,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "casework:home"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en"
+# A browser that states no language gets Chinese: residents and staff work in Chinese.
+LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
@@ -153,7 +195,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -164,6 +207,11 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+# collectstatic compresses every file (gzip and Brotli): only the hashed names, which are
+# the ones pages link, and not the API docs' multi-megabyte source maps, which only a
+# developer's browser tools fetch. Without this a release spends ~45 s compressing.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 # Uploaded evidence lives here and is never served by URL: only through a view that checks
 # the case is visible to the user (there is deliberately no MEDIA_URL route).
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
@@ -217,6 +265,11 @@ SESSION_COOKIE_SAMESITE = "Lax"
 LOGIN_URL_PATH = "/accounts/login/"
 if IS_PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # The load balancer's health check may speak plain HTTP to the app server; /healthz
+    # holds nothing. Which proxies' X-Forwarded-Proto counts is gunicorn's decision
+    # (FORWARDED_ALLOW_IPS, config/gunicorn.conf.py): it checks the proxy's address, which
+    # Django's SECURE_PROXY_SSL_HEADER cannot.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
@@ -227,25 +280,32 @@ if IS_PRODUCTION:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
+# Every logger writes through core/logging.py's formatters, which escape what they write:
+# JSON lines in production, one escaped line per record for humans (LOG_FORMAT=text).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if IS_PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
+    "formatters": {
+        "json": {"()": "core.logging.JsonFormatter"},
+        "text": {"()": "core.logging.TextFormatter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
-            # Production logs are JSON lines on stdout (LOG_FORMAT=text for humans).
-            **(
-                {"formatter": "json"}
-                if env.str("LOG_FORMAT", default="json" if IS_PRODUCTION else "text") == "json"
-                else {}
-            ),
+            "formatter": LOG_FORMAT,
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # WeasyPrint narrates every layout step at INFO; keep its warnings only.
     "loggers": {
+        # Django's own loggers propagate to the root (its default handlers, which write
+        # unescaped text to stderr, are replaced here).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # WeasyPrint narrates every layout step at INFO; keep its warnings only.
         "weasyprint": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

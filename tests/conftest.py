@@ -100,6 +100,28 @@ def _english_by_default():
     translation.deactivate()
 
 
+# A browser that states no language gets Chinese (LANGUAGE_CODE = "zh-hans"). The test
+# clients state English, so that assertions can read the English source strings; tests of
+# the default language (tests/test_language.py) build a client without the header.
+ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+@pytest.fixture
+def client():
+    from django.test import Client
+
+    return Client(**ENGLISH)
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    from django.test import Client
+
+    client = Client(**ENGLISH)
+    client.force_login(admin_user)
+    return client
+
+
 @pytest.fixture
 def world(db) -> World:
     street = PlaceFactory(kind=PlaceKind.STREET, name="新华路街道")

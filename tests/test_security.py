@@ -163,16 +163,3 @@ def test_requests_larger_than_any_form_accepts_are_refused(client, settings):
     )
     assert response.status_code == 413
     assert b"too large" in response.content
-
-
-def test_json_log_lines_carry_no_query_string():
-    import json
-    import logging
-
-    from config.logs import JsonFormatter
-
-    record = logging.LogRecord(
-        "django.request", logging.WARNING, __file__, 1, "Not Found: %s", ("/r/?code=SECRET",), None
-    )
-    line = json.loads(JsonFormatter().format(record))
-    assert line["message"] == "Not Found: /r/" and line["level"] == "WARNING"

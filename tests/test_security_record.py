@@ -206,7 +206,7 @@ def test_saving_a_membership_unchanged_records_nothing(world):
 
 
 def test_each_event_is_a_json_log_line_without_personal_data(client, world, caplog, rates):
-    from config.logs import JsonFormatter
+    from core.logging import JsonFormatter
 
     rates(lookup_reference="5/15m")
     with caplog.at_level(logging.INFO, logger="linli.security"):

@@ -4,6 +4,7 @@ import threading
 
 import pytest
 from django.db import close_old_connections, connection
+from django.utils import translation
 
 from casework import services
 from casework.exceptions import CaseworkError, ConcurrentChange
@@ -32,6 +33,7 @@ def test_two_threads_transition_one_case_one_wins(world, mediator, supervisor):
         stale, name, actor, params = plans[i]
         try:
             barrier.wait(timeout=10)
+            translation.activate("en")  # a new thread starts in LANGUAGE_CODE (zh-hans)
             services.case_transition(case=stale, name=name, actor=actor, **params)
             results[i] = "ok"
         except CaseworkError as exc:
@@ -85,6 +87,7 @@ def test_organisation_and_street_act_on_one_referral_at_once_one_wins(
         try:
             stale = Referral.objects.get(pk=referral.pk)
             barrier.wait(timeout=10)
+            translation.activate("en")  # a new thread starts in LANGUAGE_CODE (zh-hans)
             services.referral_transition(
                 referral=stale, name=name, actor=actor, expected_version=1, **params
             )

@@ -138,7 +138,7 @@ def test_request_list_filters(client, case, world):
 
 
 def test_post_creates_a_case_like_the_portal(world, mediator):
-    client = Client(enforce_csrf_checks=True)  # a machine client has no CSRF token
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")  # no CSRF token
     response = client.post(
         "/open311/v2/requests.json",
         {

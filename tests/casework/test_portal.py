@@ -252,7 +252,7 @@ def test_a_full_round_submit_resolve_rate_reopen(client, world, mediator, superv
 
     from django.test import Client
 
-    staff = Client()
+    staff = Client(HTTP_ACCEPT_LANGUAGE="en")
     staff.force_login(mediator)
     staff_page = staff.get(reverse("casework:case_detail", args=[case.pk])).content.decode()
     assert "asks to reopen" in staff_page and "晚上还在打桩。" in staff_page

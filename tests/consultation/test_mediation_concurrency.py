@@ -5,7 +5,7 @@ import threading
 
 import pytest
 from django.db import close_old_connections, connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from casework.exceptions import CaseworkError, ConcurrentChange
 from casework.models import PartyRole, Status
@@ -21,6 +21,7 @@ def _race(*calls):
     def act(i):
         try:
             barrier.wait(timeout=10)
+            translation.activate("en")  # a new thread starts in LANGUAGE_CODE (zh-hans)
             calls[i]()
             results[i] = "ok"
         except CaseworkError as exc:
