@@ -395,18 +395,18 @@ def attachment_add(*, case: Case, actor, upload, public: bool = False):
     if case.status == Status.ARCHIVED:
         raise TransitionRefused(_("An archived case is read-only."))
     name = clean_file_name(getattr(upload, "name", ""))
-    content_type, size, sha256 = inspect(upload)
+    accepted = inspect(upload)  # photos come back without EXIF/GPS: store only that
     with transaction.atomic():
         attachment = CaseAttachment(
             case=case,
             original_name=name,
-            content_type=content_type,
-            size=size,
-            sha256=sha256,
+            content_type=accepted.content_type,
+            size=accepted.size,
+            sha256=accepted.sha256,
             is_public=public,
             uploaded_by=actor,
         )
-        attachment.file.save(name, upload, save=False)
+        attachment.file.save(name, accepted.content, save=False)
         try:
             attachment.save()
             CaseEvent.objects.create(

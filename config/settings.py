@@ -278,6 +278,9 @@ LINLI = {
     # whole request (the file plus the form's fields); larger requests get a 413.
     "MAX_UPLOAD_BYTES": env.int("LINLI_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024),
     "MAX_REQUEST_BYTES": env.int("LINLI_MAX_REQUEST_BYTES", default=11 * 1024 * 1024),
+    # Photos are decoded to strip their metadata: refuse more pixels than a 50-megapixel
+    # phone camera takes (decoding costs ~3 bytes a pixel of memory).
+    "MAX_IMAGE_PIXELS": env.int("LINLI_MAX_IMAGE_PIXELS", default=60_000_000),
     # Resident portal: failed status look-ups allowed per reference and per client address
     # within the window before further tries are refused (even with the right code).
     "LOOKUP_FAILURES_PER_REFERENCE": env.int("LINLI_LOOKUP_FAILURES_PER_REFERENCE", default=5),
