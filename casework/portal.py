@@ -117,7 +117,9 @@ def default_place() -> Place | None:
     return streets[0] if len(streets) == 1 else None
 
 
-def submit_online(*, data: Submission, address: str) -> services.Registration:
+def submit_online(
+    *, data: Submission, address: str, status_code: str | None = None
+) -> services.Registration:
     """Register a resident's own grievance (channel online) and mail the receipt."""
     limit = settings.LINLI["SUBMISSIONS_PER_ADDRESS_PER_HOUR"]
     if _count("submit", address) >= limit:
@@ -145,6 +147,7 @@ def submit_online(*, data: Submission, address: str) -> services.Registration:
         parties=[
             services.PartyData(name=data.name, phone=data.phone, email=data.email),
         ],
+        status_code=status_code,
     )
     _hit("submit", address, 3600)
     if data.email:

@@ -292,6 +292,12 @@ LINLI = {
     "PORTAL_SESSION_SECONDS": env.int("LINLI_PORTAL_SESSION_SECONDS", default=30 * 60),
     # Reverse proxies whose X-Forwarded-For we believe (none by default: REMOTE_ADDR is used).
     "TRUSTED_PROXIES": env.list("LINLI_TRUSTED_PROXIES", default=[]),
+    # Double submits: a form's one-time token or an API Idempotency-Key is remembered this
+    # many hours (a second send within them lands on the first result). A second send of a
+    # form within RECEIPT_REPLAY_MINUTES shows the status code again (same browser page);
+    # later it shows the reference only.
+    "IDEMPOTENCY_HOURS": env.int("LINLI_IDEMPOTENCY_HOURS", default=24),
+    "RECEIPT_REPLAY_MINUTES": env.int("LINLI_RECEIPT_REPLAY_MINUTES", default=10),
     # Personal data retention stated in the notice residents accept.
     "RETENTION_YEARS": env.int("LINLI_RETENTION_YEARS", default=3),
     # "Due soon" on the dashboard: within this many working days.
