@@ -1,6 +1,8 @@
 """Admin: reference data is editable; cases and events are read-only records.
 
 Status is never editable here — the only way to move a case is the service layer.
+Configuration (places, organisations, memberships, categories, the calendar, API tokens)
+keeps a history of who changed what, before and after: the "History" button of each row.
 """
 
 from django.contrib import admin, messages
@@ -8,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from casework.models import (
     ApiToken,
@@ -48,7 +51,7 @@ class GridAdmin(admin.ModelAdmin):
 
 
 @admin.register(Place)
-class PlaceAdmin(admin.ModelAdmin):
+class PlaceAdmin(SimpleHistoryAdmin):
     list_display = ["full_name", "kind", "grid"]
     list_filter = ["kind", "grid"]
     search_fields = ["name", "full_name"]
@@ -74,7 +77,7 @@ class FlatAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["name"]
@@ -82,7 +85,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(SimpleHistoryAdmin):
     list_display = ["user", "organisation", "role", "active"]
     list_filter = ["role", "active", "organisation__kind"]
     search_fields = ["user__username", "organisation__name"]
@@ -90,7 +93,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "name_zh", "time_limit_days", "default_org_kind", "active"]
     list_editable = ["time_limit_days", "active"]
     search_fields = ["code", "name", "name_zh"]
@@ -144,12 +147,12 @@ class ReferenceSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(SimpleHistoryAdmin):
     list_display = ["year", "published", "source"]
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(SimpleHistoryAdmin):
     list_display = ["date", "is_working", "name"]
     list_filter = ["is_working"]
     date_hierarchy = "date"
@@ -173,7 +176,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(SimpleHistoryAdmin):
     """Create a token (the key is shown once, on the next page) or revoke one."""
 
     list_display = ["organisation", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
@@ -204,5 +207,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        # One save per token (not a bulk update) so that each revocation enters its history.
+        count = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            count += 1
         messages.success(request, _("%(n)d tokens revoked.") % {"n": count})

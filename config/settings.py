@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "casework",
     "consultation",
@@ -70,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who is acting, for the configuration history (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.security.IdleTimeoutMiddleware",
@@ -232,6 +238,10 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Configuration history (django-simple-history): a record, never an editing path — reverting
+# from the history page would bypass the admin's own guards (a rule set in use is frozen).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # The REST API: token per organisation, the same filters and services as the pages, and
 # rate limits per token and per address as on the public pages.
