@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from simple_history.admin import SimpleHistoryAdmin
 
 from casework.models import (
@@ -29,6 +30,11 @@ from casework.models import (
     ReferenceSequence,
     Referral,
 )
+from core.admin import TwoFactorUserAdminMixin
+
+# The reason on each row's first history record (migrations 0019 here and 0006 in
+# consultation), translated when the history page shows it.
+gettext_noop("Baseline: the state when history began")
 
 
 class ReadOnlyAdminMixin:
@@ -171,8 +177,9 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(TwoFactorUserAdminMixin, BaseUserAdmin):
     inlines = [*BaseUserAdmin.inlines, MembershipInline]
+    list_display = [*BaseUserAdmin.list_display, "two_factor"]
 
 
 @admin.register(ApiToken)

@@ -9,4 +9,8 @@ class CaseworkConfig(AppConfig):
 
     def ready(self):
         from casework import checks  # noqa: F401 — registers the system checks
+        from casework.permissions import needs_two_factor
+        from core.otp import require_two_factor_for
+
+        require_two_factor_for(needs_two_factor)
         from config import security  # noqa: F401 — connects the sign-in idle-clock stamp

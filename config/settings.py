@@ -76,7 +76,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Who is acting, for the configuration history (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After the password, the code: see core.otp (LINLI_TWO_FACTOR_REQUIRED).
+    "core.otp.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.security.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -100,6 +103,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "casework.context_processors.workspace",
+                "core.otp.context",
             ],
         },
     },
@@ -239,6 +243,11 @@ LOGGING = {
     },
 }
 
+# Two-factor sign-in (django-otp, TOTP). The issuer names the entry in the phone's app; the
+# admin never shows anyone's secret or recovery codes.
+OTP_TOTP_ISSUER = env.str("LINLI_OTP_ISSUER", default="Linli 邻里")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 # Configuration history (django-simple-history): a record, never an editing path — reverting
 # from the history page would bypass the admin's own guards (a rule set in use is frozen).
 SIMPLE_HISTORY_REVERT_DISABLED = True
@@ -312,6 +321,10 @@ LINLI = {
     "RETENTION_YEARS": env.int("LINLI_RETENTION_YEARS", default=3),
     # "Due soon" on the dashboard: within this many working days.
     "DUE_SOON_WORKING_DAYS": env.int("LINLI_DUE_SOON_WORKING_DAYS", default=3),
+    # Two-factor sign-in: supervisors, superusers and staff (the admin) reach no staff page
+    # until they have set up an authenticator app and given its code. On in production and
+    # tests; off for `make run`'s demo (a notice says so on every page).
+    "TWO_FACTOR_REQUIRED": env.bool("LINLI_TWO_FACTOR_REQUIRED", default=LINLI_ENV != "dev"),
     # Staff sign-in: failures allowed per account and per client address within the
     # lockout window before further attempts are refused.
     "LOGIN_FAILURES_PER_ACCOUNT": env.int("LINLI_LOGIN_FAILURES_PER_ACCOUNT", default=5),
