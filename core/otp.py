@@ -308,7 +308,8 @@ class TwoFactorMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if not request.user.is_authenticated or getattr(view_func, "two_factor_exempt", False):
+        # Public views first: they never load the session's user for this (/healthz).
+        if getattr(view_func, "two_factor_exempt", False):
             return None
         match = request.resolver_match
         if match is not None and match.view_name in self.EXEMPT_VIEW_NAMES:
@@ -316,7 +317,7 @@ class TwoFactorMiddleware:
         in_admin = match is not None and match.namespace.split(":")[0] == "admin"
         if not in_admin and not getattr(view_func, "login_required", True):
             return None  # public: the same for everyone
-        if is_verified(request):
+        if not request.user.is_authenticated or is_verified(request):
             return None
         now = state(request)
         if now["enrolled"]:
