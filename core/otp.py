@@ -48,8 +48,10 @@ DEVICE_NAME = "authenticator"
 def record_security_event(kind: str, *, request=None, actor=None, subject=None, **details):
     """THE call site for the security event record: every two-factor event goes through
     here (kinds: two_factor.enrolled, .verified, .failed, .throttled, .recovery_used,
-    .recovery_renewed, .reset). Until the append-only security record is wired in, it is
-    logged on "linli.security" (ids only, no names)."""
+    .recovery_renewed, .reset; a reset's ``reason`` in ``details``). Until the append-only
+    security record is wired in, it is logged on "linli.security" with ids only: the
+    details (free text that may name people) stay out of the logs — a reset's reason is
+    kept in the user's admin history."""
     logger.info(
         "security event %s",
         kind,
@@ -57,7 +59,6 @@ def record_security_event(kind: str, *, request=None, actor=None, subject=None, 
             "event": kind,
             "actor_id": getattr(actor, "pk", None),
             "subject_id": getattr(subject, "pk", None),
-            **details,
         },
     )
 
