@@ -181,10 +181,18 @@ class CaseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CodeField(serializers.SlugRelatedField):
+    """A row by its code. A code with a NUL character is simply unknown: PostgreSQL refuses
+    such text outright (a 500 before this; Schemathesis found it)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
 class CaseCreateSerializer(serializers.Serializer):
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=Category.objects.filter(active=True)
-    )
+    category = CodeField(slug_field="code", queryset=Category.objects.filter(active=True))
     place = serializers.PrimaryKeyRelatedField(
         queryset=Place.objects.filter(
             kind__in=[PlaceKind.ESTATE, PlaceKind.BUILDING, PlaceKind.STAIRWELL, PlaceKind.AREA]
