@@ -28,9 +28,10 @@ install: $(STAMP) system-packages
 # translations); Pango and the Noto CJK fonts for WeasyPrint's PDFs, with HarfBuzz's
 # subsetter (without it a one-page CJK PDF takes ~22 s instead of ~0.5 s); qpdf and
 # poppler-utils, which the tests use to check the PDFs; chromium for the end-to-end
-# tests (Playwright drives Debian's browser; its own download does not work here).
+# tests (Playwright drives Debian's browser; its own download does not work here);
+# zbar-tools, whose zbarimg reads back the two-factor QR code a browser shows.
 SYSTEM_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-	fonts-noto-cjk fontconfig qpdf poppler-utils chromium
+	fonts-noto-cjk fontconfig qpdf poppler-utils chromium zbar-tools
 system-packages:
 	@bash .ci/apt-install $(SYSTEM_PACKAGES)
 
@@ -48,6 +49,7 @@ demo: migrate
 ## Set up, load the demo street once, and serve on http://127.0.0.1:8000
 run: demo
 	@echo "Serving Linli on http://127.0.0.1:8000  (Ctrl-C to stop; mail goes to var/mail/)"
+	@echo "Two-factor sign-in is not enforced in this demo (LINLI_TWO_FACTOR_REQUIRED=true turns it on)."
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 ## Production, once per release (after `git pull` and `make install`, before the new code

@@ -1,6 +1,8 @@
 """Admin: reference data is editable; cases and events are read-only records.
 
 Status is never editable here — the only way to move a case is the service layer.
+Configuration (places, organisations, memberships, categories, the calendar, API tokens)
+keeps a history of who changed what, before and after: the "History" button of each row.
 """
 
 from django.contrib import admin, messages
@@ -8,6 +10,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+from simple_history.admin import SimpleHistoryAdmin
 
 from casework.models import (
     ApiToken,
@@ -26,6 +30,11 @@ from casework.models import (
     ReferenceSequence,
     Referral,
 )
+from core.admin import TwoFactorUserAdminMixin
+
+# The reason on each row's first history record (migrations 0019 here and 0006 in
+# consultation), translated when the history page shows it.
+gettext_noop("Baseline: the state when history began")
 
 
 class ReadOnlyAdminMixin:
@@ -48,7 +57,7 @@ class GridAdmin(admin.ModelAdmin):
 
 
 @admin.register(Place)
-class PlaceAdmin(admin.ModelAdmin):
+class PlaceAdmin(SimpleHistoryAdmin):
     list_display = ["full_name", "kind", "grid"]
     list_filter = ["kind", "grid"]
     search_fields = ["name", "full_name"]
@@ -74,7 +83,7 @@ class FlatAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["name"]
@@ -82,7 +91,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(SimpleHistoryAdmin):
     list_display = ["user", "organisation", "role", "active"]
     list_filter = ["role", "active", "organisation__kind"]
     search_fields = ["user__username", "organisation__name"]
@@ -90,7 +99,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "name_zh", "time_limit_days", "default_org_kind", "active"]
     list_editable = ["time_limit_days", "active"]
     search_fields = ["code", "name", "name_zh"]
@@ -144,12 +153,12 @@ class ReferenceSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(SimpleHistoryAdmin):
     list_display = ["year", "published", "source"]
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(SimpleHistoryAdmin):
     list_display = ["date", "is_working", "name"]
     list_filter = ["is_working"]
     date_hierarchy = "date"
@@ -168,12 +177,13 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(TwoFactorUserAdminMixin, BaseUserAdmin):
     inlines = [*BaseUserAdmin.inlines, MembershipInline]
+    list_display = [*BaseUserAdmin.list_display, "two_factor"]
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(SimpleHistoryAdmin):
     """Create a token (the key is shown once, on the next page) or revoke one."""
 
     list_display = ["organisation", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
@@ -204,5 +214,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        # One save per token (not a bulk update) so that each revocation enters its history.
+        count = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+            count += 1
         messages.success(request, _("%(n)d tokens revoked.") % {"n": count})

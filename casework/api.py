@@ -8,9 +8,18 @@ action from the same services: the API cannot do anything the pages would refuse
 
 from __future__ import annotations
 
+import json
+import re
+
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
@@ -30,6 +39,7 @@ from casework.models import (
     Referral,
     ReturnReason,
 )
+from core import idempotency
 
 
 class Conflict(APIException):
@@ -171,10 +181,18 @@ class CaseSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class CodeField(serializers.SlugRelatedField):
+    """A row by its code. A code with a NUL character is simply unknown: PostgreSQL refuses
+    such text outright (a 500 before this; Schemathesis found it)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
 class CaseCreateSerializer(serializers.Serializer):
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=Category.objects.filter(active=True)
-    )
+    category = CodeField(slug_field="code", queryset=Category.objects.filter(active=True))
     place = serializers.PrimaryKeyRelatedField(
         queryset=Place.objects.filter(
             kind__in=[PlaceKind.ESTATE, PlaceKind.BUILDING, PlaceKind.STAIRWELL, PlaceKind.AREA]
@@ -196,6 +214,26 @@ class CaseCreateSerializer(serializers.Serializer):
     applicant_phone = serializers.RegexField(
         r"^\+?[0-9][0-9 \-]{4,24}$", max_length=30, required=False, allow_blank=True, default=""
     )
+
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# Printable ASCII, no leading or trailing space (an HTTP header value would lose it).
+_IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]([\x20-\x7e]{0,253}[\x21-\x7e])?$"
+_IDEMPOTENCY_KEY = re.compile(_IDEMPOTENCY_KEY_PATTERN)
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    name=IDEMPOTENCY_HEADER,
+    type={"type": "string", "minLength": 1, "maxLength": 255, "pattern": _IDEMPOTENCY_KEY_PATTERN},
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "A key of your choice, unique per request you mean to make once (a UUID, or the "
+        "hotline order number plus an attempt number). Sending the same key and body "
+        "again, e.g. after a timeout, returns the first answer (status and body, with "
+        "`Idempotent-Replayed: true`) and makes nothing new; the same key with another "
+        "body is answered 422. Keys belong to your token and are kept "
+        "LINLI_IDEMPOTENCY_HOURS (24) hours. A request that fails (4xx) keeps nothing."
+    ),
+)
 
 
 class TimelineEntrySerializer(serializers.Serializer):
@@ -235,9 +273,70 @@ class CaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return case_filter.qs
 
     @extend_schema(
-        request=CaseCreateSerializer, responses={200: CaseSerializer, 201: CaseSerializer}
+        request=CaseCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={
+            200: CaseSerializer,
+            201: CaseSerializer,
+            422: OpenApiResponse(
+                response=inline_serializer(
+                    "IdempotencyKeyReused", {"detail": serializers.CharField()}
+                ),
+                description="The Idempotency-Key was used before with a different body.",
+            ),
+        },
     )
     def create(self, request, *args, **kwargs):
+        """Register a case. With an ``Idempotency-Key`` header, the same key and body sent
+        again (even at the same moment) get the first answer again, status and body, with
+        ``Idempotent-Replayed: true``; the same key with another body gets 422."""
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if key is None:
+            return self._create(request)
+        if not _IDEMPOTENCY_KEY.match(key):
+            raise ValidationError(
+                {IDEMPOTENCY_HEADER: ["Use 1 to 255 printable ASCII characters."]}
+            )
+        # Keys belong to the token that sent them: another system's key is another key.
+        scope = f"api:{request.auth.pk}"
+        body = request.data
+        fingerprint = idempotency.fingerprint(
+            {k: body.getlist(k) for k in body} if hasattr(body, "getlist") else body
+        )
+        previous = idempotency.lookup(scope=scope, key=key)
+        try:
+            if previous is None:
+                outcome = idempotency.run_once(
+                    scope=scope,
+                    key=key,
+                    fingerprint=fingerprint,
+                    work=lambda: self._create(request),
+                    # The body as text: a JSON column (jsonb) would reorder its keys.
+                    remember=lambda response: {
+                        "status": response.status_code,
+                        "body": json.dumps(response.data, cls=DjangoJSONEncoder),
+                    },
+                )
+                if not outcome.replayed:
+                    return outcome.value
+                previous = outcome.previous
+            elif not previous.same_content(fingerprint):
+                raise idempotency.KeyReused(previous)
+        except idempotency.KeyReused:
+            return Response(
+                {
+                    "detail": "This Idempotency-Key was used with a different request body; "
+                    "use a new key for a new request."
+                },
+                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        return Response(
+            json.loads(previous.result["body"]),
+            status=previous.result["status"],
+            headers={"Idempotent-Replayed": "true"},
+        )
+
+    def _create(self, request) -> Response:
         data = CaseCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data

@@ -12,6 +12,10 @@ class CaseworkConfig(AppConfig):
             checks,  # noqa: F401 — registers the system checks
             signals,
         )
+        from casework.permissions import needs_two_factor
+        from core.otp import require_two_factor_for
+
+        require_two_factor_for(needs_two_factor)
         from config import security  # noqa: F401 — connects the sign-in idle-clock stamp
         from core import append_only
 

@@ -17,6 +17,7 @@ from casework.models import (
     ReferralRole,
     ReturnReason,
 )
+from core.idempotency import OneTimeTokenMixin
 
 # Channels staff register at the desk; "online" cases come from the resident portal.
 STAFF_CHANNELS = [c for c in Channel.choices if c[0] != Channel.ONLINE]
@@ -30,7 +31,9 @@ def clean_phone(value: str) -> str:
     return value
 
 
-class IntakeForm(forms.Form):
+class IntakeForm(OneTimeTokenMixin, forms.Form):
+    """The desk's intake form; its one-time token makes a double send register one case."""
+
     category = forms.ModelChoiceField(
         queryset=Category.objects.filter(active=True), label=_("Category")
     )

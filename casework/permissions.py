@@ -59,6 +59,12 @@ def has_role(user, *roles) -> bool:
     return any(g.role in roles for g in grants(user))
 
 
+def needs_two_factor(user) -> bool:
+    """Supervisors must sign in with a second factor (core.otp): they see a whole area's
+    residents, assign and close cases, and approve extensions."""
+    return any(g.role == Role.SUPERVISOR for g in grants(user))
+
+
 def covers(user, place, roles) -> bool:
     """Whether one of the user's grants with one of ``roles`` covers ``place``."""
     if getattr(user, "is_superuser", False):

@@ -71,10 +71,14 @@ def default_place() -> Place | None:
     return streets[0] if len(streets) == 1 else None
 
 
-def submit_online(*, data: Submission, address: str) -> services.Registration:
+def submit_online(
+    *, data: Submission, address: str, status_code: str | None = None
+) -> services.Registration:
     """Register a resident's own grievance (channel online) and mail the receipt.
 
     Raises ``core.throttle.Throttled`` past ``submission_address`` per client address.
+    ``status_code`` is the code to issue (a one-time form token derives it; see
+    ``casework.submissions``), else a new one is drawn.
     """
     try:
         throttle.consume("submission_address", address)
@@ -100,6 +104,7 @@ def submit_online(*, data: Submission, address: str) -> services.Registration:
         parties=[
             services.PartyData(name=data.name, phone=data.phone, email=data.email),
         ],
+        status_code=status_code,
     )
     if data.email:
         case, code = registration.case, registration.status_code

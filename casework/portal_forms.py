@@ -5,11 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from casework.forms import clean_phone
 from casework.models import Category, Place, PlaceKind, Score
 from casework.widgets import FastSelect
+from core.idempotency import OneTimeTokenMixin
 
 SCORES = [(s.value, s.label) for s in reversed(Score)]
 
 
-class SubmitForm(forms.Form):
+class SubmitForm(OneTimeTokenMixin, forms.Form):
+    """A resident's grievance; its one-time token makes a double send register one case."""
+
     category = forms.ModelChoiceField(
         queryset=Category.objects.filter(active=True),
         label=_("What is it about?"),

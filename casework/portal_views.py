@@ -22,13 +22,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casework import portal
+from casework import portal, submissions
 from casework.exceptions import CaseworkError
 from casework.models import OPEN_STATUSES, Case, CaseEvent
 from casework.portal_forms import InfoForm, LookupForm, RatingForm, SubmitForm
 from core import throttle
 from core.client import client_address
 from core.http import no_store
+from core import idempotency
 
 RECEIPT_KEY = "linli-portal-receipt"
 VERIFIED_KEY = "linli-portal-case"
@@ -106,10 +107,23 @@ def _blank_form(name: str, form_class) -> str:
     return mark_safe(html)
 
 
+# Residents have no account: every resident's form shares one scope, and its 256-bit
+# token is what tells one send from another.
+SUBMIT_SCOPE = "portal"
+
+
 @no_store
 @login_not_required
 def submit(request):
     form = SubmitForm(request.POST or None)
+    token = form.posted_token
+    if token:
+        previous = idempotency.lookup(scope=SUBMIT_SCOPE, key=token)
+        if previous is not None:
+            if previous.same_content(idempotency.fingerprint_post(request.POST)):
+                return _sent_again(request, token, previous)
+            _already_used(form, previous)
+            return _submit_page(request, form)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         data = portal.Submission(
@@ -123,30 +137,70 @@ def submit(request):
             email=d["email"],
         )
         try:
-            registration = portal.submit_online(data=data, address=client_address(request))
+            outcome = submissions.register_once(
+                scope=SUBMIT_SCOPE,
+                token=token,
+                post=request.POST,
+                register=lambda status_code: portal.submit_online(
+                    data=data, address=client_address(request), status_code=status_code
+                ),
+            )
+        except idempotency.KeyReused as exc:
+            _already_used(form, exc.previous)
         except throttle.Throttled as exc:
             # The form keeps everything typed; 429 says when to send it again.
             form.add_error(None, exc.message())
-            response = render(
-                request,
-                "casework/portal/submit.html",
-                {"form": form, "retention_years": settings.LINLI["RETENTION_YEARS"]},
-            )
-            return throttle.set_retry_after(response, exc)
+            return throttle.set_retry_after(_submit_page(request, form), exc)
         except CaseworkError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
         else:
+            if outcome.replayed:  # the same form at the same moment: it waited for the first
+                return _sent_again(request, token, outcome.previous)
             request.session[RECEIPT_KEY] = {
-                "reference": registration.case.reference,
-                "code": registration.status_code,
+                "reference": outcome.value.case.reference,
+                "code": outcome.value.status_code,
                 "email": bool(d["email"]),
             }
             return redirect("portal:receipt")
+    return _submit_page(request, form)
+
+
+def _submit_page(request, form):
     return render(
         request,
         "casework/portal/submit.html",
         {"form": form, "retention_years": settings.LINLI["RETENTION_YEARS"]},
+    )
+
+
+def _sent_again(request, token: str, previous: idempotency.Previous):
+    """The same form arrived again (a double tap, a retry): the receipt of the first send.
+    A browser shows the *last* answer, so this is the receipt the resident sees: the code is
+    derived again from the page's token while it is fresh."""
+    case = Case.objects.get(pk=previous.result["case"])
+    code = submissions.replayed_code(case=case, scope=SUBMIT_SCOPE, token=token, previous=previous)
+    request.session[RECEIPT_KEY] = {
+        "reference": case.reference,
+        "code": code or "",
+        "email": bool(request.POST.get("email", "").strip()),
+        "again": True,
+    }
+    return redirect("portal:receipt")
+
+
+def _already_used(form, previous: idempotency.Previous) -> None:
+    """The page's token already made a case from other content (edited after going back):
+    register nothing new, keep what was typed, and offer a fresh token to send it anew."""
+    form.renew_token()
+    form.is_valid()
+    form.add_error(
+        None,
+        _(
+            "This form was already sent; its reference is %(ref)s. Nothing new was sent. "
+            "If this is another problem, check the form and send it again."
+        )
+        % {"ref": previous.result["reference"]},
     )
 
 

@@ -101,6 +101,10 @@ def describe(event, organisations: dict[int, str]) -> str:
             "date": date_format(before, "Y-m-d") if before else "—",
             "days": d.get("retention_days", ""),
         }
+    if kind == Kind.TWO_FACTOR_RESET:
+        return _("Account #%(id)s: authenticator and recovery codes removed.") % {
+            "id": event.object_id
+        }
     return ""
 
 

@@ -98,6 +98,18 @@ def new_status_code() -> str:
     return "".join(secrets.choice(STATUS_CODE_ALPHABET) for _ in range(STATUS_CODE_LENGTH))
 
 
+def status_code_from_seed(seed: bytes) -> str:
+    """A status code drawn from 32 secret bytes instead of fresh randomness: a form's second
+    send derives the same code from its one-time token (``core.idempotency``), so the
+    code can be shown again without being stored. 256 bits reduced to 12 symbols of 31."""
+    number = int.from_bytes(seed, "big")
+    symbols = []
+    for _position in range(STATUS_CODE_LENGTH):
+        number, index = divmod(number, len(STATUS_CODE_ALPHABET))
+        symbols.append(STATUS_CODE_ALPHABET[index])
+    return "".join(symbols)
+
+
 def normalise_status_code(code: str) -> str:
     return "".join(ch for ch in (code or "").upper() if ch.isalnum())
 
@@ -131,15 +143,17 @@ def case_register(
     address: str = "",
     external_ref: str = "",
     parties: Sequence[PartyData] = (),
+    status_code: str | None = None,
 ) -> Registration:
-    """Register a grievance in ``registered`` with a reference and a one-time status code."""
+    """Register a grievance in ``registered`` with a reference and a one-time status code
+    (fresh, or ``status_code`` when the caller derived it)."""
     if actor is not None and not permissions.can_register_case(actor, place):
         raise ActionForbidden(_("You cannot register cases for this place."))
     if channel not in Channel.values:
         raise TransitionRefused(_("Choose how the grievance came in."))
     if not (description or "").strip():
         raise TransitionRefused(_("Describe what happened."))
-    code = new_status_code()
+    code = status_code or new_status_code()
     with transaction.atomic():
         case = Case(
             reference=next_reference(timezone.localdate().year),
@@ -395,18 +409,18 @@ def attachment_add(*, case: Case, actor, upload, public: bool = False):
     if case.status == Status.ARCHIVED:
         raise TransitionRefused(_("An archived case is read-only."))
     name = clean_file_name(getattr(upload, "name", ""))
-    content_type, size, sha256 = inspect(upload)
+    accepted = inspect(upload)  # photos come back without EXIF/GPS: store only that
     with transaction.atomic():
         attachment = CaseAttachment(
             case=case,
             original_name=name,
-            content_type=content_type,
-            size=size,
-            sha256=sha256,
+            content_type=accepted.content_type,
+            size=accepted.size,
+            sha256=accepted.sha256,
             is_public=public,
             uploaded_by=actor,
         )
-        attachment.file.save(name, upload, save=False)
+        attachment.file.save(name, accepted.content, save=False)
         try:
             attachment.save()
             CaseEvent.objects.create(

@@ -1,16 +1,19 @@
-"""Checks an upload by what it is, not by what it is called."""
+"""Checks an upload by what it is, not by what it is called, and strips photos of their
+metadata (GPS above all) before anything stores them."""
 
 from __future__ import annotations
 
 import hashlib
-import io
 import unicodedata
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from casework.exceptions import TransitionRefused
+from core.images import ImageRefused, strip_metadata
 
 # Magic numbers of the types we accept, and the content type we then record.
 SIGNATURES = [
@@ -34,8 +37,23 @@ def clean_file_name(name: str) -> str:
     return name[:200]
 
 
-def inspect(upload) -> tuple[str, int, str]:
-    """Return (content_type, size, sha256) of an accepted upload, or raise UploadRefused."""
+@dataclass(frozen=True)
+class Inspected:
+    """An accepted upload: what to store (``content``), its type, size and SHA-256 — the
+    size and hash of the stored bytes, which for a photo are the cleaned ones."""
+
+    content_type: str
+    size: int
+    sha256: str
+    content: File
+
+
+def inspect(upload) -> Inspected:
+    """Check an upload and return what may be stored, or raise UploadRefused.
+
+    Photos (JPEG, PNG) come back re-encoded without EXIF, XMP or comments and turned
+    upright (``core.images``); PDFs come back as they are.
+    """
     limit = settings.LINLI["MAX_UPLOAD_BYTES"]
     if upload.size > limit:
         raise UploadRefused(
@@ -49,18 +67,32 @@ def inspect(upload) -> tuple[str, int, str]:
     content_type = next((ct for magic, ct in SIGNATURES if head.startswith(magic)), None)
     if content_type is None:
         raise UploadRefused(_("Only photos (JPEG, PNG) and PDF documents can be attached."))
-    digest = hashlib.sha256()
     upload.seek(0)
-    data = io.BytesIO()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-        if content_type != "application/pdf":
-            data.write(chunk)
-    if content_type.startswith("image/"):
-        try:
-            with Image.open(io.BytesIO(data.getvalue())) as image:
-                image.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-            raise UploadRefused(_("The image is damaged or not really an image.")) from exc
+    if content_type == "application/pdf":
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        return Inspected(content_type, upload.size, digest.hexdigest(), upload)
+    try:
+        clean = strip_metadata(
+            b"".join(upload.chunks()), max_pixels=settings.LINLI["MAX_IMAGE_PIXELS"]
+        )
+    except ImageRefused as exc:
+        if exc.reason == "too_large":
+            limit = settings.LINLI["MAX_IMAGE_PIXELS"] // 1_000_000
+            raise UploadRefused(
+                _(
+                    "The photo has too many pixels (the limit is %(limit)s megapixels). "
+                    "Send a smaller copy of it."
+                )
+                % {"limit": limit}
+            ) from exc
+        raise UploadRefused(_("The image is damaged or not really an image.")) from exc
     upload.seek(0)
-    return content_type, upload.size, digest.hexdigest()
+    return Inspected(
+        clean.content_type,
+        len(clean.data),
+        hashlib.sha256(clean.data).hexdigest(),
+        ContentFile(clean.data, name=getattr(upload, "name", None) or "photo"),
+    )

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casework import permissions, selectors, services
+from casework import permissions, selectors, services, submissions
 from casework.calendar import add_working_days, unpublished_years
 from casework.exceptions import CaseworkError
 from casework.filters import CaseFilter
@@ -41,6 +41,7 @@ from casework.models import (
 from casework.roles import Role
 from casework.sla import overdue_referrals
 from casework.view_helpers import form_errors, posted_version, refused, serve_attachment
+from core import idempotency
 
 PAGE_SIZE = 25
 RECEIPT_SESSION_KEY = "linli-receipt-{pk}"
@@ -159,6 +160,15 @@ def case_new(request):
     places = selectors.places_for(request.user)
     form = IntakeForm(request.POST or None, places=places)
     parties = PartyFormSet(request.POST or None, prefix="party")
+    # One-time tokens are per user: one mediator's token never finds another's case.
+    scope = f"intake:{request.user.pk}"
+    token = form.posted_token
+    if token:
+        previous = idempotency.lookup(scope=scope, key=token)
+        if previous is not None:
+            if previous.same_content(idempotency.fingerprint_post(request.POST)):
+                return _intake_sent_again(request, scope, token, previous)
+            return _intake_already_used(request, form, parties, previous)
     if request.method == "POST" and form.is_valid() and parties.is_valid():
         data = form.cleaned_data
         organisation = selectors.receiving_organisation(request.user, data["place"])
@@ -180,27 +190,67 @@ def case_new(request):
             messages.error(request, _("No organisation of yours covers this place."))
         else:
             try:
-                registration = services.case_register(
-                    actor=request.user,
-                    organisation=organisation,
-                    category=data["category"],
-                    place=data["place"],
-                    channel=data["channel"],
-                    description=data["description"],
-                    requests=data["requests"],
-                    priority=data["priority"],
-                    escalation_risk=data["escalation_risk"],
-                    address=data["address"],
-                    external_ref=data["external_ref"],
-                    parties=party_data,
+                outcome = submissions.register_once(
+                    scope=scope,
+                    token=token,
+                    post=request.POST,
+                    register=lambda status_code: services.case_register(
+                        actor=request.user,
+                        organisation=organisation,
+                        category=data["category"],
+                        place=data["place"],
+                        channel=data["channel"],
+                        description=data["description"],
+                        requests=data["requests"],
+                        priority=data["priority"],
+                        escalation_risk=data["escalation_risk"],
+                        address=data["address"],
+                        external_ref=data["external_ref"],
+                        parties=party_data,
+                        status_code=status_code,
+                    ),
                 )
+            except idempotency.KeyReused as exc:
+                return _intake_already_used(request, form, parties, exc.previous)
             except CaseworkError as exc:
                 refused(request, exc)
             else:
-                case = registration.case
+                if outcome.replayed:  # the same form, sent at the same moment: it waited
+                    return _intake_sent_again(request, scope, token, outcome.previous)
+                case = outcome.value.case
                 # Shown once on the receipt, then forgotten: only the hash is stored.
-                request.session[RECEIPT_SESSION_KEY.format(pk=case.pk)] = registration.status_code
+                request.session[RECEIPT_SESSION_KEY.format(pk=case.pk)] = outcome.value.status_code
                 return redirect("casework:case_receipt", pk=case.pk)
+    return render(request, "casework/case_new.html", {"form": form, "parties": parties})
+
+
+def _intake_sent_again(request, scope: str, token: str, previous: idempotency.Previous):
+    """The same form arrived again: land on the receipt of the case it registered."""
+    case = _visible_case(request, previous.result["case"])
+    code = submissions.replayed_code(case=case, scope=scope, token=token, previous=previous)
+    if code:
+        request.session[RECEIPT_SESSION_KEY.format(pk=case.pk)] = code
+    messages.info(
+        request,
+        _("This form was sent more than once; it registered one case, %(ref)s.")
+        % {"ref": case.reference},
+    )
+    return redirect("casework:case_receipt", pk=case.pk)
+
+
+def _intake_already_used(request, form, parties, previous: idempotency.Previous):
+    """The form's token made a case from other content (edited after going back): keep what
+    was typed, register nothing, and say so; a fresh token lets it be sent as a new case."""
+    form.renew_token()
+    form.is_valid()
+    form.add_error(
+        None,
+        _(
+            "This form was already sent and registered case %(ref)s. Nothing new was "
+            "registered. If this is another grievance, check the form and send it again."
+        )
+        % {"ref": previous.result["reference"]},
+    )
     return render(request, "casework/case_new.html", {"form": form, "parties": parties})
 
 

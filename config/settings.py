@@ -106,6 +106,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "casework",
     "consultation",
@@ -124,7 +128,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who is acting, for the configuration history (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After the password, the code: see core.otp (LINLI_TWO_FACTOR_REQUIRED).
+    "core.otp.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "core.audit.SecurityContextMiddleware",
     "core.throttle.ThrottledMiddleware",
@@ -150,6 +159,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "casework.context_processors.workspace",
+                "core.otp.context",
             ],
         },
     },
@@ -312,6 +322,15 @@ LOGGING = {
     },
 }
 
+# Two-factor sign-in (django-otp, TOTP). The issuer names the entry in the phone's app; the
+# admin never shows anyone's secret or recovery codes.
+OTP_TOTP_ISSUER = env.str("LINLI_OTP_ISSUER", default="Linli 邻里")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Configuration history (django-simple-history): a record, never an editing path — reverting
+# from the history page would bypass the admin's own guards (a rule set in use is frozen).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # The REST API: token per organisation, the same filters and services as the pages, and
 # rate limits per token and per address by the same limiter as the public pages.
 REST_FRAMEWORK = {
@@ -351,10 +370,19 @@ LINLI = {
     # whole request (the file plus the form's fields); larger requests get a 413.
     "MAX_UPLOAD_BYTES": env.int("LINLI_MAX_UPLOAD_BYTES", default=10 * 1024 * 1024),
     "MAX_REQUEST_BYTES": env.int("LINLI_MAX_REQUEST_BYTES", default=11 * 1024 * 1024),
+    # Photos are decoded to strip their metadata: refuse more pixels than a 50-megapixel
+    # phone camera takes (decoding costs ~3 bytes a pixel of memory).
+    "MAX_IMAGE_PIXELS": env.int("LINLI_MAX_IMAGE_PIXELS", default=60_000_000),
     # How long a verified resident may stay on their status page without re-entering the code.
     "PORTAL_SESSION_SECONDS": env.int("LINLI_PORTAL_SESSION_SECONDS", default=30 * 60),
     # Reverse proxies whose X-Forwarded-For we believe (none by default: REMOTE_ADDR is used).
     "TRUSTED_PROXIES": env.list("LINLI_TRUSTED_PROXIES", default=[]),
+    # Double submits: a form's one-time token or an API Idempotency-Key is remembered this
+    # many hours (a second send within them lands on the first result). A second send of a
+    # form within RECEIPT_REPLAY_MINUTES shows the status code again (same browser page);
+    # later it shows the reference only.
+    "IDEMPOTENCY_HOURS": env.int("LINLI_IDEMPOTENCY_HOURS", default=24),
+    "RECEIPT_REPLAY_MINUTES": env.int("LINLI_RECEIPT_REPLAY_MINUTES", default=10),
     # Personal data retention stated in the notice residents accept.
     "RETENTION_YEARS": env.int("LINLI_RETENTION_YEARS", default=3),
     # "Due soon" on the dashboard: within this many working days.
@@ -394,6 +422,10 @@ LINLI = {
     "SECURITY_RETENTION_DAYS": env.int("LINLI_SECURITY_RETENTION_DAYS", default=365),
     # A user's refused access to one path is recorded once per this many seconds.
     "SECURITY_DENIED_DEDUP_SECONDS": env.int("LINLI_SECURITY_DENIED_DEDUP_SECONDS", default=600),
+    # Two-factor sign-in: supervisors, superusers and staff (the admin) reach no staff page
+    # until they have set up an authenticator app and given its code. On in production and
+    # tests; off for `make run`'s demo (a notice says so on every page).
+    "TWO_FACTOR_REQUIRED": env.bool("LINLI_TWO_FACTOR_REQUIRED", default=LINLI_ENV != "dev"),
     # Referrals (DOMAIN.md §3, Shanghai's 1/5/15 scheme): sign for within 1 working day;
     # reply by type; an approved extension may add at most 15 working days.
     "REFERRAL_SIGN_FOR_WORKING_DAYS": env.int("LINLI_REFERRAL_SIGN_FOR_WORKING_DAYS", default=1),

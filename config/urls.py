@@ -54,6 +54,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Two-factor sign-in: set-up, the code after the password, recovery codes.
+    path("accounts/two-factor/", include("core.otp_urls")),
     # Public: residents and the login page switch language without an account.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path(settings.ADMIN_URL, admin.site.urls),

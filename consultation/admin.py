@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from casework.admin import ReadOnlyAdminMixin
 from consultation.models import (
@@ -35,7 +36,7 @@ class ArchiveRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(BallotRuleSet)
-class BallotRuleSetAdmin(admin.ModelAdmin):
+class BallotRuleSetAdmin(SimpleHistoryAdmin):
     """Rule sets are data a street may extend (a stricter local rule is a new code or a new
     version); one that a ballot used can no longer be edited (the model refuses)."""
 

@@ -225,10 +225,10 @@ def ballot_record(
         problems.append(_("Attach the proxy's authorisation."))
     if problems:
         raise TransitionRefused(*problems)
-    content_type = ""
+    accepted = None
     if proxy_upload is not None:
         clean_file_name(getattr(proxy_upload, "name", ""))
-        content_type, _size, _sha = inspect(proxy_upload)
+        accepted = inspect(proxy_upload)  # a photo comes back without EXIF/GPS
     with transaction.atomic():
         ballot, created = Ballot.objects.select_for_update().get_or_create(
             entry=entry,
@@ -246,9 +246,9 @@ def ballot_record(
             ballot.by_proxy = by_proxy
             ballot.collected_by = actor
             ballot.collected_at = timezone.now()
-        if proxy_upload is not None:
-            ballot.proxy_content_type = content_type
-            ballot.proxy_evidence.save("proxy", proxy_upload, save=False)
+        if accepted is not None:
+            ballot.proxy_content_type = accepted.content_type
+            ballot.proxy_evidence.save("proxy", accepted.content, save=False)
         ballot.save()
     return ballot
 

@@ -8,6 +8,7 @@ way out is ``manage.py prune_security_events``, for rows past the retention sett
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -40,6 +41,13 @@ class SecurityEventKind(models.TextChoices):
     ROLE_CHANGED = "role_changed", _("Role changed")
     ROLE_REVOKED = "role_revoked", _("Role revoked")
     RECORD_PRUNED = "record_pruned", _("Security record pruned")
+    TWO_FACTOR_ENROLLED = "2fa_enrolled", _("Two-factor sign-in set up")
+    TWO_FACTOR_VERIFIED = "2fa_verified", _("Two-factor code accepted")
+    TWO_FACTOR_FAILED = "2fa_failed", _("Wrong two-factor code")
+    TWO_FACTOR_THROTTLED = "2fa_throttled", _("Two-factor code refused: waiting")
+    TWO_FACTOR_RECOVERY_USED = "2fa_recovery_used", _("Recovery code used")
+    TWO_FACTOR_RECOVERY_RENEWED = "2fa_recovery_renewed", _("Recovery codes renewed")
+    TWO_FACTOR_RESET = "2fa_reset", _("Two-factor sign-in reset")
 
 
 class SecurityEvent(models.Model):
@@ -93,3 +101,34 @@ class SecurityEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableRecord("the security record is append-only")
+
+
+# ------------------------------------------------------------ one-time submissions
+
+
+class SubmissionKey(models.Model):
+    """One submission — a form's one-time token or an API ``Idempotency-Key`` — and what it
+    made. The row is inserted in the same transaction as the thing it makes, under a
+    unique constraint, so the same submission arriving twice at once makes one thing: the
+    second insert waits for the first transaction and then finds this row
+    (``core.idempotency``)."""
+
+    scope = models.CharField(_("scope"), max_length=64)
+    # The key itself is never stored: a form token is a secret of the page that holds it.
+    key_hash = models.CharField(_("key hash"), max_length=64)
+    fingerprint = models.CharField(_("content fingerprint"), max_length=64)
+    result = models.JSONField(_("result"), default=dict, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("submission key")
+        verbose_name_plural = _("submission keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "key_hash"], name="core_submission_key_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.scope} {self.key_hash[:12]}"

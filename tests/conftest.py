@@ -91,6 +91,34 @@ def rates(settings):
 
 
 @pytest.fixture(autouse=True)
+def _force_login_includes_the_second_factor(monkeypatch):
+    """``client.force_login(user)`` stands for a whole sign-in: for a user who must use
+    two-factor (supervisors, superusers, staff) that includes the code, so the session is
+    marked verified with a confirmed authenticator of theirs. Two-factor itself is tested
+    through the real login, set-up and code pages (tests/test_two_factor.py)."""
+    from django.test.client import ClientMixin
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from core.otp import two_factor_required
+
+    force_login = ClientMixin.force_login
+
+    def force_login_verified(self, user, backend=None):
+        force_login(self, user, backend)
+        fresh = type(user).objects.get(pk=user.pk)  # no grants cached on the test's object
+        if two_factor_required(fresh):
+            device = TOTPDevice.objects.filter(user=fresh, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(user=fresh, name="test", confirmed=True)
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login_verified)
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default():
     """A request in Chinese leaves zh-hans active in the thread; start each test in English."""
     from django.utils import translation

@@ -44,6 +44,11 @@ OWN_LISTS = {
     "casework:export_report",
     "consultation:report_pdf",
     "logout",
+    # The user's own two-factor sign-in (set-up, code, recovery codes): nothing of others'.
+    "two_factor:overview",
+    "two_factor:setup",
+    "two_factor:verify",
+    "two_factor:recovery_codes",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 # ------------------------------------------------------------ working-day calendar
 
@@ -21,6 +22,7 @@ class CalendarYear(models.Model):
         help_text=_("Tick once the State Council's schedule for this year is entered."),
     )
     source = models.CharField(_("source"), max_length=100, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("calendar year")
@@ -42,6 +44,7 @@ class CalendarDay(models.Model):
     date = models.DateField(_("date"), unique=True)
     is_working = models.BooleanField(_("working day"))
     name = models.CharField(_("name"), max_length=100, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("calendar day")

@@ -7,6 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from casework.models.places import Place
 from casework.roles import Role
@@ -43,6 +44,8 @@ class Organisation(models.Model):
     email = models.EmailField(_("e-mail for notices"), blank=True)
     phone = models.CharField(_("office phone"), max_length=30, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # Who changed what, before and after (the places covered decide what staff see).
+    history = HistoricalRecords(m2m_fields=[places])
 
     class Meta:
         verbose_name = _("organisation")
@@ -70,6 +73,7 @@ class Membership(models.Model):
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("membership")
@@ -106,6 +110,7 @@ class Category(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("category")

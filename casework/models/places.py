@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 # --------------------------------------------------------------------------- places
 
@@ -70,6 +71,9 @@ class Place(models.Model):
     )
     path = models.CharField(_("tree path"), max_length=255, editable=False, db_index=True)
     full_name = models.CharField(_("full name"), max_length=500, editable=False)
+    # Descendants renamed or moved with it are rewritten in bulk and get no record of
+    # their own: their path follows from this place's record.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("place")
@@ -87,16 +91,24 @@ class Place(models.Model):
             old = None
             if self.pk:
                 old = Place.objects.filter(pk=self.pk).values("path", "full_name").first()
-            if self.pk is None:
+            created = self.pk is None
+            if created:
                 self.path = ""
                 self.full_name = self.name
-                super().save(*args, **kwargs)
+                # The row is whole only after the second save: record that one.
+                self.skip_history_when_saving = True
+                try:
+                    super().save(*args, **kwargs)
+                finally:
+                    del self.skip_history_when_saving
                 kwargs.pop("force_insert", None)
             prefix = self.parent.path if self.parent_id else ""
             parent_name = self.parent.full_name if self.parent_id else ""
             self.path = f"{prefix}{self.pk:08d}/"
             self.full_name = f"{parent_name} / {self.name}" if parent_name else self.name
             super().save(update_fields=["parent", "kind", "name", "grid", "path", "full_name"])
+            if created:  # the history's first record is the creation, not a change
+                self.history.filter(id=self.pk).update(history_type="+")
             if old and (old["path"] != self.path or old["full_name"] != self.full_name):
                 self._rewrite_descendants(old["path"], old["full_name"])
 

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, transition
+from simple_history.models import HistoricalRecords
 
 from casework.exceptions import ImmutableRecord
 from casework.fields import StateField
@@ -65,6 +66,7 @@ class BallotRuleSet(models.Model):
     )
     source = models.CharField(_("source"), max_length=300, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("ballot rule set")

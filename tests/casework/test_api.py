@@ -116,6 +116,17 @@ def test_a_hotline_order_posted_twice_creates_one_case(world):
     assert timeline[0]["kind"] == "registered"
 
 
+def test_a_category_code_with_a_nul_character_is_a_400_not_a_500(world):
+    street, _t, _k = client_for(world.committee_a)
+    response = street.post(
+        "/api/v1/cases/",
+        {"category": "construction_noise\x00", "place": world.building_a.pk, "description": "x"},
+        format="multipart",
+    )
+    assert response.status_code == 400 and "category" in response.json()
+    assert not Case.objects.exists()
+
+
 def test_the_street_cannot_register_or_read_outside_its_area(world):
     street, _t, _k = client_for(world.committee_a)
     other = make_case(place=world.estate_b, organisation=world.committee_b)

@@ -9,6 +9,7 @@ from PIL import Image
 
 from casework import services
 from casework.models import Case, CaseEvent, Rating, Status
+from core.idempotency import new_token
 from tests.factories import PartyFactory, category, make_case
 
 
@@ -24,6 +25,7 @@ def _submit_data(world, **overrides):
         "email": "",
         "consent": "on",
         "leave_empty": "",
+        "submission_token": new_token(),  # each call is a fresh form from the page
     }
     data.update(overrides)
     return data

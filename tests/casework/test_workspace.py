@@ -15,6 +15,7 @@ from PIL import Image
 from casework import services
 from casework.exceptions import TransitionRefused
 from casework.models import Case, CaseAttachment, CaseEvent, Channel, Party, PlaceKind, Status
+from core.idempotency import new_token
 from tests.factories import CaseEventFactory, PartyFactory, PlaceFactory, category, make_case
 
 
@@ -86,6 +87,7 @@ def _intake_post(world, **overrides):
         "party-1-name": "某建筑公司",
         "party-2-role": "third_party",
         "party-2-kind": "resident",
+        "submission_token": new_token(),  # each call is a fresh form from the page
     }
     data.update(overrides)
     return data
@@ -153,7 +155,9 @@ def test_a_hotline_order_number_is_registered_once(client, world, mediator):
     client.force_login(mediator)
     data = _intake_post(world, channel=Channel.HOTLINE, external_ref="SH12345-0001")
     client.post(reverse("casework:case_new"), data)
-    page = client.post(reverse("casework:case_new"), data).content.decode()
+    # The same order typed again on a fresh form (a second one-time token).
+    again = _intake_post(world, channel=Channel.HOTLINE, external_ref="SH12345-0001")
+    page = client.post(reverse("casework:case_new"), again).content.decode()
     assert "already registered" in page
     assert Case.objects.count() == 1
 

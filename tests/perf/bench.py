@@ -305,7 +305,19 @@ def main() -> None:
         print(f"Adding {generate_mediations():,} people's mediations...", flush=True)
         maintain()
     client = Client()
-    client.force_login(get_user_model().objects.get(username="supervisor"))
+    supervisor = get_user_model().objects.get(username="supervisor")
+    client.force_login(supervisor)
+    # A supervisor signs in with two-factor: the session carries a verified device, as in
+    # production after the code (the device is loaded on every request, and counted).
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=supervisor, name="bench", defaults={"confirmed": True}
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     sample = Case.objects.filter(status=Status.IN_PROGRESS).order_by("pk").first()
     area = Place.objects.get(pk=int(sample.place.path[9:17]))
     rows = [
