@@ -351,7 +351,8 @@ def _create(request, fmt: str) -> HttpResponse:
         email=email,
     )
     try:
-        registration = portal.submit_online(data=submission, address=client_address(request))
+        portal.admit_submission(client_address(request))
+        registration = portal.submit_online(data=submission)
     except throttle.Throttled as exc:
         return too_many(fmt, exc)
     except CaseworkError as exc:

@@ -71,21 +71,23 @@ def default_place() -> Place | None:
     return streets[0] if len(streets) == 1 else None
 
 
-def submit_online(
-    *, data: Submission, address: str, status_code: str | None = None
-) -> services.Registration:
-    """Register a resident's own grievance (channel online) and mail the receipt.
-
-    Raises ``core.throttle.Throttled`` past ``submission_address`` per client address.
-    ``status_code`` is the code to issue (a one-time form token derives it; see
-    ``casework.submissions``), else a new one is drawn.
-    """
+def admit_submission(address: str) -> None:
+    """Count one online submission from ``address`` (portal and Open311 POST); raises
+    ``core.throttle.Throttled`` past ``submission_address``. Called before the submission's
+    transaction, so the security record of a refusal is not rolled back with it."""
     try:
         throttle.consume("submission_address", address)
     except throttle.Throttled as exc:
         if exc.first:
             record(SecurityEventKind.THROTTLED, address=address, detail={"door": exc.door})
         raise
+
+
+def submit_online(*, data: Submission, status_code: str | None = None) -> services.Registration:
+    """Register a resident's own grievance (channel online) and mail the receipt; the
+    caller has admitted it (``admit_submission``). ``status_code`` is the code to issue (a
+    one-time form token derives it; see ``casework.submissions``), else one is drawn.
+    """
     place = data.place or default_place()
     if place is None:
         raise TransitionRefused(_("Choose where it happened."))

@@ -26,10 +26,9 @@ from casework import portal, submissions
 from casework.exceptions import CaseworkError
 from casework.models import OPEN_STATUSES, Case, CaseEvent
 from casework.portal_forms import InfoForm, LookupForm, RatingForm, SubmitForm
-from core import throttle
+from core import idempotency, throttle
 from core.client import client_address
 from core.http import no_store
-from core import idempotency
 
 RECEIPT_KEY = "linli-portal-receipt"
 VERIFIED_KEY = "linli-portal-case"
@@ -137,12 +136,13 @@ def submit(request):
             email=d["email"],
         )
         try:
+            portal.admit_submission(client_address(request))
             outcome = submissions.register_once(
                 scope=SUBMIT_SCOPE,
                 token=token,
                 post=request.POST,
                 register=lambda status_code: portal.submit_online(
-                    data=data, address=client_address(request), status_code=status_code
+                    data=data, status_code=status_code
                 ),
             )
         except idempotency.KeyReused as exc:

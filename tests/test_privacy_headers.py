@@ -16,6 +16,7 @@ from PIL import Image
 from casework.api_auth import issue_token
 from casework.models import CaseAttachment, Status
 from core.http import no_store, permissions_policy
+from core.idempotency import new_token
 from tests.factories import category, make_case
 
 
@@ -120,6 +121,7 @@ def test_the_residents_receipt_and_status_pages_are_not_kept(client, world):
             "email": "",
             "consent": "on",
             "leave_empty": "",
+            "submission_token": new_token(),
         },
     )
     assert response.status_code == 302

@@ -217,7 +217,10 @@ def test_a_code_is_accepted_once(client, supervisor):
     device = TOTPDevice.objects.get(user=supervisor)
     at = timezone.now() + timezone.timedelta(seconds=120)
     with time_machine.travel(at, tick=False):
-        first, second = Client(), Client()
+        first, second = (
+            Client(headers={"accept-language": "en"}),
+            Client(headers={"accept-language": "en"}),
+        )
         for browser in (first, second):
             sign_in(browser, "supervisor")
         code = code_for(device)
