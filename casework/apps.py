@@ -16,7 +16,6 @@ class CaseworkConfig(AppConfig):
         from core.otp import require_two_factor_for
 
         require_two_factor_for(needs_two_factor)
-        from config import security  # noqa: F401 — connects the sign-in idle-clock stamp
         from core import append_only
 
         # The case event log: no UPDATE or DELETE at the database (both engines).

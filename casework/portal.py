@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework import services
-from casework.exceptions import TransitionRefused
 from casework.models import (
     OPEN_STATUSES,
     Case,
@@ -34,6 +33,7 @@ from casework.models import (
 )
 from core import throttle
 from core.audit import pseudonym, record
+from core.exceptions import TransitionRefused
 from core.models import SecurityEventKind
 
 logger = logging.getLogger(__name__)

@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casework import permissions, selectors, services
-from casework.exceptions import CaseworkError
 from casework.filters import ReferralFilter
 from casework.forms import DispatchForm, ReferralActionForm, SuperviseForm
 from casework.models import OPEN_REFERRAL_STATUSES, Party, PartyRole, ReturnReason
-from casework.view_helpers import form_errors, refused, serve_attachment
 from casework.views import PAGE_SIZE, _visible_case
+from core.exceptions import ServiceError
+from core.view_helpers import form_errors, refused, serve_attachment
 
 # ------------------------------------------------------------------- street side
 
@@ -57,7 +57,7 @@ def referral_dispatch(request, pk: int):
             needs_contact=data["needs_contact"],
             expected_version=data["version"],
         )
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
     else:
         messages.success(
@@ -90,7 +90,7 @@ def _run_transition(request, referral, name: str) -> None:
             expected_version=data["version"],
             **params,
         )
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
 
 
@@ -116,7 +116,7 @@ def referral_supervise(request, pk: int, referral_pk: int):
                 on=form.cleaned_data["on"],
                 note=form.cleaned_data["note"],
             )
-        except CaseworkError as exc:
+        except ServiceError as exc:
             refused(request, exc)
     return redirect(reverse("casework:case_detail", args=[pk]) + "#referrals")
 

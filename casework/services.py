@@ -16,9 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, Transition
 
-from casework import fsm, notifications, permissions
+from casework import notifications, permissions
 from casework.calendar import add_working_days
-from casework.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
 from casework.models import (
     OPEN_STATUSES,
     Case,
@@ -41,6 +40,9 @@ from casework.models import (
     Status,
 )
 from casework.roles import Role
+from core import transitions
+from core.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
+from core.names import person_name
 
 # Unambiguous alphabet for codes residents copy by hand: no 0/O, 1/I/L.
 STATUS_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -239,7 +241,7 @@ def case_transition(
 def _apply_transition(locked: Case, name: str, *, actor, note, public, **params) -> Case:
     method = getattr(locked, name)
     source = locked.status
-    transition = fsm.guard(
+    transition = transitions.guard(
         locked,
         name,
         actor,
@@ -295,7 +297,7 @@ def case_assign(*, case: Case, officer, actor, expected_version: int | None = No
             case=locked,
             kind=EventKind.ASSIGNMENT,
             actor=actor,
-            note=_("Assigned to %(name)s.") % {"name": officer.get_full_name() or officer},
+            note=_("Assigned to %(name)s.") % {"name": person_name(officer)},
         )
     transaction.on_commit(lambda: notifications.case_event(event.pk))
     return locked
@@ -571,7 +573,7 @@ def referral_transition(
         # Lock order everywhere: case, then referral. The referral's version is the guard.
         Case.objects.select_for_update().filter(pk=referral.case_id).values_list("pk").get()
         locked = _lock_referral(referral, expected_version)
-        fsm.guard(
+        transitions.guard(
             locked,
             name,
             actor,

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 
 from casework import permissions, selectors, services, submissions
 from casework.calendar import add_working_days, unpublished_years
-from casework.exceptions import CaseworkError
 from casework.filters import CaseFilter
 from casework.forms import (
     AssignForm,
@@ -40,8 +39,9 @@ from casework.models import (
 )
 from casework.roles import Role
 from casework.sla import overdue_referrals
-from casework.view_helpers import form_errors, posted_version, refused, serve_attachment
 from core import idempotency
+from core.exceptions import ServiceError
+from core.view_helpers import form_errors, posted_version, refused, serve_attachment
 
 PAGE_SIZE = 25
 RECEIPT_SESSION_KEY = "linli-receipt-{pk}"
@@ -212,7 +212,7 @@ def case_new(request):
                 )
             except idempotency.KeyReused as exc:
                 return _intake_already_used(request, form, parties, exc.previous)
-            except CaseworkError as exc:
+            except ServiceError as exc:
                 refused(request, exc)
             else:
                 if outcome.replayed:  # the same form, sent at the same moment: it waited
@@ -327,7 +327,7 @@ def case_transition(request, pk: int, name: str):
             expected_version=version,
             **params,
         )
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
     return redirect("casework:case_detail", pk=case.pk)
 
@@ -355,7 +355,7 @@ def case_party_add(request, pk: int):
                     address=data.get("address") or "",
                 ),
             )
-        except CaseworkError as exc:
+        except ServiceError as exc:
             refused(request, exc)
     return redirect(reverse("casework:case_detail", args=[case.pk]) + "#parties")
 
@@ -376,7 +376,7 @@ def case_note(request, pk: int):
             text=form.cleaned_data["text"],
             public=form.cleaned_data["public"],
         )
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
     return redirect(reverse("casework:case_detail", args=[case.pk]) + "#timeline")
 
@@ -395,7 +395,7 @@ def case_assign(request, pk: int):
             actor=request.user,
             expected_version=form.cleaned_data["version"],
         )
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
     return redirect("casework:case_detail", pk=case.pk)
 
@@ -420,7 +420,7 @@ def case_merge(request, pk: int):
                     actor=request.user,
                     note=form.cleaned_data["note"],
                 )
-            except CaseworkError as exc:
+            except ServiceError as exc:
                 refused(request, exc)
             else:
                 messages.success(request, _("Merged into %(ref)s.") % {"ref": target.reference})
@@ -444,7 +444,7 @@ def attachment_upload(request, pk: int):
             upload=form.cleaned_data["file"],
             public=form.cleaned_data["public"],
         )
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
     else:
         messages.success(request, _("File attached."))

@@ -9,7 +9,6 @@ class ConsultationConfig(AppConfig):
 
     def ready(self):
         from casework.signals import sla_sweeping
-        from consultation import checks  # noqa: F401 — registers the system checks
         from consultation.mediation_services import sweep_return_visits
 
         sla_sweeping.connect(sweep_return_visits, dispatch_uid="linli-return-visits")

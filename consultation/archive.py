@@ -10,8 +10,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 
-from consultation import pdf
-from consultation.models import ArchiveRecord, ArchiveSequence, Minutes
+from consultation.documents.minutes import minutes_pdf
+from consultation.models import ArchiveRecord, ArchiveSequence, Minutes, meeting_rule
 
 
 def next_archival_number(year: int) -> str:
@@ -45,15 +45,13 @@ def register(content: bytes, *, title: str, retention_years: int, actor, **owner
 
 def archive_minutes(minutes: Minutes, actor) -> ArchiveRecord:
     """Render the approved minutes' PDF/A from their frozen snapshot and register it."""
-    from consultation.services import retention_years
-
     with translation.override("zh-hans"):
-        content = pdf.minutes_pdf(minutes.snapshot)
+        content = minutes_pdf(minutes.snapshot)
     return register(
         content,
         title=f"{minutes.snapshot['kind_label']}纪要 · {minutes.snapshot['topic']}"[:290]
         + f" (v{minutes.number})",
-        retention_years=retention_years(minutes.meeting.kind),
+        retention_years=meeting_rule(minutes.meeting.kind)["retention_years"],
         actor=actor,
         minutes=minutes,
     )

@@ -10,13 +10,10 @@ from fractions import Fraction
 
 from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, Transition
 
-from casework import fsm
-from casework.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
 from casework.models import Case, CaseEvent, EventKind, Flat, Place, PlaceKind
 from consultation import permissions, tally
 from consultation.models import (
@@ -30,6 +27,8 @@ from consultation.models import (
     ElectorateEntry,
     Matter,
 )
+from core import pdf, transitions
+from core.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
 
 SCOPE_KINDS = {PlaceKind.ESTATE, PlaceKind.BUILDING, PlaceKind.STAIRWELL}
 
@@ -158,7 +157,7 @@ def ballot_transition(
         raise TransitionRefused(_("Unknown action."))
     with transaction.atomic():
         locked = _lock(campaign, expected_version)
-        fsm.guard(
+        transitions.guard(
             locked,
             name,
             actor,
@@ -388,14 +387,13 @@ def result_data(campaign: BallotCampaign) -> dict:
 
 def archive_result(campaign: BallotCampaign, actor) -> ArchiveRecord:
     """The published result sheet as PDF/A in the archive register."""
-    from consultation import pdf
     from consultation.archive import register
 
     data = result_data(campaign)
     with translation.override("zh-hans"):
-        html = render_to_string("consultation/ballot_result_pdf.html", {"r": data})
-        content = pdf.html_to_pdf(
-            html,
+        content = pdf.render(
+            "consultation/ballot_result_pdf.html",
+            {"r": data},
             title=campaign.title,
             attachment_name=f"ballot-{campaign.pk}.json",
             data=data,

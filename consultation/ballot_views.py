@@ -11,13 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casework import selectors as case_selectors
-from casework.exceptions import CaseworkError
 from casework.models import PlaceKind
-from casework.view_helpers import form_errors, refused
 from consultation import ballot_services as services
 from consultation import forms, selectors
 from consultation.models import BallotRuleSet, CampaignStatus, Matter
 from consultation.permissions import can_run_ballot
+from core.exceptions import ServiceError
+from core.view_helpers import form_errors, refused
 
 
 def _campaign(request, pk: int):
@@ -64,7 +64,7 @@ def ballot_new(request):
                     opens_on=data["opens_on"],
                     closes_on=data["closes_on"],
                 )
-            except CaseworkError as exc:
+            except ServiceError as exc:
                 refused(request, exc)
             else:
                 return redirect("consultation:ballot_detail", pk=campaign.pk)
@@ -120,7 +120,7 @@ def ballot_transition(request, pk: int, name: str):
         services.ballot_transition(
             campaign=campaign, name=name, actor=request.user, expected_version=version
         )
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
     return redirect(_back(pk))
 
@@ -148,7 +148,7 @@ def ballot_vote(request, pk: int):
             by_proxy=data["by_proxy"],
             proxy_upload=data["proxy_evidence"],
         )
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
     else:
         messages.success(request, _("Ballot of %(flat)s recorded.") % {"flat": entry})
@@ -174,7 +174,7 @@ def ballot_cost(request, pk: int):
             total_yuan=str(form.cleaned_data["total_yuan"]),
             coefficients=coefficients,
         )
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
     return redirect(_back(pk, "cost"))
 
@@ -188,7 +188,7 @@ def ballot_objection(request, pk: int):
     else:
         try:
             services.objection_add(campaign=campaign, actor=request.user, **form.cleaned_data)
-        except CaseworkError as exc:
+        except ServiceError as exc:
             refused(request, exc)
     return redirect(_back(pk, "objections"))
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from casework.templatetags.linli import person
 from consultation.models import (
     EndReason,
     JudicialStatus,
@@ -15,6 +14,7 @@ from consultation.models import (
     Route,
     Satisfaction,
 )
+from core.names import person_name
 
 DATETIME = {
     "widget": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -34,12 +34,12 @@ def _text(label, *, required=True, max_length=10000, rows=3):
 
 class _StaffChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return person(obj)
+        return person_name(obj)
 
 
 class _StaffMultiple(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return person(obj)
+        return person_name(obj)
 
 
 class _PartyMultiple(forms.ModelMultipleChoiceField):

@@ -14,14 +14,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, Transition
 
-from casework import fsm
 from casework import permissions as case_permissions
 from casework import selectors as case_selectors
 from casework import services as case_services
-from casework.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
 from casework.models import Case, CaseEvent, EventKind, Party, PartyRole, Status
-from casework.templatetags.linli import person
 from consultation import archive, permissions
+from consultation.documents import mediation as mediation_documents
 from consultation.models import (
     Agreement,
     ArchiveRecord,
@@ -39,6 +37,9 @@ from consultation.models import (
     Satisfaction,
     mediation_setting,
 )
+from core import transitions
+from core.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
+from core.names import person_name
 
 
 def all_mediation_transitions() -> dict[str, Transition]:
@@ -160,7 +161,7 @@ def mediation_set_mediators(*, mediation: Mediation, actor, mediators: Sequence)
         mediators = _staff_in_area(locked.case, mediators)
         locked.mediators.set(mediators)
         _bump(locked)
-        names = "、".join(person(u) for u in mediators)
+        names = "、".join(person_name(u) for u in mediators)
         _log(locked, actor, _("mediators: %(names)s.") % {"names": names})
     return locked
 
@@ -205,7 +206,7 @@ def mediation_transition(
 
 
 def _apply(locked: Mediation, name: str, actor, **params) -> Mediation:
-    transition = fsm.guard(
+    transition = transitions.guard(
         locked,
         name,
         actor,
@@ -525,10 +526,9 @@ def _take_effect_if_complete(locked: Mediation, agreement: Agreement, actor) -> 
     agreement.save(update_fields=["effective_at", "judicial_deadline"])
     locked.agreement = agreement
     _apply(locked, "take_effect", actor)
-    from consultation import mediation_pdf
 
     with translation.override("zh-hans"):
-        content = mediation_pdf.agreement_pdf(agreement)
+        content = mediation_documents.agreement_pdf(agreement)
     archive.register(
         content,
         title=f"人民调解协议书 {locked.number}",
@@ -664,10 +664,9 @@ def dossier_archive(
             )
         if case.status != Status.CLOSED:
             raise TransitionRefused(_("Close the case (after its return visit) before archiving."))
-        from consultation import mediation_pdf
 
         with translation.override("zh-hans"):
-            content = mediation_pdf.dossier_pdf(locked, compiler=actor)
+            content = mediation_documents.dossier_pdf(locked, compiler=actor)
         record = archive.register(
             content,
             title=f"人民调解卷宗 {locked.number} · {case.reference}",

@@ -16,13 +16,15 @@ from django.views.decorators.http import require_POST
 
 from casework import permissions as case_permissions
 from casework import selectors as case_selectors
-from casework.exceptions import CaseworkError
-from casework.view_helpers import form_errors, posted_version, refused, serve_file
 from consultation import mediation_forms as mf
 from consultation import mediation_services as services
-from consultation import pdf, selectors
+from consultation import selectors
+from consultation.documents import mediation as mediation_documents
 from consultation.models import Mediation, MediationStatus, pending_signers
 from consultation.permissions import can_mediate
+from core import pdf
+from core.exceptions import ServiceError
+from core.view_helpers import form_errors, posted_version, refused, serve_file
 
 
 def _mediation(request, pk: int) -> Mediation:
@@ -75,7 +77,7 @@ def mediation_new(request):
             mediation = services.mediation_register(
                 case=case, actor=request.user, **form.cleaned_data
             )
-        except CaseworkError as exc:
+        except ServiceError as exc:
             refused(request, exc)
         else:
             return redirect("consultation:mediation_detail", pk=mediation.pk)
@@ -194,7 +196,7 @@ def mediation_transition(request, pk: int, name: str):
         services.mediation_transition(
             mediation=mediation, name=name, actor=request.user, expected_version=version, **params
         )
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
     return _back(pk)
 
@@ -233,7 +235,7 @@ def mediation_record(request, pk: int, what: str):
         target = {"agreement": agreement}
     try:
         getattr(services, service)(actor=request.user, **target, **data)
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
     return _back(pk, anchor)
 
@@ -260,7 +262,7 @@ def mediation_sign(request, pk: int, number: int | None = None):
                 refused=form.cleaned_data["refused"],
                 note=form.cleaned_data["note"],
             )
-        except CaseworkError as exc:
+        except ServiceError as exc:
             refused(request, exc)
     return _back(pk, "agreement" if number is None else "sessions")
 
@@ -273,7 +275,7 @@ def agreement_seal(request, pk: int):
         raise Http404
     try:
         services.agreement_seal(agreement=agreement, actor=request.user)
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
     return _back(pk, "agreement")
 
@@ -304,11 +306,9 @@ def dossier_pdf(request, pk: int):
             content_type="application/pdf",
             download=True,
         )
-    from consultation import mediation_pdf
-
     try:
         with translation.override("zh-hans"):
-            content = mediation_pdf.dossier_pdf(mediation, compiler=request.user, draft=True)
+            content = mediation_documents.dossier_pdf(mediation, compiler=request.user, draft=True)
     except pdf.PdfUnavailable as exc:
         messages.error(request, exc.messages[0])
         return _back(pk)
@@ -327,7 +327,7 @@ def dossier_archive(request, pk: int):
         record = services.dossier_archive(
             mediation=mediation, actor=request.user, expected_version=version
         )
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
     else:
         messages.success(

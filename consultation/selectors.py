@@ -1,5 +1,7 @@
 """Reads for meetings: scoped like cases, by the place of the matter."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.db.models import Q, QuerySet
 
 from casework import selectors as case_selectors
@@ -53,3 +55,29 @@ def mediations_visible_to(user) -> QuerySet[Mediation]:
     for path in sorted(set(overseen)):
         q |= Q(case__place__path__startswith=path)
     return in_area.filter(pk__in=in_area.filter(q).values("pk"))
+
+
+def sheet_tally(meeting: Meeting) -> dict:
+    """Sheets issued / returned / valid, and each criterion's average over valid sheets
+    (as an exact Decimal rounded to two places)."""
+    sheets = list(meeting.sheets.prefetch_related("scores"))
+    valid = [s for s in sheets if s.valid]
+    rows = []
+    for criterion in meeting.criteria.all():
+        values = [
+            sc.score for s in valid for sc in s.scores.all() if sc.criterion_id == criterion.pk
+        ]
+        average = (
+            (Decimal(sum(values)) / Decimal(len(values))).quantize(
+                Decimal("0.01"), rounding=ROUND_HALF_UP
+            )
+            if values
+            else None
+        )
+        rows.append({"criterion": criterion.name, "count": len(values), "average": average})
+    return {
+        "issued": len(sheets),
+        "returned": sum(1 for s in sheets if s.returned),
+        "valid": len(valid),
+        "criteria": rows,
+    }

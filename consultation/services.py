@@ -6,16 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, Transition
 
-from casework import fsm
-from casework.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
 from casework.models import Case, CaseEvent, EventKind, Organisation
-from consultation import permissions
+from consultation import archive, permissions
+from consultation.documents import minutes as minutes_documents
 from consultation.models import (
     PREPARABLE_STATUSES,
     AgendaItem,
@@ -35,6 +33,8 @@ from consultation.models import (
     Signature,
     Statement,
 )
+from core import transitions
+from core.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
 
 
 def all_meeting_transitions() -> dict[str, Transition]:
@@ -138,7 +138,7 @@ def meeting_transition(
         raise TransitionRefused(_("Unknown action."))
     with transaction.atomic():
         locked = _lock_meeting(meeting, expected_version)
-        fsm.guard(
+        transitions.guard(
             locked,
             name,
             actor,
@@ -321,34 +321,6 @@ def sheet_record(
     return sheet
 
 
-def sheet_tally(meeting: Meeting) -> dict:
-    """Sheets issued / returned / valid, and each criterion's average over valid sheets
-    (as an exact Decimal rounded to two places)."""
-    from decimal import ROUND_HALF_UP, Decimal
-
-    sheets = list(meeting.sheets.prefetch_related("scores"))
-    valid = [s for s in sheets if s.valid]
-    rows = []
-    for criterion in meeting.criteria.all():
-        values = [
-            sc.score for s in valid for sc in s.scores.all() if sc.criterion_id == criterion.pk
-        ]
-        average = (
-            (Decimal(sum(values)) / Decimal(len(values))).quantize(
-                Decimal("0.01"), rounding=ROUND_HALF_UP
-            )
-            if values
-            else None
-        )
-        rows.append({"criterion": criterion.name, "count": len(values), "average": average})
-    return {
-        "issued": len(sheets),
-        "returned": sum(1 for s in sheets if s.returned),
-        "valid": len(valid),
-        "criteria": rows,
-    }
-
-
 # ------------------------------------------------------------------- minutes
 
 
@@ -422,14 +394,12 @@ def minutes_transition(
     """Move minutes along draft → circulated → approved → archived. Approval freezes the
     content, renders the PDF/A and registers it in the archive with its checksum; a
     correction's approval marks the version it corrects as superseded."""
-    from consultation import archive, snapshot
-
     transition = all_minutes_transitions().get(name)
     if transition is None:
         raise TransitionRefused(_("Unknown action."))
     with transaction.atomic():
         locked = _lock_minutes(minutes, expected_version)
-        fsm.guard(
+        transitions.guard(
             locked,
             name,
             actor,
@@ -439,7 +409,7 @@ def minutes_transition(
         method = getattr(locked, name)
         method(actor=actor, **params)
         if name == "approve":
-            locked.snapshot = snapshot.build(locked)
+            locked.snapshot = minutes_documents.build(locked)
             locked.version += 1
             locked.save()  # still approved-from-circulated: the stored row is not frozen yet
             archive.archive_minutes(locked, actor)
@@ -485,7 +455,3 @@ def minutes_correct(*, minutes: Minutes, actor, reason: str) -> Minutes:
         correction_reason=reason.strip(),
         created_by=actor,
     )
-
-
-def retention_years(kind: str) -> int:
-    return settings.LINLI["MEETING_RULES"][kind]["retention_years"]

@@ -63,7 +63,6 @@ urlpatterns = [
     path("mediations/<int:pk>/agreement.pdf", mediation_views.agreement_pdf, name="agreement_pdf"),
     path("mediations/<int:pk>/dossier.pdf", mediation_views.dossier_pdf, name="dossier_pdf"),
     path("mediations/<int:pk>/archive/", mediation_views.dossier_archive, name="dossier_archive"),
-    path("report.pdf", views.report_pdf, name="report_pdf"),
     path("archive/", views.archive_list, name="archive_list"),
     path("archive/<int:pk>/", views.archive_download, name="archive_download"),
 ]

@@ -8,20 +8,21 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casework import permissions as case_permissions
 from casework import selectors as case_selectors
-from casework.exceptions import CaseworkError
 from casework.roles import Role
-from casework.view_helpers import form_errors, posted_version, refused, serve_file
-from consultation import forms, ics, pdf, selectors, services
+from consultation import forms, ics, selectors, services
+from consultation.documents import minutes as minutes_documents
 from consultation.models import MeetingKind, Minutes
 from consultation.permissions import can_run_meeting
+from core import pdf
+from core.exceptions import ServiceError
+from core.view_helpers import form_errors, posted_version, refused, serve_file
 
 
 def _meeting(request, pk: int):
@@ -92,7 +93,7 @@ def meeting_new(request):
                     starts_at=data["starts_at"],
                     venue=data["venue"],
                 )
-            except CaseworkError as exc:
+            except ServiceError as exc:
                 refused(request, exc)
             else:
                 return redirect("consultation:meeting_detail", pk=meeting.pk)
@@ -132,7 +133,7 @@ def meeting_detail(request, pk: int):
         )
     if context["is_evaluation"]:
         context["criteria"] = list(meeting.criteria.all())
-        context["tally"] = services.sheet_tally(meeting)
+        context["tally"] = selectors.sheet_tally(meeting)
         context["sheets"] = {s.participant_id: s for s in meeting.sheets.all()}
     return render(request, "consultation/meeting_detail.html", context)
 
@@ -155,7 +156,7 @@ def meeting_transition(request, pk: int, name: str):
         services.meeting_transition(
             meeting=meeting, name=name, actor=request.user, expected_version=version, **params
         )
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
     else:
         meeting.refresh_from_db()
@@ -192,7 +193,7 @@ def meeting_record(request, pk: int, what: str):
     else:
         try:
             getattr(services, service)(meeting=meeting, actor=request.user, **form.cleaned_data)
-        except CaseworkError as exc:
+        except ServiceError as exc:
             refused(request, exc)
     return redirect(reverse("consultation:meeting_detail", args=[pk]) + f"#{what}")
 
@@ -211,7 +212,7 @@ def attendance(request, pk: int):
             present.append(invitee_id)
     try:
         services.attendance_mark(meeting=meeting, actor=request.user, present_ids=present)
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
     else:
         messages.success(request, _("Attendance saved."))
@@ -242,7 +243,7 @@ def rating_sheet(request, pk: int):
             returned=bool(request.POST.get("returned")),
             scores=scores,
         )
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
     return redirect(reverse("consultation:meeting_detail", args=[pk]) + "#rating")
 
@@ -269,7 +270,7 @@ def follow_up_close(request, pk: int):
             services.follow_up_close(
                 follow_up=follow_up, actor=request.user, note=form.cleaned_data["note"]
             )
-        except CaseworkError as exc:
+        except ServiceError as exc:
             refused(request, exc)
     back = request.POST.get("next", "")
     if back.startswith("/") and not back.startswith("//"):
@@ -294,7 +295,7 @@ def minutes_new(request, pk: int):
     meeting = _meeting(request, pk)
     try:
         minutes = services.minutes_draft(meeting=meeting, actor=request.user)
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
         return redirect("consultation:meeting_detail", pk=pk)
     return redirect("consultation:minutes_detail", pk=minutes.pk)
@@ -331,7 +332,7 @@ def minutes_edit(request, pk: int):
                 summary=form.cleaned_data["summary"],
                 expected_version=form.cleaned_data["version"],
             )
-        except CaseworkError as exc:
+        except ServiceError as exc:
             refused(request, exc)
         else:
             messages.success(request, _("Minutes saved."))
@@ -349,7 +350,7 @@ def minutes_transition(request, pk: int, name: str):
         services.minutes_transition(
             minutes=minutes, name=name, actor=request.user, expected_version=version, **params
         )
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
     return redirect("consultation:minutes_detail", pk=pk)
 
@@ -363,7 +364,7 @@ def minutes_sign(request, pk: int):
     else:
         try:
             services.signature_record(minutes=minutes, actor=request.user, **form.cleaned_data)
-        except CaseworkError as exc:
+        except ServiceError as exc:
             refused(request, exc)
     return redirect(reverse("consultation:minutes_detail", args=[pk]) + "#signatures")
 
@@ -375,7 +376,7 @@ def minutes_correct(request, pk: int):
         correction = services.minutes_correct(
             minutes=minutes, actor=request.user, reason=request.POST.get("reason", "")[:5000]
         )
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
         return redirect("consultation:minutes_detail", pk=pk)
     return redirect("consultation:minutes_detail", pk=correction.pk)
@@ -387,12 +388,10 @@ def minutes_pdf(request, pk: int):
     record = getattr(minutes, "archive_record", None) if minutes.is_frozen else None
     if record is not None:
         return _archived_file(record)
-    from consultation import snapshot
-
-    data = snapshot.build(minutes)
+    data = minutes_documents.build(minutes)
     data["reference"] = f"{data['reference']} ({_('draft')})"
     try:
-        content = pdf.minutes_pdf(data)
+        content = minutes_documents.minutes_pdf(data)
     except pdf.PdfUnavailable as exc:
         messages.error(request, exc.messages[0])
         return redirect("consultation:minutes_detail", pk=pk)
@@ -421,51 +420,3 @@ def archive_list(request):
 def archive_download(request, pk: int):
     record = get_object_or_404(selectors.archive_visible_to(request.user), pk=pk)
     return _archived_file(record)
-
-
-def report_pdf(request):
-    """The monthly report as a PDF/A (same pipeline as minutes), logged as an export."""
-    from casework import charts, exports, reporting
-    from casework.models import ExportKind
-    from casework.report_views import _require_reporter, report_scope
-
-    _require_reporter(request.user)
-    _form, period, cases = report_scope(request)
-    report = reporting.build(cases, period)
-    with translation.override("zh-hans"):
-        labels = [m["month"].strftime("%Y-%m") for m in report.months]
-        chart = charts.bars(
-            _("Cases opened and resolved by month"),
-            labels,
-            [
-                (_("Opened"), [m["opened"] for m in report.months]),
-                (_("Resolved"), [m["resolved"] for m in report.months]),
-            ],
-        )
-        html = render_to_string(
-            "consultation/report_pdf.html",
-            {"report": report, "chart": chart, "generated": timezone.localtime()},
-        )
-        data = {
-            "schema": "linli.monthly-report/1",
-            "period": [period.first.isoformat(), period.last.isoformat()],
-            "filters": request.GET.urlencode(),
-            "totals": report.totals,
-            "months": [{**m, "month": m["month"].isoformat()} for m in report.months],
-            "organisations": report.organisations,
-        }
-        try:
-            content = pdf.html_to_pdf(
-                html, title=_("Monthly report"), attachment_name="report.json", data=data
-            )
-        except pdf.PdfUnavailable as exc:
-            messages.error(request, exc.messages[0])
-            return redirect("casework:reports")
-    exports.log(
-        request.user, ExportKind.REPORT, "pdf", request.GET.urlencode(), len(report.months), False
-    )
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="linli-report-{period.first:%Y%m}-{period.last:%Y%m}.pdf"'
-    )
-    return response

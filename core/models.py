@@ -13,17 +13,18 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-class ImmutableRecord(Exception):
-    """An append-only row was about to be changed or deleted."""
+from core.exceptions import ImmutableRecord
 
 
 class AppendOnlyQuerySet(models.QuerySet):
+    """For the logs (the security record here, the case event log and the export log in
+    casework): no bulk update or delete through the ORM."""
+
     def update(self, **kwargs):
-        raise ImmutableRecord("the security record is append-only")
+        raise ImmutableRecord()
 
     def delete(self):
-        raise ImmutableRecord("the security record is append-only")
+        raise ImmutableRecord()
 
 
 class SecurityEventKind(models.TextChoices):
@@ -96,11 +97,11 @@ class SecurityEvent(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            raise ImmutableRecord("the security record is append-only")
+            raise ImmutableRecord()
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ImmutableRecord("the security record is append-only")
+        raise ImmutableRecord()
 
 
 # ------------------------------------------------------------ one-time submissions

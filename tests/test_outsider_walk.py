@@ -42,7 +42,7 @@ OWN_LISTS = {
     "casework:reports",
     "casework:export_cases",
     "casework:export_report",
-    "consultation:report_pdf",
+    "casework:report_pdf",
     "logout",
     # The user's own two-factor sign-in (set-up, code, recovery codes): nothing of others'.
     "two_factor:overview",

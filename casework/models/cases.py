@@ -16,10 +16,10 @@ from django_fsm import ConcurrentTransitionMixin, transition
 
 from casework import permissions
 from casework.calendar import add_working_days, working_days_between
-from casework.exceptions import TransitionRefused
-from casework.fields import StateField
 from casework.models.organisations import Category, Organisation
 from casework.models.places import Place
+from core.exceptions import TransitionRefused
+from core.fields import StateField
 
 # ------------------------------------------------------------------------------ case
 

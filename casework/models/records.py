@@ -10,8 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.exceptions import ImmutableRecord
 from casework.models.cases import Case, Status
+from core.exceptions import ImmutableRecord
+from core.models import AppendOnlyQuerySet
 
 # ------------------------------------------------------------------------ event log
 
@@ -71,14 +72,6 @@ class EventKind(models.TextChoices):
     CHASE = "chase", _("Chased (催办)")
     SUPERVISION = "supervision", _("Supervision (督办)")
     MEDIATION = "mediation", _("People's mediation")
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ImmutableRecord()
-
-    def delete(self):
-        raise ImmutableRecord()
 
 
 class CaseEvent(models.Model):

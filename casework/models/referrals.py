@@ -16,10 +16,10 @@ from django_fsm import ConcurrentTransitionMixin, transition
 
 from casework import permissions
 from casework.calendar import add_working_days
-from casework.exceptions import TransitionRefused
-from casework.fields import StateField
 from casework.models.cases import Case
 from casework.models.organisations import Organisation, OrgKind
+from core.exceptions import TransitionRefused
+from core.fields import StateField
 
 
 class ReferralStatus(models.TextChoices):

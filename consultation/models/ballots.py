@@ -16,10 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, transition
 from simple_history.models import HistoricalRecords
 
-from casework.exceptions import ImmutableRecord
-from casework.fields import StateField
 from casework.models import Case, Flat, Place
 from consultation import permissions
+from core.exceptions import ImmutableRecord
+from core.fields import StateField
 
 
 def _fraction_validator(value: str) -> None:

@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, transition
 
-from casework.exceptions import TransitionRefused
-from casework.fields import StateField
 from casework.models import Case, Party, PartyRole
 from consultation import permissions
+from core.exceptions import TransitionRefused
+from core.fields import StateField
 
 
 def mediation_setting(name: str):
@@ -475,9 +475,9 @@ class Signer:
     def name(self) -> str:
         if self.party is not None:
             return self.party.name
-        from casework.templatetags.linli import person
+        from core.names import person_name
 
-        return person(self.user)
+        return person_name(self.user)
 
     @property
     def key(self) -> str:

@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, transition
 
-from casework.exceptions import ImmutableRecord, TransitionRefused
-from casework.fields import StateField
 from casework.models import Case, Organisation, Place
 from consultation import permissions
+from core.exceptions import ImmutableRecord, TransitionRefused
+from core.fields import StateField
 
 
 class MeetingKind(models.TextChoices):

@@ -11,8 +11,8 @@ from django.urls import reverse
 from PIL import Image, PngImagePlugin
 
 from casework import services
-from casework.exceptions import TransitionRefused
 from casework.models import CaseAttachment, Status
+from core.exceptions import TransitionRefused
 from core.images import ImageRefused, strip_metadata
 from tests.factories import make_case
 

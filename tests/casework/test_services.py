@@ -6,9 +6,9 @@ from django.utils import timezone
 
 from casework import services
 from casework.calendar import add_working_days, working_days_between
-from casework.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
 from casework.models import Case, CaseEvent, Channel, EventKind, Party, Status
 from casework.services import PartyData
+from core.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
 from tests.factories import PartyFactory, category, make_case
 
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from PIL import Image
 
 from casework import services
-from casework.exceptions import TransitionRefused
 from casework.models import Case, CaseAttachment, CaseEvent, Channel, Party, PlaceKind, Status
+from core.exceptions import TransitionRefused
 from core.idempotency import new_token
 from tests.factories import CaseEventFactory, PartyFactory, PlaceFactory, category, make_case
 

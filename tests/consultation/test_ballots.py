@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from casework.exceptions import ActionForbidden, ImmutableRecord, TransitionRefused
 from casework.models import Flat, FlatOwner, PlaceKind
 from consultation import ballot_services as services
 from consultation.models import (
@@ -18,6 +17,7 @@ from consultation.models import (
     CampaignStatus,
     ElectorateEntry,
 )
+from core.exceptions import ActionForbidden, ImmutableRecord, TransitionRefused
 from tests.factories import FlatFactory, PlaceFactory
 
 

@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework import services as case_services
-from casework.exceptions import ActionForbidden, TransitionRefused
 from casework.models import CaseEvent, EventKind, Outcome, PartyRole, Status
 from consultation import archive
 from consultation import mediation_services as ms
@@ -28,6 +27,7 @@ from consultation.models import (
     Performance,
     Satisfaction,
 )
+from core.exceptions import ActionForbidden, TransitionRefused
 from tests.factories import PartyFactory
 
 # Mid-morning, Shanghai: the tests move the clock in whole days from here.

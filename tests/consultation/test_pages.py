@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from casework.models import CaseEvent
-from consultation import services
+from consultation import selectors, services
 from consultation.models import (
     FollowUp,
     Invitee,
@@ -265,7 +265,7 @@ def test_rating_sheet_tally(make_meeting, mediator):
         services.sheet_record(
             meeting=meeting, actor=mediator, participant=c, returned=True, scores={result.pk: 6}
         )
-    tally = services.sheet_tally(meeting)
+    tally = selectors.sheet_tally(meeting)
     assert (tally["issued"], tally["returned"], tally["valid"]) == (3, 3, 2)
     assert [(r["criterion"], str(r["average"])) for r in tally["criteria"]] == [
         ("处理结果", "4.50"),

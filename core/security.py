@@ -1,5 +1,5 @@
-"""Security plumbing that is not casework: idle session expiry and the request size limit.
-(Sign-in throttling is the one limiter's: core.login and core.throttle.)"""
+"""Two security middlewares: idle session expiry and the request size limit. (Sign-in
+throttling is the one limiter's: ``core.login`` and ``core.throttle``.)"""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.signals import user_logged_in
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -64,10 +63,8 @@ class RequestSizeLimitMiddleware:
         return self.get_response(request)
 
 
-def _stamp_login(sender, request, user, **kwargs):
-    """Start the idle clock at sign-in (saved with the login's own session write)."""
+def stamp_login(sender, request, user, **kwargs):
+    """Start the idle clock at sign-in (saved with the login's own session write).
+    Connected to ``user_logged_in`` by ``core.apps``."""
     if request is not None and hasattr(request, "session"):
         request.session[LAST_SEEN] = int(time.time())
-
-
-user_logged_in.connect(_stamp_login, dispatch_uid="linli-idle-stamp-login")

@@ -6,7 +6,9 @@ from __future__ import annotations
 from django.utils import timezone, translation
 
 from consultation.models import MeetingKind, Minutes
-from consultation.services import sheet_tally
+from consultation.selectors import sheet_tally
+from core import pdf
+from core.names import person_name
 
 SCHEMA = "linli.minutes/1"
 
@@ -92,9 +94,7 @@ def build(minutes: Minutes) -> dict:
                 for s in minutes.signatures.select_related("invitee")
             ],
             "approved_at": _dt(minutes.approved_at),
-            "approved_by": (minutes.approved_by.get_full_name() or minutes.approved_by.username)
-            if minutes.approved_by_id
-            else None,
+            "approved_by": person_name(minutes.approved_by) if minutes.approved_by_id else None,
         }
         if meeting.kind == MeetingKind.EVALUATION:
             tally = sheet_tally(meeting)
@@ -112,3 +112,15 @@ def build(minutes: Minutes) -> dict:
                 ],
             }
     return data
+
+
+def minutes_pdf(snapshot: dict, *, fetcher: pdf.NoFetcher | None = None) -> bytes:
+    """The minutes' PDF/A from their snapshot (``build``), the snapshot embedded as JSON."""
+    return pdf.render(
+        "consultation/minutes_pdf.html",
+        {"m": snapshot},
+        title=f"{snapshot['reference']} v{snapshot['minutes_version']}",
+        attachment_name=f"minutes-{snapshot['reference']}-v{snapshot['minutes_version']}.json",
+        data=snapshot,
+        fetcher=fetcher,
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django_fsm import Transition
 
-from casework.exceptions import ActionForbidden, TransitionRefused
+from core.exceptions import ActionForbidden, TransitionRefused
 
 
 def label_of(model, name: str) -> str:

@@ -7,10 +7,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 
-from casework.exceptions import ActionForbidden, CaseworkError
+from core.exceptions import ActionForbidden, ServiceError
 
 
-def refused(request, exc: CaseworkError) -> None:
+def refused(request, exc: ServiceError) -> None:
     """Forbidden -> 403 page with the reason; anything else -> messages on the page."""
     if isinstance(exc, ActionForbidden):
         raise PermissionDenied(" ".join(exc.messages)) from exc

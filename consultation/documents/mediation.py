@@ -1,5 +1,5 @@
 """The mediation agreement (one copy per party plus one for the file) and the
-one-case-one-dossier (一案一卷) as PDF/A-3b, through ``consultation.pdf``.
+one-case-one-dossier (一案一卷) as PDF/A-3b, through ``core.pdf``.
 
 Both are built from a plain snapshot dict: the template prints it and the PDF embeds it as
 JSON, so the archive keeps a machine-readable record beside the printed one.
@@ -7,13 +7,12 @@ JSON, so the archive keeps a machine-readable record beside the printed one.
 
 from __future__ import annotations
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from casework.models import mask_phone
-from casework.templatetags.linli import person
-from consultation import pdf
 from consultation.models import Agreement, Mediation, MediationStatus, mediation_setting
+from core import pdf
+from core.names import person_name
 
 
 def _dt(value) -> str | None:
@@ -25,7 +24,7 @@ def _d(value) -> str | None:
 
 
 def _user(user) -> str:
-    return person(user) if user is not None else ""
+    return person_name(user) if user is not None else ""
 
 
 def _party(p) -> dict:
@@ -83,9 +82,9 @@ def agreement_pdf(agreement: Agreement, *, fetcher=None) -> bytes:
     copies = [
         {"index": i, "holder": holder} for i, holder in enumerate(snapshot["copies"], start=1)
     ]
-    html = render_to_string("consultation/agreement_pdf.html", {"a": snapshot, "copies": copies})
-    return pdf.html_to_pdf(
-        html,
+    return pdf.render(
+        "consultation/agreement_pdf.html",
+        {"a": snapshot, "copies": copies},
         title=f"人民调解协议书 {snapshot['number']}",
         attachment_name="agreement.json",
         data=snapshot,
@@ -231,9 +230,9 @@ def dossier_pdf(mediation: Mediation, *, compiler, draft: bool = False, fetcher=
     snapshot = dossier_snapshot(mediation, compiler=compiler)
     if draft:
         snapshot["number"] = f"{snapshot['number']}（草稿 draft）"
-    html = render_to_string("consultation/dossier_pdf.html", {"d": snapshot})
-    return pdf.html_to_pdf(
-        html,
+    return pdf.render(
+        "consultation/dossier_pdf.html",
+        {"d": snapshot},
         title=f"人民调解卷宗 {snapshot['number']}",
         attachment_name="dossier.json",
         data=snapshot,

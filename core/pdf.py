@@ -1,5 +1,6 @@
-"""Archival PDFs with WeasyPrint: PDF/A-3b, the record's data embedded as JSON, Chinese set
-in an embedded Noto CJK font.
+"""The PDF pipeline: archival PDFs with WeasyPrint, PDF/A-3b, the record's data embedded as
+JSON, Chinese set in an embedded Noto CJK font. Minutes, agreements, dossiers, ballot
+results and the monthly report all print through ``render``.
 
 The renderer fetches nothing: the stylesheet is passed in as a string, user text is
 escaped by the template (so ``<img src="file:///etc/passwd">`` prints as text), and the
@@ -22,7 +23,7 @@ from django.core.signals import request_finished, request_started
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from casework.exceptions import CaseworkError
+from core.exceptions import ServiceError
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ CJK_FAMILY = "Noto Sans CJK SC"
 STYLESHEET = Path(settings.BASE_DIR) / "static" / "css" / "pdf.css"
 
 
-class PdfUnavailable(CaseworkError):
+class PdfUnavailable(ServiceError):
     """The machine cannot produce a correct archival PDF (e.g. no CJK font)."""
 
 
@@ -56,7 +57,7 @@ def _refuse_every_url(url, *args, **kwargs):
     raise ValueError(f"Linli's PDFs fetch nothing (refused {url[:80]})")
 
 
-class _NoFetcher:
+class NoFetcher:
     """A URL fetcher that fetches nothing (WeasyPrint catches the error and goes on)."""
 
     def __init__(self):
@@ -75,7 +76,7 @@ def html_to_pdf(
     title: str,
     attachment_name: str | None = None,
     data: dict | None = None,
-    fetcher: _NoFetcher | None = None,
+    fetcher: NoFetcher | None = None,
 ) -> bytes:
     """Render ``html`` (already escaped by its template) to PDF/A-3b bytes."""
     from weasyprint import CSS, HTML, Attachment
@@ -87,7 +88,7 @@ def html_to_pdf(
                 "(Debian package fonts-noto-cjk; `make install` installs it)."
             )
         )
-    fetcher = fetcher or _NoFetcher()
+    fetcher = fetcher or NoFetcher()
     attachments = []
     if data is not None:
         attachments.append(
@@ -108,6 +109,23 @@ def html_to_pdf(
         )
     finally:
         _collect_later()
+
+
+def render(
+    template_name: str,
+    context: dict,
+    *,
+    title: str,
+    attachment_name: str | None = None,
+    data: dict | None = None,
+    fetcher: NoFetcher | None = None,
+) -> bytes:
+    """``template_name`` rendered with ``context`` (in the active language) as PDF/A-3b,
+    with ``data`` embedded as JSON when given."""
+    html = render_to_string(template_name, context)
+    return html_to_pdf(
+        html, title=title, attachment_name=attachment_name, data=data, fetcher=fetcher
+    )
 
 
 # Layout builds large reference cycles. A full collection after each render keeps a
@@ -136,14 +154,3 @@ def _request_finished(**_kwargs) -> None:
 
 request_started.connect(_request_started, dispatch_uid="linli-pdf-gc-start")
 request_finished.connect(_request_finished, dispatch_uid="linli-pdf-gc-finish")
-
-
-def minutes_pdf(snapshot: dict, *, fetcher: _NoFetcher | None = None) -> bytes:
-    html = render_to_string("consultation/minutes_pdf.html", {"m": snapshot})
-    return html_to_pdf(
-        html,
-        title=f"{snapshot['reference']} v{snapshot['minutes_version']}",
-        attachment_name=f"minutes-{snapshot['reference']}-v{snapshot['minutes_version']}.json",
-        data=snapshot,
-        fetcher=fetcher,
-    )

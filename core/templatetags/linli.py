@@ -1,25 +1,17 @@
-import unicodedata
+"""Linli's template filters (``{% load linli %}``): the person-name rule and two small
+helpers the pages share."""
 
 from django import template
+
+from core.names import person_name
 
 register = template.Library()
 
 
-def _is_cjk(text: str) -> bool:
-    return any(unicodedata.name(ch, "").startswith("CJK") for ch in text)
-
-
 @register.filter
 def person(user) -> str:
-    """A user's name as people say it: 陈红梅 (family name first) or "Hongmei Chen"."""
-    if user is None:
-        return "—"
-    first, last = (user.first_name or "").strip(), (user.last_name or "").strip()
-    if not (first or last):
-        return user.get_username()
-    if _is_cjk(first + last):
-        return f"{last}{first}"
-    return f"{first} {last}".strip()
+    """A user's name by the one rule (``core.names.person_name``)."""
+    return person_name(user)
 
 
 @register.filter
