@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from casework import permissions
 from casework.models import (
@@ -163,50 +162,6 @@ def suggested_organisations(case: Case) -> QuerySet[Organisation]:
         receiving_organisations()
         .filter(kind=kind, places__path__in=case.place.ancestor_paths)
         .distinct()
-    )
-
-
-# --- people's mediation, seen from the case side (the models live in consultation; these
-# reads go through the reverse relation ``case.mediation``). ---
-
-
-def _mediation_cases_for(user) -> QuerySet[Case]:
-    """Visible cases whose mediation the user may follow: supervisors and archivists their
-    whole area; mediators the mediations they sit on or whose case they work."""
-    visible = cases_visible_to(user).filter(mediation__isnull=False)
-    if user.is_superuser or permissions.has_role(user, Role.SUPERVISOR, Role.ARCHIVIST):
-        return visible
-    return visible.filter(Q(mediation__mediators=user) | Q(assigned_officer=user)).distinct()
-
-
-def judicial_confirmation_reminders(user, today=None):
-    """Agreements in effect whose 30-day window for joint judicial confirmation (司法确认) is
-    open and undecided, soonest first: (case id, reference, mediation number, deadline)."""
-    today = today or timezone.localdate()
-    return (
-        _mediation_cases_for(user)
-        .filter(
-            mediation__agreement__effective_at__isnull=False,
-            mediation__agreement__judicial_status="pending",
-            mediation__agreement__judicial_deadline__gte=today,
-        )
-        .order_by("mediation__agreement__judicial_deadline")
-        .values("pk", "reference", "mediation__number", "mediation__agreement__judicial_deadline")
-    )
-
-
-def overdue_return_visits(user, today=None):
-    """Mediations whose return visit (回访) is overdue: (case id, reference, number, due)."""
-    today = today or timezone.localdate()
-    return (
-        _mediation_cases_for(user)
-        .filter(
-            mediation__status="agreed",
-            mediation__return_visit_due__lt=today,
-            mediation__return_visits__isnull=True,
-        )
-        .order_by("mediation__return_visit_due")
-        .values("pk", "reference", "mediation__number", "mediation__return_visit_due")
     )
 
 

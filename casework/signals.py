@@ -1,15 +1,5 @@
-"""Signals casework sends so that apps built on it can join in without casework importing
-them (DESIGN.md: consultation may import casework, never the reverse)."""
-
-from django.dispatch import Signal
-
-# Sent by ``sla_sweep`` after it has chased referrals and cases, with ``today``. Each
-# receiver chases its own overdue items and returns ``(label, overdue, chased_now)``,
-# which the sweep reports beside its own counts.
-sla_sweeping = Signal()
-
-
-# ------------------------------------------------------------ role grants, audited
+"""Role grants, changes and revocations, written to the security record as they happen
+(``core.audit``). Apps built on casework join in through ``casework.hooks``."""
 
 
 def _membership_before(sender, instance, **kwargs):

@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import notifications
+from casework import hooks, notifications
 from casework.models import (
     CLOCK_RUNNING_STATUSES,
     Case,
@@ -25,7 +25,6 @@ from casework.models import (
     ReferralStatus,
 )
 from casework.models.referrals import REPLY_CLOCK_STATUSES
-from casework.signals import sla_sweeping
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class SweepResult:
     referrals_chased: int
     cases_overdue: int
     cases_chased: int
-    # What other apps chased through the ``sla_sweeping`` signal: (label, overdue, chased).
+    # What other apps chased through ``casework.hooks``: (label, overdue, chased).
     others: tuple[tuple[str, int, int], ...] = ()
 
 
@@ -104,7 +103,7 @@ def sla_sweep() -> SweepResult:
     cases_overdue = cases.count()
     to_chase = list(cases.exclude(chased_for=F("due_date")).only("pk", "due_date", "status"))
     cases_chased = sum(_chase_case(c) for c in to_chase)
-    others = tuple(result for _receiver, result in sla_sweeping.send(sender=None, today=today))
+    others = hooks.sweep_reminders(today)
     return SweepResult(
         referrals_overdue=len(referrals),
         referrals_chased=referrals_chased,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casework import permissions, selectors, services, submissions
+from casework import hooks, permissions, selectors, services, submissions
 from casework.calendar import add_working_days, unpublished_years
 from casework.filters import CaseFilter
 from casework.forms import (
@@ -102,8 +102,8 @@ def dashboard(request):
         .order_by("sign_due", "reply_due")[:10],
         "is_supervisor": permissions.has_role(user, Role.SUPERVISOR),
         "can_register": permissions.can_register_case(user),
-        "judicial_reminders": selectors.judicial_confirmation_reminders(user, today)[:10],
-        "overdue_visits": selectors.overdue_return_visits(user, today)[:10],
+        # Sections the apps built on casework add (casework.hooks).
+        "panels": hooks.dashboard_panels(request, today),
     }
     if context["is_supervisor"]:
         # Deadlines reach into next year from autumn on: warn about either year.
@@ -297,19 +297,12 @@ def case_detail(request, pk: int):
         "ratings": case.ratings.all()[:5],
         "merged_cases": case.merged_cases.order_by("reference").values("pk", "reference"),
         "referrals": street_referral_rows(case, user),
-        # Meetings live in the consultation app; the case reaches them by reverse relation
-        # (casework never imports consultation).
-        "meetings": case.meetings.order_by("-starts_at"),
-        "follow_ups": case.follow_ups.select_related("organisation"),
-        "ballots": case.ballots.order_by("-created_at"),
-        "mediation": getattr(case, "mediation", None),
         "dispatch_form": dispatch_form_for(case)
         if case.status in services.REFERABLE_STATUSES and permissions.can_work_case(case, user)
         else None,
     }
-    if context["mediation"] is not None and case.status in (Status.RESOLVED, Status.CLOSED):
-        # Why "Close" or "Archive" is not offered yet: the dossier's missing items.
-        context["dossier_missing"] = context["mediation"].missing_items()
+    # Sections the apps built on casework add (casework.hooks): meetings, mediation...
+    context["panels"] = hooks.case_panels(request, case)
     return render(request, "casework/case_detail.html", context)
 
 

@@ -8,7 +8,5 @@ class ConsultationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from casework.signals import sla_sweeping
-        from consultation.mediation_services import sweep_return_visits
-
-        sla_sweeping.connect(sweep_return_visits, dispatch_uid="linli-return-visits")
+        # What consultation adds to casework's cases: guards, panels, sweep reminders.
+        from consultation import case_hooks  # noqa: F401

@@ -1,12 +1,15 @@
 """Reads for meetings: scoped like cases, by the place of the matter."""
 
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from casework import selectors as case_selectors
 from casework.permissions import grants
 from casework.roles import Role
+from consultation import tally
 from consultation.models import ArchiveRecord, BallotCampaign, Mediation, Meeting
 
 
@@ -57,6 +60,35 @@ def mediations_visible_to(user) -> QuerySet[Mediation]:
     return in_area.filter(pk__in=in_area.filter(q).values("pk"))
 
 
+def judicial_reminders_for(user, today=None):
+    """Mediations ``user`` may read whose agreement is in effect and whose 30-day window for
+    joint judicial confirmation (司法确认) is open and undecided, soonest first:
+    (case id, case reference, mediation number, deadline)."""
+    today = today or timezone.localdate()
+    return (
+        mediations_visible_to(user)
+        .filter(
+            agreement__effective_at__isnull=False,
+            agreement__judicial_status="pending",
+            agreement__judicial_deadline__gte=today,
+        )
+        .order_by("agreement__judicial_deadline")
+        .values("case_id", "case__reference", "number", "agreement__judicial_deadline")
+    )
+
+
+def return_visits_overdue_for(user, today=None):
+    """Mediations ``user`` may read whose return visit (回访) is overdue, oldest first:
+    (case id, case reference, mediation number, due date)."""
+    today = today or timezone.localdate()
+    return (
+        mediations_visible_to(user)
+        .filter(status="agreed", return_visit_due__lt=today, return_visits__isnull=True)
+        .order_by("return_visit_due")
+        .values("case_id", "case__reference", "number", "return_visit_due")
+    )
+
+
 def sheet_tally(meeting: Meeting) -> dict:
     """Sheets issued / returned / valid, and each criterion's average over valid sheets
     (as an exact Decimal rounded to two places)."""
@@ -81,3 +113,66 @@ def sheet_tally(meeting: Meeting) -> dict:
         "valid": len(valid),
         "criteria": rows,
     }
+
+
+# ---------------------------------------------------------------------- ballots
+
+
+def voters(campaign: BallotCampaign) -> list[tally.Voter]:
+    """The voting units: one per flat, or one per co-owner when the rule says each owner
+    votes (the flat's area then split equally among its owners, exactly)."""
+    per_owner = bool((campaign.rule or campaign.rule_set.as_rule()).get("vote_per_owner"))
+    entries = list(campaign.electorate.prefetch_related("ballots"))
+    result = []
+    for entry in entries:
+        area = Fraction(entry.area_m2)
+        by_owner = {b.owner: b.choice for b in entry.ballots.all()}
+        if per_owner and len(entry.owners) > 1:
+            share = area / len(entry.owners)
+            for owner in entry.owners:
+                result.append(tally.Voter(f"{entry.pk}:{owner}", share, by_owner.get(owner)))
+        else:
+            result.append(tally.Voter(str(entry.pk), area, by_owner.get("")))
+    return result
+
+
+def compute_tally(campaign: BallotCampaign) -> tally.Tally:
+    rule = tally.Rule.from_dict(campaign.rule or campaign.rule_set.as_rule())
+    return tally.count(voters(campaign), rule)
+
+
+def default_coefficients(floors: list[int]) -> dict[str, str]:
+    """Ground floor exempt; the second floor pays at 1, each floor above 0.1 more (a common
+    elevator practice; the street adjusts it per ballot)."""
+    return {
+        str(f): "0"
+        if f <= 1
+        else format((Decimal("1") + Decimal("0.1") * (f - 2)).normalize(), "f")
+        for f in sorted(set(floors))
+    }
+
+
+def coefficient(campaign: BallotCampaign, floor: int) -> Fraction:
+    table = campaign.floor_coefficients or {}
+    if str(floor) in table:
+        return Fraction(Decimal(str(table[str(floor)])))
+    return Fraction(0) if floor <= 1 else Fraction(1)
+
+
+def cost_shares(campaign: BallotCampaign) -> list[dict]:
+    """Each flat's share of the total: coefficient(floor) × exclusive area, in whole fen that
+    add up exactly to the total (largest remainder)."""
+    entries = list(campaign.electorate.all())
+    if campaign.total_cost_cents is None:
+        return []
+    weights = {str(e.pk): coefficient(campaign, e.floor) * Fraction(e.area_m2) for e in entries}
+    shares = tally.split_cost(campaign.total_cost_cents, weights)
+    return [
+        {
+            "entry": e,
+            "coefficient": coefficient(campaign, e.floor),
+            "cents": shares[str(e.pk)],
+            "yuan": Decimal(shares[str(e.pk)]) / 100,
+        }
+        for e in entries
+    ]

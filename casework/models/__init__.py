@@ -28,7 +28,7 @@ from casework.models.records import (
     ExportLog,
     Rating,
     Score,
-    _attachment_path,  # referenced by migration 0004
+    attachment_path,
 )
 from casework.models.referrals import (
     OPEN_REFERRAL_STATUSES,
@@ -40,6 +40,9 @@ from casework.models.referrals import (
     ReturnReason,
 )
 from casework.roles import Role
+
+# Migration 0004 names the attachments' upload function by this path; migrations never change.
+_attachment_path = attachment_path
 
 __all__ = [
     "ALLOWED_PARENT_KIND",
@@ -83,7 +86,7 @@ __all__ = [
     "Role",
     "Score",
     "Status",
-    "_attachment_path",
+    "attachment_path",
     "calendar_changed",
     "mask_phone",
 ]

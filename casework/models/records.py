@@ -17,8 +17,9 @@ from core.models import AppendOnlyQuerySet
 # ------------------------------------------------------------------------ event log
 
 
-def _attachment_path(instance, filename):
-    # The stored name is random: the uploader's name is kept only as data.
+def attachment_path(instance, filename) -> str:
+    """Where evidence is stored: by month, under a random name (the uploader's file name is
+    kept only as data)."""
     return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{instance.extension}"
 
 
@@ -28,7 +29,7 @@ class CaseAttachment(models.Model):
     case = models.ForeignKey(
         Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="attachments"
     )
-    file = models.FileField(_("file"), upload_to=_attachment_path, max_length=200)
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveIntegerField(_("size (bytes)"))

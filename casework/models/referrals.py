@@ -20,6 +20,7 @@ from casework.models.cases import Case
 from casework.models.organisations import Organisation, OrgKind
 from core.exceptions import TransitionRefused
 from core.fields import StateField
+from core.transitions import required
 
 
 class ReferralStatus(models.TextChoices):
@@ -79,13 +80,6 @@ class ReturnReason(models.TextChoices):
     UNCLEAR_OWNERSHIP = "unclear_ownership", _("Unclear ownership (权属不清)")
     DUPLICATE = "duplicate", _("Duplicate (重复)")
     OUT_OF_SCOPE = "out_of_scope", _("Out of scope")
-
-
-def _required(value: str, message) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise TransitionRefused(message)
-    return value
 
 
 def _reply_limit(kind: str) -> int:
@@ -240,7 +234,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         if return_reason not in ReturnReason.values:
             raise TransitionRefused(_("Choose why the referral should be returned."))
         self.return_reason = return_reason
-        self.request_note = _required(reason, _("Explain why the referral should be returned."))
+        self.request_note = required(reason, _("Explain why the referral should be returned."))
 
     @transition(
         field=status,
@@ -260,7 +254,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Refuse the return"), "needs": ["reason"], "side": "street"},
     )
     def refuse_return(self, *, reason: str = "", **_params):
-        _required(reason, _("Say why the organisation must keep the referral."))
+        required(reason, _("Say why the organisation must keep the referral."))
         self.return_reason = ""
         if self.signed_at is None:  # refusing a return made before signing counts as signed
             self.signed_at = timezone.now()
@@ -313,7 +307,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Refuse the extension"), "needs": ["reason"], "side": "street"},
     )
     def refuse_extension(self, *, reason: str = "", **_params):
-        _required(reason, _("Say why the extension is refused."))
+        required(reason, _("Say why the extension is refused."))
 
     @transition(
         field=status,
@@ -323,7 +317,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Reply"), "needs": ["reply"], "side": "organisation"},
     )
     def send_reply(self, *, reply: str = "", **_params):
-        self.reply = _required(reply, _("Write the reply: what was done and the result."))
+        self.reply = required(reply, _("Write the reply: what was done and the result."))
         self.replied_at = timezone.now()
         self.replied_in_time = timezone.localdate(self.replied_at) <= self.reply_due
 
@@ -345,7 +339,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Send back for rework"), "needs": ["reason"], "side": "street"},
     )
     def send_back(self, *, reason: str = "", **_params):
-        _required(reason, _("Say what must be reworked."))
+        required(reason, _("Say what must be reworked."))
         self.reply_due = add_working_days(timezone.localdate(), _reply_limit(self.kind))
 
     @transition(
@@ -360,5 +354,5 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Recall"), "needs": ["reason"], "side": "street"},
     )
     def recall(self, *, reason: str = "", **_params):
-        _required(reason, _("Say why the referral is recalled."))
+        required(reason, _("Say why the referral is recalled."))
         self.ended_at = timezone.now()

@@ -10,7 +10,13 @@ from __future__ import annotations
 from django.utils import timezone
 
 from casework.models import mask_phone
-from consultation.models import Agreement, Mediation, MediationStatus, mediation_setting
+from consultation.models import (
+    Agreement,
+    Mediation,
+    MediationStatus,
+    dossier_checklist,
+    mediation_setting,
+)
 from core import pdf
 from core.names import person_name
 
@@ -115,7 +121,7 @@ def dossier_snapshot(mediation: Mediation, *, compiler) -> dict:
                     "sha256": record.sha256 if record else "",
                 }
             )
-    checklist = mediation.checklist()
+    checklist = dossier_checklist(mediation)
     return {
         "document": "人民调解卷宗",
         "number": mediation.number,

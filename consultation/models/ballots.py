@@ -231,7 +231,7 @@ class BallotCampaign(ConcurrentTransitionMixin, models.Model):
         source=CampaignStatus.DRAFT,
         target=CampaignStatus.ANNOUNCED,
         permission=permissions.can_run_ballot,
-        custom={"label": _("Announce")},
+        custom={"label": _("Announce"), "public": True},
     )
     def announce(self, **_params):
         pass
@@ -285,7 +285,7 @@ class BallotCampaign(ConcurrentTransitionMixin, models.Model):
         source=[CampaignStatus.PASSED, CampaignStatus.FAILED],
         target=CampaignStatus.PUBLISHED,
         permission=permissions.can_run_ballot,
-        custom={"label": _("Publish the result")},
+        custom={"label": _("Publish the result"), "public": True},
     )
     def publish(self, **_params):
         days = settings.LINLI["BALLOT_OBJECTION_DAYS"]
@@ -297,7 +297,7 @@ class BallotCampaign(ConcurrentTransitionMixin, models.Model):
         target=CampaignStatus.EFFECTIVE,
         conditions=[_window_over],
         permission=permissions.can_run_ballot,
-        custom={"label": _("Make effective")},
+        custom={"label": _("Make effective"), "public": True},
     )
     def make_effective(self, **_params):
         pass

@@ -99,8 +99,8 @@ def test_a_residents_added_photo_is_stored_without_gps(client, world, settings, 
 
 
 def test_a_proxy_authorisation_photo_is_stored_without_gps(world, mediator, settings, tmp_path):
-    from consultation import ballot_services
     from consultation.models import BallotRuleSet
+    from consultation.services import ballots as ballot_services
     from tests.factories import FlatFactory, PlaceFactory
 
     settings.MEDIA_ROOT = tmp_path

@@ -8,7 +8,7 @@ from django.db import close_old_connections, connection
 from django.utils import timezone, translation
 
 from casework.models import PartyRole, Status
-from consultation import mediation_services as ms
+from consultation import services as ms
 from consultation.models import ArchiveRecord, Mediation, MediationStatus
 from core.exceptions import ConcurrentChange, ServiceError
 from tests.factories import PartyFactory, make_case

@@ -13,8 +13,8 @@ from django.test import RequestFactory
 
 from consultation import services
 from consultation.documents import minutes as minutes_documents
-from core import pdf
 from consultation.models import ArchiveRecord, MeetingStatus, Minutes, MinutesStatus
+from core import pdf
 from core.exceptions import ImmutableRecord, TransitionRefused
 
 

@@ -155,7 +155,8 @@ def main() -> None:
 
 
 def dossier(sessions: int, events: int, meetings: int) -> dict:
-    """A mediation dossier's snapshot (the shape ``consultation.documents.mediation.dossier_snapshot`` builds)."""
+    """A mediation dossier's snapshot (the shape
+    ``consultation.documents.mediation.dossier_snapshot`` builds)."""
     signer = {
         "name": "王秀兰",
         "role": "当事人",

@@ -1,5 +1,5 @@
 """Owner-consent ballot pages: scoped by the case's area (not visible = 404), every write
-through ``consultation.ballot_services`` (not allowed = 403)."""
+through ``consultation.services.ballots`` (not allowed = 403)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from django.views.decorators.http import require_POST
 
 from casework import selectors as case_selectors
 from casework.models import PlaceKind
-from consultation import ballot_services as services
-from consultation import forms, selectors
+from consultation import selectors, services
+from consultation.forms import ballots as forms
 from consultation.models import BallotRuleSet, CampaignStatus, Matter
 from consultation.permissions import can_run_ballot
+from consultation.services.ballots import BALLOTS
 from core.exceptions import ServiceError
 from core.view_helpers import form_errors, refused
 
@@ -76,7 +77,7 @@ def ballot_detail(request, pk: int):
     can_run = can_run_ballot(campaign, request.user)
     entries = list(campaign.electorate.prefetch_related("ballots"))
     live = (
-        services.compute_tally(campaign).as_dict()
+        selectors.compute_tally(campaign).as_dict()
         if campaign.status == CampaignStatus.COLLECTING
         else None
     )
@@ -87,12 +88,12 @@ def ballot_detail(request, pk: int):
         "rule": campaign.rule or campaign.rule_set.as_rule(),
         "tally": campaign.tally or live,
         "live": live is not None,
-        "transitions": list(campaign.get_available_user_status_transitions(request.user)),
-        "shares": services.cost_shares(campaign),
+        "transitions": BALLOTS.available(campaign, request.user),
+        "shares": selectors.cost_shares(campaign),
         "coefficients": sorted(
             (
                 campaign.floor_coefficients
-                or services.default_coefficients([e.floor for e in entries])
+                or selectors.default_coefficients([e.floor for e in entries])
             ).items(),
             key=lambda kv: int(kv[0]),
         ),

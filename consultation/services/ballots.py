@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from fractions import Fraction
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, Transition
+from django.utils.translation import gettext_lazy
+from django_fsm import Transition
 
 from casework.models import Case, CaseEvent, EventKind, Flat, Place, PlaceKind
-from consultation import permissions, tally
+from casework.uploads import clean_file_name, inspect
+from consultation import permissions
+from consultation.documents import ballots as ballot_documents
 from consultation.models import (
     ArchiveRecord,
     Ballot,
@@ -27,15 +29,26 @@ from consultation.models import (
     ElectorateEntry,
     Matter,
 )
-from core import pdf, transitions
-from core.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
+from consultation.selectors import compute_tally
+from consultation.services import archive
+from core.exceptions import ActionForbidden, TransitionRefused
+from core.transitions import Machine
 
 SCOPE_KINDS = {PlaceKind.ESTATE, PlaceKind.BUILDING, PlaceKind.STAIRWELL}
 
 
+BALLOTS = Machine(
+    BallotCampaign,
+    not_possible=gettext_lazy("“%(action)s” is not possible while the ballot is %(status)s."),
+    not_allowed=gettext_lazy("You are not allowed to “%(action)s” this ballot."),
+    changed=gettext_lazy("This ballot was changed by someone else. Reload the page and try again."),
+    related=("case", "case__place", "scope", "rule_set"),
+)
+
+
 def all_ballot_transitions() -> dict[str, Transition]:
-    field = BallotCampaign._meta.get_field("status")
-    return {t.name: t for t in field.get_all_transitions(BallotCampaign)}
+    """Every declared ballot transition by name."""
+    return BALLOTS.transitions()
 
 
 def _log(campaign: BallotCampaign, actor, note: str, public: bool = False) -> None:
@@ -88,20 +101,6 @@ def ballot_create(
     return campaign
 
 
-def _lock(campaign: BallotCampaign, expected_version: int | None) -> BallotCampaign:
-    locked = (
-        BallotCampaign.objects.select_for_update()
-        .select_related("case", "case__place", "scope", "rule_set")
-        .get(pk=campaign.pk)
-    )
-    version = campaign.version if expected_version is None else expected_version
-    if locked.version != version:
-        raise ConcurrentChange(
-            _("This ballot was changed by someone else. Reload the page and try again.")
-        )
-    return locked
-
-
 def freeze_electorate(campaign: BallotCampaign) -> int:
     """Copy the flats in scope (floor, area, owners) into the ballot: from now on the
     ballot counts these rows, whatever later happens to the flats."""
@@ -126,63 +125,40 @@ def freeze_electorate(campaign: BallotCampaign) -> int:
     return len(entries)
 
 
-def voters(campaign: BallotCampaign) -> list[tally.Voter]:
-    """The voting units: one per flat, or one per co-owner when the rule says each owner
-    votes (the flat's area then split equally among its owners, exactly)."""
-    per_owner = bool((campaign.rule or campaign.rule_set.as_rule()).get("vote_per_owner"))
-    entries = list(campaign.electorate.prefetch_related("ballots"))
-    result = []
-    for entry in entries:
-        area = Fraction(entry.area_m2)
-        by_owner = {b.owner: b.choice for b in entry.ballots.all()}
-        if per_owner and len(entry.owners) > 1:
-            share = area / len(entry.owners)
-            for owner in entry.owners:
-                result.append(tally.Voter(f"{entry.pk}:{owner}", share, by_owner.get(owner)))
-        else:
-            result.append(tally.Voter(str(entry.pk), area, by_owner.get("")))
-    return result
-
-
-def compute_tally(campaign: BallotCampaign) -> tally.Tally:
-    rule = tally.Rule.from_dict(campaign.rule or campaign.rule_set.as_rule())
-    return tally.count(voters(campaign), rule)
-
-
 def ballot_transition(
     *, campaign: BallotCampaign, name: str, actor, expected_version: int | None = None
 ) -> BallotCampaign:
-    transition = all_ballot_transitions().get(name)
-    if transition is None:
-        raise TransitionRefused(_("Unknown action."))
+    """Move the ballot along its lifecycle and note it on the case's log (publicly for the
+    steps residents see: announced, result published, effective). Opening also freezes
+    the electorate (``ballot_open``), closing counts it (``ballot_count``), publishing
+    archives the result sheet (``ballot_publish``)."""
     with transaction.atomic():
-        locked = _lock(campaign, expected_version)
-        transitions.guard(
-            locked,
-            name,
-            actor,
-            not_possible=_("“%(action)s” is not possible while the ballot is %(status)s."),
-            not_allowed=_("You are not allowed to “%(action)s” this ballot."),
-        )
-        params = {}
-        if name == "count":
-            params["tally"] = compute_tally(locked).as_dict()
-        getattr(locked, name)(**params)
-        locked.version += 1
-        try:
-            locked.save()
-        except ConcurrentTransition as exc:
-            raise ConcurrentChange() from exc
-        if name == "open":
-            freeze_electorate(locked)
-        if name == "publish":
-            archive_result(locked, actor)
+        fired = BALLOTS.run(campaign, name, actor=actor, expected_version=expected_version)
+        locked = fired.record
         note = _("Owner ballot “%(title)s”: %(status)s") % {
             "title": locked.title,
             "status": locked.get_status_display(),
         }
-        _log(locked, actor, note, public=name in {"announce", "publish", "make_effective"})
+        _log(locked, actor, note, public=fired.public)
     return locked
+
+
+@BALLOTS.after("open")
+def ballot_open(campaign: BallotCampaign, *, actor) -> None:
+    """What opening also does: freeze the electorate as the flats stand now."""
+    freeze_electorate(campaign)
+
+
+@BALLOTS.before("count")
+def ballot_count(campaign: BallotCampaign, *, actor) -> dict:
+    """What closing needs first: the exact tally (with its trace), stored by the transition."""
+    return {"tally": compute_tally(campaign).as_dict()}
+
+
+@BALLOTS.after("publish")
+def ballot_publish(campaign: BallotCampaign, *, actor) -> None:
+    """What publishing also does: archive the result sheet as PDF/A."""
+    archive_result(campaign, actor)
 
 
 def ballot_record(
@@ -197,8 +173,6 @@ def ballot_record(
     proxy_upload=None,
 ) -> Ballot:
     """Enter (or correct, while collecting) one flat's ballot."""
-    from casework.uploads import clean_file_name, inspect
-
     if not permissions.can_run_ballot(campaign, actor):
         raise ActionForbidden(_("You are not allowed to enter ballots here."))
     if campaign.status != CampaignStatus.COLLECTING:
@@ -276,24 +250,6 @@ def objection_add(*, campaign: BallotCampaign, actor, name: str, flat: str, text
 # ------------------------------------------------------------------ cost sharing
 
 
-def default_coefficients(floors: list[int]) -> dict[str, str]:
-    """Ground floor exempt; the second floor pays at 1, each floor above 0.1 more (a common
-    elevator practice; the street adjusts it per ballot)."""
-    return {
-        str(f): "0"
-        if f <= 1
-        else format((Decimal("1") + Decimal("0.1") * (f - 2)).normalize(), "f")
-        for f in sorted(set(floors))
-    }
-
-
-def coefficient(campaign: BallotCampaign, floor: int) -> Fraction:
-    table = campaign.floor_coefficients or {}
-    if str(floor) in table:
-        return Fraction(Decimal(str(table[str(floor)])))
-    return Fraction(0) if floor <= 1 else Fraction(1)
-
-
 def cost_set(
     *, campaign: BallotCampaign, actor, total_yuan: str, coefficients: dict[str, str]
 ) -> BallotCampaign:
@@ -328,77 +284,15 @@ def cost_set(
     return campaign
 
 
-def cost_shares(campaign: BallotCampaign) -> list[dict]:
-    """Each flat's share of the total: coefficient(floor) × exclusive area, in whole fen that
-    add up exactly to the total (largest remainder)."""
-    entries = list(campaign.electorate.all())
-    if campaign.total_cost_cents is None:
-        return []
-    weights = {str(e.pk): coefficient(campaign, e.floor) * Fraction(e.area_m2) for e in entries}
-    shares = tally.split_cost(campaign.total_cost_cents, weights)
-    return [
-        {
-            "entry": e,
-            "coefficient": coefficient(campaign, e.floor),
-            "cents": shares[str(e.pk)],
-            "yuan": Decimal(shares[str(e.pk)]) / 100,
-        }
-        for e in entries
-    ]
-
-
 # ------------------------------------------------------------------ result sheet
-
-
-def result_data(campaign: BallotCampaign) -> dict:
-    entries = list(campaign.electorate.prefetch_related("ballots"))
-    with translation.override("zh-hans"):
-        return {
-            "schema": "linli.ballot-result/1",
-            "case": campaign.case.reference,
-            "title": campaign.title,
-            "matter": campaign.get_matter_display(),
-            "scope": campaign.scope.full_name,
-            "opens_on": campaign.opens_on.isoformat(),
-            "closes_on": campaign.closes_on.isoformat(),
-            "rule": campaign.rule,
-            "tally": campaign.tally,
-            "objection_deadline": campaign.objection_deadline.isoformat()
-            if campaign.objection_deadline
-            else None,
-            "electorate": [
-                {
-                    "flat": f"{e.building} {e.number}",
-                    "floor": e.floor,
-                    "area_m2": str(e.area_m2),
-                    "votes": [
-                        {"owner": b.owner, "choice": b.get_choice_display()}
-                        for b in e.ballots.all()
-                    ],
-                }
-                for e in entries
-            ],
-            "cost": [
-                {"flat": f"{r['entry'].building} {r['entry'].number}", "yuan": str(r["yuan"])}
-                for r in cost_shares(campaign)
-            ],
-        }
 
 
 def archive_result(campaign: BallotCampaign, actor) -> ArchiveRecord:
     """The published result sheet as PDF/A in the archive register."""
-    from consultation.archive import register
 
-    data = result_data(campaign)
     with translation.override("zh-hans"):
-        content = pdf.render(
-            "consultation/ballot_result_pdf.html",
-            {"r": data},
-            title=campaign.title,
-            attachment_name=f"ballot-{campaign.pk}.json",
-            data=data,
-        )
-    return register(
+        content = ballot_documents.result_pdf(campaign)
+    return archive.register(
         content,
         title=f"业主表决结果 · {campaign.title}",
         retention_years=settings.LINLI["MEETING_RULES"]["hearing"]["retention_years"],

@@ -1,33 +1,36 @@
-"""People's mediation pages. Mediations come from a scoped selector (not visible = 404:
-mediation content is confidential to its mediators, the case's officer and the area's
-supervisors and archivists); every write goes through ``mediation_services``."""
+"""People's mediation pages: the list, opening a mediation, the mediation's page with its
+lifecycle, and one view per record the page writes (the notice, sessions, extensions,
+return visits, the mediators). The agreement's views are in ``views.agreement``, the
+dossier's in ``views.dossier``.
+
+Mediations come from a scoped selector (not visible = 404: mediation content is
+confidential to its mediators, the case's officer and the area's supervisors and
+archivists); every write goes through ``consultation.services`` (not allowed = 403)."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casework import permissions as case_permissions
 from casework import selectors as case_selectors
-from consultation import mediation_forms as mf
-from consultation import mediation_services as services
-from consultation import selectors
-from consultation.documents import mediation as mediation_documents
-from consultation.models import Mediation, MediationStatus, pending_signers
+from consultation import selectors, services
+from consultation.forms import mediation as mf
+from consultation.models import Mediation, MediationStatus, dossier_checklist, pending_signers
 from consultation.permissions import can_mediate
-from core import pdf
+from consultation.services.mediation import MEDIATIONS
 from core.exceptions import ServiceError
-from core.view_helpers import form_errors, posted_version, refused, serve_file
+from core.view_helpers import form_errors, posted_version, refused
 
 
-def _mediation(request, pk: int) -> Mediation:
+def visible_mediation(request, pk: int) -> Mediation:
+    """The mediation ``pk`` if the user may read it (``selectors.mediations_visible_to``:
+    mediation content is confidential), else 404."""
     return get_object_or_404(
         selectors.mediations_visible_to(request.user).select_related(
             "case", "case__place", "case__category"
@@ -36,10 +39,29 @@ def _mediation(request, pk: int) -> Mediation:
     )
 
 
-def _back(pk: int, anchor: str = ""):
+def back_to_mediation(pk: int, anchor: str = ""):
+    """A redirect to the mediation's page, at ``anchor``."""
     return redirect(
         reverse("consultation:mediation_detail", args=[pk]) + (f"#{anchor}" if anchor else "")
     )
+
+
+def record_form(request, mediation: Mediation, form_class, service, anchor: str, **target):
+    """Validate ``form_class`` (built with the mediation and the area's staff) and call
+    ``service`` with ``target`` (the mediation unless given) and the form's data; back to
+    the mediation's page at ``anchor``."""
+    form = form_class(
+        request.POST, mediation=mediation, staff=case_selectors.officers_for(mediation.case)
+    )
+    if not form.is_valid():
+        form_errors(request, form)
+        return back_to_mediation(mediation.pk, anchor)
+    data = form.service_kwargs() if hasattr(form, "service_kwargs") else form.cleaned_data
+    try:
+        service(actor=request.user, **(target or {"mediation": mediation}), **data)
+    except ServiceError as exc:
+        refused(request, exc)
+    return back_to_mediation(mediation.pk, anchor)
 
 
 def mediation_list(request):
@@ -89,7 +111,7 @@ def mediation_new(request):
 
 
 def mediation_detail(request, pk: int):
-    mediation = _mediation(request, pk)
+    mediation = visible_mediation(request, pk)
     user = request.user
     case = mediation.case
     agreement = mediation.agreement_or_none
@@ -109,16 +131,12 @@ def mediation_detail(request, pk: int):
         "agreement": agreement,
         "extensions": mediation.extensions.prefetch_related("consenting"),
         "visits": mediation.return_visits.select_related("recorded_by"),
-        "checklist": mediation.checklist(),
+        "checklist": dossier_checklist(mediation),
         "dossier": getattr(mediation, "dossier_record", None),
         "can_mediate": can_mediate(mediation, user),
         "can_supervise": case_permissions.can_supervise_case(case, user),
         "can_archive": case_permissions.can_archive_case(case, user),
-        "transitions": [
-            t
-            for t in mediation.get_available_user_status_transitions(user)
-            if not t.custom.get("internal")
-        ],
+        "transitions": MEDIATIONS.available(mediation, user),
     }
     if agreement is not None:
         context["agreement_signatures"] = agreement.signatures.all()
@@ -183,14 +201,14 @@ def mediation_detail(request, pk: int):
 
 @require_POST
 def mediation_transition(request, pk: int, name: str):
-    mediation = _mediation(request, pk)
+    mediation = visible_mediation(request, pk)
     version = posted_version(request)
     params = {}
     if name == "end_without_agreement":
         form = mf.EndForm(request.POST)
         if not form.is_valid():
             form_errors(request, form)
-            return _back(pk, "end")
+            return back_to_mediation(pk, "end")
         params = form.cleaned_data
     try:
         services.mediation_transition(
@@ -198,141 +216,43 @@ def mediation_transition(request, pk: int, name: str):
         )
     except ServiceError as exc:
         refused(request, exc)
-    return _back(pk)
-
-
-# One endpoint for the page's record forms: form class, service, and the anchor to return to.
-RECORDS = {
-    "notice": (mf.NoticeForm, "notice_record", "notice"),
-    "session": (mf.SessionForm, "session_record", "sessions"),
-    "extension": (mf.ExtensionForm, "extension_record", "time-limit"),
-    "agreement": (mf.AgreementForm, "agreement_draft", "agreement"),
-    "judicial": (mf.JudicialForm, "judicial_record", "agreement"),
-    "return_visit": (mf.ReturnVisitForm, "return_visit_record", "visits"),
-    "closing_report": (mf.ClosingReportForm, "closing_report_write", "report"),
-    "mediators": (mf.MediatorsForm, "mediation_set_mediators", ""),
-}
+    return back_to_mediation(pk)
 
 
 @require_POST
-def mediation_record(request, pk: int, what: str):
-    mediation = _mediation(request, pk)
-    if what not in RECORDS:
-        raise Http404
-    form_class, service, anchor = RECORDS[what]
-    form = form_class(
-        request.POST, mediation=mediation, staff=case_selectors.officers_for(mediation.case)
-    )
-    if not form.is_valid():
-        form_errors(request, form)
-        return _back(pk, anchor)
-    data = form.service_kwargs() if hasattr(form, "service_kwargs") else form.cleaned_data
-    target = {"mediation": mediation}
-    if what == "judicial":
-        agreement = mediation.agreement_or_none
-        if agreement is None:
-            raise Http404
-        target = {"agreement": agreement}
-    try:
-        getattr(services, service)(actor=request.user, **target, **data)
-    except ServiceError as exc:
-        refused(request, exc)
-    return _back(pk, anchor)
+def notice_record(request, pk: int):
+    """Record that the parties were told their rights and duties."""
+    mediation = visible_mediation(request, pk)
+    return record_form(request, mediation, mf.NoticeForm, services.notice_record, "notice")
 
 
 @require_POST
-def mediation_sign(request, pk: int, number: int | None = None):
-    """A signature on session ``number``'s record, or on the agreement (no number)."""
-    mediation = _mediation(request, pk)
-    if number is None:
-        target = mediation.agreement_or_none
-    else:
-        target = mediation.sessions.filter(number=number).first()
-    if target is None:
-        raise Http404
-    form = mf.SignForm(request.POST)
-    if not form.is_valid():
-        form_errors(request, form)
-    else:
-        try:
-            services.sign(
-                record=target,
-                actor=request.user,
-                signer_key=form.cleaned_data["signer"],
-                refused=form.cleaned_data["refused"],
-                note=form.cleaned_data["note"],
-            )
-        except ServiceError as exc:
-            refused(request, exc)
-    return _back(pk, "agreement" if number is None else "sessions")
+def session_record(request, pk: int):
+    """Record a session and its record."""
+    mediation = visible_mediation(request, pk)
+    return record_form(request, mediation, mf.SessionForm, services.session_record, "sessions")
 
 
 @require_POST
-def agreement_seal(request, pk: int):
-    mediation = _mediation(request, pk)
-    agreement = mediation.agreement_or_none
-    if agreement is None:
-        raise Http404
-    try:
-        services.agreement_seal(agreement=agreement, actor=request.user)
-    except ServiceError as exc:
-        refused(request, exc)
-    return _back(pk, "agreement")
-
-
-def agreement_pdf(request, pk: int):
-    """The archived agreement (every copy) once in effect."""
-    mediation = _mediation(request, pk)
-    agreement = mediation.agreement_or_none
-    record = getattr(agreement, "archive_record", None) if agreement is not None else None
-    if record is None:
-        raise Http404
-    return serve_file(
-        record.file,
-        filename=f"{record.archival_number}.pdf",
-        content_type="application/pdf",
-        download=True,
+def extension_record(request, pk: int):
+    """Extend the time limit with both sides' consent."""
+    mediation = visible_mediation(request, pk)
+    return record_form(
+        request, mediation, mf.ExtensionForm, services.extension_record, "time-limit"
     )
 
 
-def dossier_pdf(request, pk: int):
-    """The archived dossier, or before archiving a preview marked as a draft."""
-    mediation = _mediation(request, pk)
-    record = getattr(mediation, "dossier_record", None)
-    if record is not None:
-        return serve_file(
-            record.file,
-            filename=f"{record.archival_number}.pdf",
-            content_type="application/pdf",
-            download=True,
-        )
-    try:
-        with translation.override("zh-hans"):
-            content = mediation_documents.dossier_pdf(mediation, compiler=request.user, draft=True)
-    except pdf.PdfUnavailable as exc:
-        messages.error(request, exc.messages[0])
-        return _back(pk)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="dossier-{mediation.year}-{mediation.serial}-draft.pdf"'
+@require_POST
+def return_visit_record(request, pk: int):
+    """Record a return visit."""
+    mediation = visible_mediation(request, pk)
+    return record_form(
+        request, mediation, mf.ReturnVisitForm, services.return_visit_record, "visits"
     )
-    return response
 
 
 @require_POST
-def dossier_archive(request, pk: int):
-    mediation = _mediation(request, pk)
-    version = posted_version(request)
-    try:
-        record = services.dossier_archive(
-            mediation=mediation, actor=request.user, expected_version=version
-        )
-    except ServiceError as exc:
-        refused(request, exc)
-    else:
-        messages.success(
-            request,
-            _("Dossier archived as %(number)s; the case is archived.")
-            % {"number": record.archival_number},
-        )
-    return _back(pk, "dossier")
+def mediators_set(request, pk: int):
+    """Change the mediation's mediators (supervisors)."""
+    mediation = visible_mediation(request, pk)
+    return record_form(request, mediation, mf.MediatorsForm, services.mediation_set_mediators, "")

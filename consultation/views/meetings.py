@@ -1,12 +1,13 @@
-"""Meeting, minutes and archive pages. Objects come from scoped selectors (not visible =
-404); every write goes through ``consultation.services`` (not allowed = 403)."""
+"""Meeting pages: the list, a new meeting, the meeting's page with its lifecycle and its
+record (one view per kind of record). Meetings come from a scoped selector (not visible =
+404); every write goes through ``consultation.services.meetings`` (not allowed = 403)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,17 +16,19 @@ from django.views.decorators.http import require_POST
 
 from casework import permissions as case_permissions
 from casework import selectors as case_selectors
+from casework.models import Organisation
 from casework.roles import Role
-from consultation import forms, ics, selectors, services
-from consultation.documents import minutes as minutes_documents
-from consultation.models import MeetingKind, Minutes
+from consultation import ics, selectors, services
+from consultation.forms import meetings as forms
+from consultation.models import FollowUp, MeetingKind
 from consultation.permissions import can_run_meeting
-from core import pdf
+from consultation.services.meetings import MEETINGS
 from core.exceptions import ServiceError
-from core.view_helpers import form_errors, posted_version, refused, serve_file
+from core.view_helpers import form_errors, posted_version, refused
 
 
-def _meeting(request, pk: int):
+def visible_meeting(request, pk: int):
+    """The meeting ``pk`` if the user may see it (its place is in their area), else 404."""
     return get_object_or_404(
         selectors.meetings_visible_to(request.user).select_related(
             "place", "convening_organisation"
@@ -41,7 +44,6 @@ def meeting_list(request):
 
 
 def _convening_organisations(user):
-    from casework.models import Organisation
 
     if user.is_superuser:
         return Organisation.objects.filter(active=True)
@@ -101,7 +103,7 @@ def meeting_new(request):
 
 
 def meeting_detail(request, pk: int):
-    meeting = _meeting(request, pk)
+    meeting = visible_meeting(request, pk)
     user = request.user
     can_run = can_run_meeting(meeting, user)
     minutes = list(meeting.minutes.select_related("superseded_by").order_by("number"))
@@ -116,7 +118,7 @@ def meeting_detail(request, pk: int):
         "decisions": meeting.decisions.all(),
         "follow_ups": meeting.follow_ups.select_related("organisation", "case"),
         "quorum": meeting.quorum(),
-        "transitions": list(meeting.get_available_user_status_transitions(user)),
+        "transitions": MEETINGS.available(meeting, user),
         "minutes": minutes,
         "is_evaluation": meeting.kind == MeetingKind.EVALUATION,
     }
@@ -140,7 +142,7 @@ def meeting_detail(request, pk: int):
 
 @require_POST
 def meeting_transition(request, pk: int, name: str):
-    meeting = _meeting(request, pk)
+    meeting = visible_meeting(request, pk)
     version = posted_version(request)
     params = {}
     if "reason" in request.POST:
@@ -169,38 +171,73 @@ def meeting_transition(request, pk: int, name: str):
     return redirect("consultation:meeting_detail", pk=pk)
 
 
-# The small forms of the meeting page: one endpoint, one form and service per record kind.
-RECORDS = {
-    "invitee": (forms.InviteeForm, False, "invitee_add"),
-    "agenda": (forms.AgendaForm, False, "agenda_add"),
-    "statement": (forms.StatementForm, True, "statement_add"),
-    "motion": (forms.MotionForm, False, "motion_add"),
-    "decision": (forms.DecisionForm, False, "decision_add"),
-    "follow_up": (forms.FollowUpForm, True, "follow_up_add"),
-    "criterion": (forms.CriterionForm, False, "criterion_add"),
-}
+# The small forms of the meeting page: one view each, sharing how a record is added.
 
 
-@require_POST
-def meeting_record(request, pk: int, what: str):
-    meeting = _meeting(request, pk)
-    if what not in RECORDS:
-        raise Http404
-    form_class, needs_meeting, service = RECORDS[what]
-    form = form_class(request.POST, meeting=meeting) if needs_meeting else form_class(request.POST)
+def _add_record(request, pk: int, form_class, service, anchor: str, *, with_meeting=False):
+    """Validate ``form_class`` and call ``service`` with the meeting and the form's data;
+    back to the meeting page at ``anchor``."""
+    meeting = visible_meeting(request, pk)
+    form = form_class(request.POST, meeting=meeting) if with_meeting else form_class(request.POST)
     if not form.is_valid():
         form_errors(request, form)
     else:
         try:
-            getattr(services, service)(meeting=meeting, actor=request.user, **form.cleaned_data)
+            service(meeting=meeting, actor=request.user, **form.cleaned_data)
         except ServiceError as exc:
             refused(request, exc)
-    return redirect(reverse("consultation:meeting_detail", args=[pk]) + f"#{what}")
+    return redirect(reverse("consultation:meeting_detail", args=[pk]) + f"#{anchor}")
+
+
+@require_POST
+def invitee_add(request, pk: int):
+    """Invite a participant (also a walk-in during the meeting)."""
+    return _add_record(request, pk, forms.InviteeForm, services.invitee_add, "invitee")
+
+
+@require_POST
+def agenda_add(request, pk: int):
+    """Add an agenda item."""
+    return _add_record(request, pk, forms.AgendaForm, services.agenda_add, "agenda")
+
+
+@require_POST
+def statement_add(request, pk: int):
+    """Record what an invitee said."""
+    return _add_record(
+        request, pk, forms.StatementForm, services.statement_add, "statement", with_meeting=True
+    )
+
+
+@require_POST
+def motion_add(request, pk: int):
+    """Record a vote on a motion."""
+    return _add_record(request, pk, forms.MotionForm, services.motion_add, "motion")
+
+
+@require_POST
+def decision_add(request, pk: int):
+    """Record a decision."""
+    return _add_record(request, pk, forms.DecisionForm, services.decision_add, "decision")
+
+
+@require_POST
+def follow_up_add(request, pk: int):
+    """Record a follow-up action with its owner and due date."""
+    return _add_record(
+        request, pk, forms.FollowUpForm, services.follow_up_add, "follow_up", with_meeting=True
+    )
+
+
+@require_POST
+def criterion_add(request, pk: int):
+    """Add a rating criterion (evaluation meetings)."""
+    return _add_record(request, pk, forms.CriterionForm, services.criterion_add, "criterion")
 
 
 @require_POST
 def attendance(request, pk: int):
-    meeting = _meeting(request, pk)
+    meeting = visible_meeting(request, pk)
     valid_ids = set(meeting.invitees.values_list("pk", flat=True))
     present = []
     for value in request.POST.getlist("present"):
@@ -221,7 +258,7 @@ def attendance(request, pk: int):
 
 @require_POST
 def rating_sheet(request, pk: int):
-    meeting = _meeting(request, pk)
+    meeting = visible_meeting(request, pk)
     participant = meeting.invitees.filter(pk=request.POST.get("participant") or 0).first()
     if participant is None:
         messages.error(request, _("Choose a participant."))
@@ -249,7 +286,7 @@ def rating_sheet(request, pk: int):
 
 
 def meeting_ics(request, pk: int):
-    meeting = _meeting(request, pk)
+    meeting = visible_meeting(request, pk)
     response = HttpResponse(ics.invitation(meeting), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{meeting.reference}.ics"'
     return response
@@ -257,7 +294,6 @@ def meeting_ics(request, pk: int):
 
 @require_POST
 def follow_up_close(request, pk: int):
-    from consultation.models import FollowUp
 
     follow_up = get_object_or_404(
         FollowUp.objects.filter(meeting__in=selectors.meetings_visible_to(request.user)), pk=pk
@@ -276,147 +312,3 @@ def follow_up_close(request, pk: int):
     if back.startswith("/") and not back.startswith("//"):
         return redirect(back)
     return redirect("consultation:meeting_detail", pk=follow_up.meeting_id)
-
-
-# ------------------------------------------------------------------- minutes
-
-
-def _minutes(request, pk: int) -> Minutes:
-    return get_object_or_404(
-        Minutes.objects.filter(
-            meeting__in=selectors.meetings_visible_to(request.user)
-        ).select_related("meeting", "meeting__place", "superseded_by", "corrects"),
-        pk=pk,
-    )
-
-
-@require_POST
-def minutes_new(request, pk: int):
-    meeting = _meeting(request, pk)
-    try:
-        minutes = services.minutes_draft(meeting=meeting, actor=request.user)
-    except ServiceError as exc:
-        refused(request, exc)
-        return redirect("consultation:meeting_detail", pk=pk)
-    return redirect("consultation:minutes_detail", pk=minutes.pk)
-
-
-def minutes_detail(request, pk: int):
-    minutes = _minutes(request, pk)
-    meeting = minutes.meeting
-    can_write = can_run_meeting(meeting, request.user)
-    context = {
-        "minutes": minutes,
-        "meeting": meeting,
-        "can_write": can_write,
-        "transitions": list(minutes.get_available_user_status_transitions(request.user)),
-        "signatures": {s.invitee_id: s for s in minutes.signatures.all()},
-        "attendees": meeting.invitees.filter(attended=True),
-        "form": forms.MinutesForm(initial={"summary": minutes.summary, "version": minutes.version}),
-        "data": minutes.snapshot,
-    }
-    return render(request, "consultation/minutes_detail.html", context)
-
-
-@require_POST
-def minutes_edit(request, pk: int):
-    minutes = _minutes(request, pk)
-    form = forms.MinutesForm(request.POST)
-    if not form.is_valid() or form.cleaned_data["version"] is None:
-        form_errors(request, form)
-    else:
-        try:
-            services.minutes_update(
-                minutes=minutes,
-                actor=request.user,
-                summary=form.cleaned_data["summary"],
-                expected_version=form.cleaned_data["version"],
-            )
-        except ServiceError as exc:
-            refused(request, exc)
-        else:
-            messages.success(request, _("Minutes saved."))
-    return redirect("consultation:minutes_detail", pk=pk)
-
-
-@require_POST
-def minutes_transition(request, pk: int, name: str):
-    minutes = _minutes(request, pk)
-    version = posted_version(request)
-    params = {}
-    if "reason" in request.POST:
-        params["reason"] = request.POST["reason"][:5000]
-    try:
-        services.minutes_transition(
-            minutes=minutes, name=name, actor=request.user, expected_version=version, **params
-        )
-    except ServiceError as exc:
-        refused(request, exc)
-    return redirect("consultation:minutes_detail", pk=pk)
-
-
-@require_POST
-def minutes_sign(request, pk: int):
-    minutes = _minutes(request, pk)
-    form = forms.SignatureForm(request.POST, meeting=minutes.meeting)
-    if not form.is_valid():
-        form_errors(request, form)
-    else:
-        try:
-            services.signature_record(minutes=minutes, actor=request.user, **form.cleaned_data)
-        except ServiceError as exc:
-            refused(request, exc)
-    return redirect(reverse("consultation:minutes_detail", args=[pk]) + "#signatures")
-
-
-@require_POST
-def minutes_correct(request, pk: int):
-    minutes = _minutes(request, pk)
-    try:
-        correction = services.minutes_correct(
-            minutes=minutes, actor=request.user, reason=request.POST.get("reason", "")[:5000]
-        )
-    except ServiceError as exc:
-        refused(request, exc)
-        return redirect("consultation:minutes_detail", pk=pk)
-    return redirect("consultation:minutes_detail", pk=correction.pk)
-
-
-def minutes_pdf(request, pk: int):
-    """The archived PDF of approved minutes, or a draft preview (marked as such)."""
-    minutes = _minutes(request, pk)
-    record = getattr(minutes, "archive_record", None) if minutes.is_frozen else None
-    if record is not None:
-        return _archived_file(record)
-    data = minutes_documents.build(minutes)
-    data["reference"] = f"{data['reference']} ({_('draft')})"
-    try:
-        content = minutes_documents.minutes_pdf(data)
-    except pdf.PdfUnavailable as exc:
-        messages.error(request, exc.messages[0])
-        return redirect("consultation:minutes_detail", pk=pk)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{minutes.meeting.reference}-v{minutes.number}-draft.pdf"'
-    )
-    return response
-
-
-def _archived_file(record):
-    return serve_file(
-        record.file,
-        filename=f"{record.archival_number}.pdf",
-        content_type="application/pdf",
-        download=True,
-    )
-
-
-def archive_list(request):
-    records = selectors.archive_visible_to(request.user).select_related("archived_by", "minutes")
-    page = Paginator(records, 50).get_page(request.GET.get("page"))
-    return render(request, "consultation/archive_list.html", {"page": page})
-
-
-def archive_download(request, pk: int):
-    record = get_object_or_404(selectors.archive_visible_to(request.user), pk=pk)
-    return _archived_file(record)

@@ -1,5 +1,6 @@
-"""Every write to meetings and minutes: one transaction, the row locked and its version
-compared, permissions checked, an event on each linked case's log, mail after commit."""
+"""Every write to a meeting and its record (DOMAIN.md §5): one transaction, the meeting's
+row locked and its version compared for lifecycle moves, permissions checked, a note on
+each linked case's log."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, Transition
+from django.utils.translation import gettext_lazy
+from django_fsm import Transition
 
 from casework.models import Case, CaseEvent, EventKind, Organisation
-from consultation import archive, permissions
-from consultation.documents import minutes as minutes_documents
+from consultation import permissions
 from consultation.models import (
     PREPARABLE_STATUSES,
     AgendaItem,
@@ -24,37 +25,38 @@ from consultation.models import (
     Invitee,
     Meeting,
     MeetingKind,
-    Minutes,
     MinutesStatus,
     Motion,
     MotionOutcome,
     RatingSheet,
     Score,
-    Signature,
     Statement,
 )
-from core import transitions
-from core.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
+from core.exceptions import ActionForbidden, TransitionRefused
+from core.transitions import Machine
+
+MEETINGS = Machine(
+    Meeting,
+    not_possible=gettext_lazy("“%(action)s” is not possible while the meeting is %(status)s."),
+    not_allowed=gettext_lazy("You are not allowed to “%(action)s” this meeting."),
+    changed=gettext_lazy(
+        "This meeting was changed by someone else. Reload the page and try again."
+    ),
+    related=("place",),
+)
 
 
 def all_meeting_transitions() -> dict[str, Transition]:
-    field = Meeting._meta.get_field("status")
-    return {t.name: t for t in field.get_all_transitions(Meeting)}
+    """Every declared meeting transition by name."""
+    return MEETINGS.transitions()
 
 
-def all_minutes_transitions() -> dict[str, Transition]:
-    field = Minutes._meta.get_field("status")
-    return {t.name: t for t in field.get_all_transitions(Minutes)}
-
-
-def _log_on_cases(meeting: Meeting, actor, note: str, public: bool = False) -> None:
+def log_on_cases(meeting: Meeting, actor, note: str, public: bool = False) -> None:
+    """A note on the log of every case the meeting is linked to."""
     CaseEvent.objects.bulk_create(
         CaseEvent(case=case, kind=EventKind.NOTE, actor=actor, note=note, is_public=public)
         for case in meeting.cases.all()
     )
-
-
-# ------------------------------------------------------------------ meetings
 
 
 def meeting_create(
@@ -97,7 +99,7 @@ def meeting_create(
     with transaction.atomic():
         meeting.save()
         meeting.cases.set(cases)
-        _log_on_cases(
+        log_on_cases(
             meeting,
             actor,
             _("%(kind)s called for %(when)s at %(venue)s: %(topic)s")
@@ -112,49 +114,22 @@ def meeting_create(
     return meeting
 
 
-def _lock_meeting(meeting: Meeting, expected_version: int | None) -> Meeting:
-    locked = Meeting.objects.select_for_update().select_related("place").get(pk=meeting.pk)
-    version = meeting.version if expected_version is None else expected_version
-    if locked.version != version:
-        raise ConcurrentChange(
-            _("This meeting was changed by someone else. Reload the page and try again.")
-        )
-    return locked
-
-
-def _bump(record) -> None:
-    record.version += 1
-    try:
-        record.save()
-    except ConcurrentTransition as exc:
-        raise ConcurrentChange() from exc
-
-
 def meeting_transition(
     *, meeting: Meeting, name: str, actor, expected_version: int | None = None, **params
 ) -> Meeting:
-    transition = all_meeting_transitions().get(name)
-    if transition is None:
-        raise TransitionRefused(_("Unknown action."))
+    """Move ``meeting`` along its lifecycle (publish the notice, hold, close, postpone,
+    reschedule, cancel) and note it, with any reason, on every linked case's log (public)."""
     with transaction.atomic():
-        locked = _lock_meeting(meeting, expected_version)
-        transitions.guard(
-            locked,
-            name,
-            actor,
-            not_possible=_("“%(action)s” is not possible while the meeting is %(status)s."),
-            not_allowed=_("You are not allowed to “%(action)s” this meeting."),
-        )
-        method = getattr(locked, name)
-        method(**params)
-        _bump(locked)
+        locked = MEETINGS.run(
+            meeting, name, actor=actor, expected_version=expected_version, **params
+        ).record
         note = _("%(meeting)s: %(status)s") % {
             "meeting": str(locked),
             "status": locked.get_status_display(),
         }
         if locked.status_reason:
             note += f" — {locked.status_reason}"
-        _log_on_cases(locked, actor, note, public=True)
+        log_on_cases(locked, actor, note, public=True)
     return locked
 
 
@@ -274,7 +249,7 @@ def follow_up_close(*, follow_up: FollowUp, actor, note: str) -> FollowUp:
         locked.done_by = actor
         locked.done_note = note.strip()
         locked.save()
-        _log_on_cases(locked.meeting, actor, _("Follow-up done: %(text)s") % {"text": locked.text})
+        log_on_cases(locked.meeting, actor, _("Follow-up done: %(text)s") % {"text": locked.text})
     return locked
 
 
@@ -319,139 +294,3 @@ def sheet_record(
                 if v is not None
             )
     return sheet
-
-
-# ------------------------------------------------------------------- minutes
-
-
-def minutes_draft(*, meeting: Meeting, actor, summary: str = "") -> Minutes:
-    if not permissions.can_run_meeting(meeting, actor):
-        raise ActionForbidden(_("You are not allowed to write these minutes."))
-    if meeting.status not in {"held", "closed"}:
-        raise TransitionRefused(_("Minutes are drafted after the meeting is held."))
-    if meeting.minutes.exists():
-        raise TransitionRefused(
-            _("These minutes exist already; correct approved minutes with a new version.")
-        )
-    return Minutes.objects.create(
-        meeting=meeting, number=1, summary=(summary or "").strip(), created_by=actor
-    )
-
-
-def minutes_update(*, minutes: Minutes, actor, summary: str, expected_version: int) -> Minutes:
-    with transaction.atomic():
-        locked = _lock_minutes(minutes, expected_version)
-        if not permissions.can_write_minutes(locked, actor):
-            raise ActionForbidden(_("You are not allowed to write these minutes."))
-        if locked.status != MinutesStatus.DRAFT:
-            raise TransitionRefused(_("Only draft minutes can be edited."))
-        locked.summary = (summary or "").strip()
-        _bump(locked)
-    return locked
-
-
-def _lock_minutes(minutes: Minutes, expected_version: int | None) -> Minutes:
-    locked = (
-        Minutes.objects.select_for_update()
-        .select_related("meeting", "meeting__place")
-        .get(pk=minutes.pk)
-    )
-    version = minutes.version if expected_version is None else expected_version
-    if locked.version != version:
-        raise ConcurrentChange(
-            _("These minutes were changed by someone else. Reload the page and try again.")
-        )
-    return locked
-
-
-def signature_record(
-    *, minutes: Minutes, actor, invitee: Invitee, refused: bool, note: str = ""
-) -> Signature:
-    if not permissions.can_write_minutes(minutes, actor):
-        raise ActionForbidden(_("You are not allowed to record signatures."))
-    if minutes.status != MinutesStatus.CIRCULATED:
-        raise TransitionRefused(_("Signatures are collected while the minutes are circulated."))
-    if invitee.meeting_id != minutes.meeting_id or not invitee.attended:
-        raise TransitionRefused(_("Only attendees of this meeting sign its minutes."))
-    if refused and not (note or "").strip():
-        raise TransitionRefused(_("Note why the attendee refused to sign."))
-    signature, _created = Signature.objects.update_or_create(
-        minutes=minutes,
-        invitee=invitee,
-        defaults={
-            "refused": refused,
-            "signed_at": None if refused else timezone.now(),
-            "note": (note or "").strip(),
-            "recorded_by": actor,
-        },
-    )
-    return signature
-
-
-def minutes_transition(
-    *, minutes: Minutes, name: str, actor, expected_version: int | None = None, **params
-) -> Minutes:
-    """Move minutes along draft → circulated → approved → archived. Approval freezes the
-    content, renders the PDF/A and registers it in the archive with its checksum; a
-    correction's approval marks the version it corrects as superseded."""
-    transition = all_minutes_transitions().get(name)
-    if transition is None:
-        raise TransitionRefused(_("Unknown action."))
-    with transaction.atomic():
-        locked = _lock_minutes(minutes, expected_version)
-        transitions.guard(
-            locked,
-            name,
-            actor,
-            not_possible=_("“%(action)s” is not possible while the minutes are %(status)s."),
-            not_allowed=_("You are not allowed to “%(action)s” these minutes."),
-        )
-        method = getattr(locked, name)
-        method(actor=actor, **params)
-        if name == "approve":
-            locked.snapshot = minutes_documents.build(locked)
-            locked.version += 1
-            locked.save()  # still approved-from-circulated: the stored row is not frozen yet
-            archive.archive_minutes(locked, actor)
-            if locked.corrects_id:
-                previous = Minutes.objects.get(pk=locked.corrects_id)
-                previous.superseded_by = locked
-                previous.save(update_fields=["superseded_by"])
-        else:
-            locked.version += 1
-            try:
-                locked.save(update_fields=["status", "archived_at", "version"])
-            except ConcurrentTransition as exc:
-                raise ConcurrentChange() from exc
-        _log_on_cases(
-            locked.meeting,
-            actor,
-            _("Minutes %(ref)s v%(n)d: %(status)s")
-            % {
-                "ref": locked.meeting.reference,
-                "n": locked.number,
-                "status": locked.get_status_display(),
-            },
-        )
-    return locked
-
-
-def minutes_correct(*, minutes: Minutes, actor, reason: str) -> Minutes:
-    """Start a correction of approved minutes: a new draft version that copies the summary;
-    the approved version stays as it is until the correction is approved."""
-    if not permissions.can_write_minutes(minutes, actor):
-        raise ActionForbidden(_("You are not allowed to correct these minutes."))
-    if not minutes.is_frozen or minutes.superseded_by_id:
-        raise TransitionRefused(_("Only the current approved minutes can be corrected."))
-    if not (reason or "").strip():
-        raise TransitionRefused(_("Give the reason for the correction."))
-    if Minutes.objects.filter(corrects=minutes).exists():
-        raise TransitionRefused(_("A correction of these minutes is already under way."))
-    return Minutes.objects.create(
-        meeting=minutes.meeting,
-        number=minutes.number + 1,
-        summary=minutes.summary,
-        corrects=minutes,
-        correction_reason=reason.strip(),
-        created_by=actor,
-    )
