@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from simple_history.admin import SimpleHistoryAdmin
 
+from casework.api_auth import issue_token
 from casework.models import (
     ApiToken,
     CalendarDay,
@@ -201,8 +202,6 @@ class ApiTokenAdmin(SimpleHistoryAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        from casework.api_auth import issue_token
-
         token, key = issue_token(organisation=obj.organisation, name=obj.name)
         obj.pk = token.pk
         obj._state.adding = False

@@ -77,6 +77,7 @@ def respond(
     """The file as a download, and how many data rows it holds."""
     count = 0
     if fmt == "xlsx":
+        # Loaded on the first XLSX export, not at every start: the package is large.
         from openpyxl import Workbook
 
         book = Workbook(write_only=True)

@@ -216,8 +216,6 @@ def can_rate_facts(case_id: int, status: str, resolved_at) -> bool:
     """A resolved (or closed) case not rated since its resolution can be rated."""
     if status not in (Status.RESOLVED, Status.CLOSED) or resolved_at is None:
         return False
-    from casework.models import Rating
-
     return not Rating.objects.filter(case_id=case_id, created_at__gte=resolved_at).exists()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from casework import permissions
@@ -15,6 +16,7 @@ from casework.models import (
     Referral,
 )
 from casework.roles import CASE_STAFF_ROLES, Role
+from core.models import SecurityEvent
 
 
 def _place_q(paths, field: str = "place") -> Q:
@@ -74,8 +76,6 @@ def places_for(user) -> QuerySet[Place]:
 
 def officers_for(case: Case):
     """Users who may be assigned ``case``: mediators and supervisors covering its place."""
-    from django.contrib.auth import get_user_model
-
     user_ids = Membership.objects.filter(
         active=True,
         role__in=[Role.MEDIATOR, Role.SUPERVISOR],
@@ -92,8 +92,6 @@ def case_timeline(case: Case, *, public_only: bool = False) -> QuerySet[CaseEven
 
 def colleagues_of(user):
     """Case officers in the organisations the user belongs to (for the officer filter)."""
-    from django.contrib.auth import get_user_model
-
     users = get_user_model().objects.filter(is_active=True)
     if user is None or not user.is_authenticated:
         return users.none()
@@ -109,8 +107,6 @@ def colleagues_of(user):
 
 def receiving_organisation(user, place):
     """The user's organisation that covers ``place`` (the closest one), for intake."""
-    from casework.models import Organisation
-
     best = None
     for grant in permissions.grants(user):
         if grant.role not in (Role.MEDIATOR, Role.SUPERVISOR):
@@ -181,8 +177,6 @@ def sees_whole_security_record(user) -> bool:
 def staff_of_area(user):
     """Everyone with an active role in the supervisor's organisations or in organisations
     whose places lie inside the supervisor's area."""
-    from django.contrib.auth import get_user_model
-
     grants = [g for g in permissions.grants(user) if g.role == Role.SUPERVISOR]
     org_ids = [g.organisation_id for g in grants]
     paths = [p for g in grants for p in g.paths]
@@ -196,8 +190,6 @@ def security_events_visible_to(user):
     """The security record as a supervisor may read it: all of it for admins and the
     street's supervisors; for an area's supervisor, the events of their area's staff
     (as actor, or as the account name tried). Anyone else: nothing."""
-    from core.models import SecurityEvent
-
     events = SecurityEvent.objects.select_related("actor")
     if not user.is_authenticated:
         return events.none()

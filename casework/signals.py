@@ -1,6 +1,12 @@
 """Role grants, changes and revocations, written to the security record as they happen
 (``core.audit``). Apps built on casework join in through ``casework.hooks``."""
 
+from django.db.models.signals import post_delete, post_save, pre_save
+
+from casework.models import Membership
+from core.audit import record
+from core.models import SecurityEventKind
+
 
 def _membership_before(sender, instance, **kwargs):
     """Remember the role and state a membership had, to tell a change from a save."""
@@ -12,9 +18,6 @@ def _membership_before(sender, instance, **kwargs):
 
 
 def _membership_saved(sender, instance, created, **kwargs):
-    from core.audit import record
-    from core.models import SecurityEventKind
-
     before = getattr(instance, "_linli_before", None)
     if not created and before == (instance.role, instance.active):
         return
@@ -36,9 +39,6 @@ def _membership_saved(sender, instance, created, **kwargs):
 
 
 def _membership_deleted(sender, instance, **kwargs):
-    from core.audit import record
-    from core.models import SecurityEventKind
-
     record(
         SecurityEventKind.ROLE_REVOKED,
         obj=instance,
@@ -53,10 +53,6 @@ def _membership_deleted(sender, instance, **kwargs):
 
 def connect_audit() -> None:
     """Role grants, changes and revocations go to the security record (core.audit)."""
-    from django.db.models.signals import post_delete, post_save, pre_save
-
-    from casework.models import Membership
-
     pre_save.connect(_membership_before, sender=Membership, dispatch_uid="linli-role-before")
     post_save.connect(_membership_saved, sender=Membership, dispatch_uid="linli-role-saved")
     post_delete.connect(_membership_deleted, sender=Membership, dispatch_uid="linli-role-gone")

@@ -26,6 +26,7 @@ from casework.forms import (
     NoteForm,
     PartyForm,
     PartyFormSet,
+    dispatch_form_for,
 )
 from casework.models import (
     CLOCK_RUNNING_STATUSES,
@@ -47,7 +48,7 @@ PAGE_SIZE = 25
 RECEIPT_SESSION_KEY = "linli-receipt-{pk}"
 
 
-def _visible_case(request, pk: int) -> Case:
+def visible_case(request, pk: int) -> Case:
     """Load a case the user may see, or 404: one access check per object."""
     return get_object_or_404(
         selectors.cases_visible_to(request.user).select_related(
@@ -226,7 +227,7 @@ def case_new(request):
 
 def _intake_sent_again(request, scope: str, token: str, previous: idempotency.Previous):
     """The same form arrived again: land on the receipt of the case it registered."""
-    case = _visible_case(request, previous.result["case"])
+    case = visible_case(request, previous.result["case"])
     code = submissions.replayed_code(case=case, scope=scope, token=token, previous=previous)
     if code:
         request.session[RECEIPT_SESSION_KEY.format(pk=case.pk)] = code
@@ -255,7 +256,7 @@ def _intake_already_used(request, form, parties, previous: idempotency.Previous)
 
 
 def case_receipt(request, pk: int):
-    case = _visible_case(request, pk)
+    case = visible_case(request, pk)
     code = request.session.pop(RECEIPT_SESSION_KEY.format(pk=case.pk), None)
     return render(request, "casework/case_receipt.html", {"case": case, "status_code": code})
 
@@ -264,9 +265,7 @@ def case_receipt(request, pk: int):
 
 
 def case_detail(request, pk: int):
-    from casework.referral_views import dispatch_form_for, street_referral_rows
-
-    case = _visible_case(request, pk)
+    case = visible_case(request, pk)
     user = request.user
     full_contact = case.assigned_officer_id == user.pk or permissions.can_supervise_case(case, user)
     can_work = permissions.can_add_note(case, user) and case.status != Status.ARCHIVED
@@ -306,9 +305,32 @@ def case_detail(request, pk: int):
     return render(request, "casework/case_detail.html", context)
 
 
+def street_referral_rows(case, user) -> list[dict]:
+    """The case page's referral table with the actions this user may take on each."""
+    rows = []
+    for referral in case.referrals.select_related("organisation", "dispatched_by").order_by(
+        "dispatched_at", "id"
+    ):
+        referral.case = case  # permission checks read the case; it is loaded already
+        actions = [
+            t
+            for t in services.available_referral_transitions(referral, user)
+            if t.custom.get("side") == "street"
+        ]
+        rows.append(
+            {
+                "referral": referral,
+                "actions": actions,
+                "can_supervise": referral.is_open
+                and permissions.can_supervise_referral(referral, user),
+            }
+        )
+    return rows
+
+
 @require_POST
 def case_transition(request, pk: int, name: str):
-    case = _visible_case(request, pk)
+    case = visible_case(request, pk)
     version = posted_version(request)
     params = {k: request.POST.get(k, "")[:20000] for k in ("reason", "outcome", "summary")}
     try:
@@ -327,7 +349,7 @@ def case_transition(request, pk: int, name: str):
 
 @require_POST
 def case_party_add(request, pk: int):
-    case = _visible_case(request, pk)
+    case = visible_case(request, pk)
     form = PartyForm(request.POST)
     if not form.is_valid() or not form.cleaned_data.get("name"):
         if form.is_valid():
@@ -355,7 +377,7 @@ def case_party_add(request, pk: int):
 
 @require_POST
 def case_note(request, pk: int):
-    case = _visible_case(request, pk)
+    case = visible_case(request, pk)
     form = NoteForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -376,7 +398,7 @@ def case_note(request, pk: int):
 
 @require_POST
 def case_assign(request, pk: int):
-    case = _visible_case(request, pk)
+    case = visible_case(request, pk)
     form = AssignForm(request.POST, officers=selectors.officers_for(case))
     if not form.is_valid():
         messages.error(request, _("Choose an officer from the list."))
@@ -395,7 +417,7 @@ def case_assign(request, pk: int):
 
 @require_POST
 def case_merge(request, pk: int):
-    case = _visible_case(request, pk)
+    case = visible_case(request, pk)
     form = MergeForm(request.POST)
     if form.is_valid():
         target = (
@@ -425,7 +447,7 @@ def case_merge(request, pk: int):
 
 @require_POST
 def attachment_upload(request, pk: int):
-    case = _visible_case(request, pk)
+    case = visible_case(request, pk)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a file to attach."))
@@ -445,6 +467,6 @@ def attachment_upload(request, pk: int):
 
 
 def attachment_download(request, pk: int, attachment_pk: int):
-    case = _visible_case(request, pk)
+    case = visible_case(request, pk)
     attachment = get_object_or_404(case.attachments, pk=attachment_pk)
     return serve_attachment(attachment)

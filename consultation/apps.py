@@ -8,5 +8,6 @@ class ConsultationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # What consultation adds to casework's cases: guards, panels, sweep reminders.
+        # What consultation adds to casework's cases (guards, panels, sweep reminders),
+        # registered once the models are loaded.
         from consultation import case_hooks  # noqa: F401

@@ -11,7 +11,9 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from core import append_only, audit, checks, security  # noqa: F401  (checks register)
+        # Imported here, not at the top: these modules use the models, which Django loads
+        # only after every app's configuration (``checks`` registers the system checks).
+        from core import append_only, audit, checks, security  # noqa: F401
 
         append_only.guard("core_securityevent", prunable=True)
         connection_created.connect(

@@ -79,6 +79,7 @@ def html_to_pdf(
     fetcher: NoFetcher | None = None,
 ) -> bytes:
     """Render ``html`` (already escaped by its template) to PDF/A-3b bytes."""
+    # Loaded on the first render, not at every start: WeasyPrint loads Pango and fonts.
     from weasyprint import CSS, HTML, Attachment
 
     if not cjk_font_available():

@@ -19,6 +19,7 @@ from casework.calendar import add_working_days, working_days_between
 from casework.hooks import GuardsOf
 from casework.models.organisations import Category, Organisation
 from casework.models.places import Place
+from casework.models.referrals import OPEN_REFERRAL_STATUSES
 from core.exceptions import TransitionRefused
 from core.fields import StateField
 from core.transitions import required
@@ -90,8 +91,6 @@ _has_officer.message = _("Assign an officer before work starts.")
 
 
 def _open_referrals(case: Case):
-    from casework.models.referrals import OPEN_REFERRAL_STATUSES
-
     return case.referrals.filter(status__in=OPEN_REFERRAL_STATUSES)
 
 

@@ -16,7 +16,6 @@ from django_fsm import ConcurrentTransitionMixin, transition
 
 from casework import permissions
 from casework.calendar import add_working_days
-from casework.models.cases import Case
 from casework.models.organisations import Organisation, OrgKind
 from core.exceptions import TransitionRefused
 from core.fields import StateField
@@ -90,7 +89,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     """One case sent to one organisation (lead or assisting) with its own clock."""
 
     case = models.ForeignKey(
-        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="referrals"
+        "casework.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="referrals"
     )
     organisation = models.ForeignKey(
         Organisation,
