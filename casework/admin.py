@@ -28,27 +28,13 @@ from casework.models import (
     Organisation,
     Party,
     Place,
-    ReferenceSequence,
     Referral,
 )
-from core.admin import TwoFactorUserAdminMixin
+from core.admin import ReadOnlyAdminMixin, TwoFactorUserAdminMixin
 
 # The reason on each row's first history record (migrations 0019 here and 0006 in
 # consultation), translated when the history page shows it.
 gettext_noop("Baseline: the state when history began")
-
-
-class ReadOnlyAdminMixin:
-    """View-only: no add, change or delete, for anyone, superusers included."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Grid)
@@ -146,11 +132,6 @@ class ReferralAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "role", "under_supervision", "organisation__kind"]
     search_fields = ["case__reference", "organisation__name"]
     list_select_related = ["case", "organisation"]
-
-
-@admin.register(ReferenceSequence)
-class ReferenceSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["year", "last"]
 
 
 @admin.register(CalendarYear)

@@ -34,11 +34,18 @@ def cases_visible_to(user) -> QuerySet[Case]:
     The filter is a plain ``place_id IN (...)`` list: the place tree is small, and an IN
     list lets the database count 100,000 cases from an index (2.5 ms on SQLite).
     """
+    return in_area(Case.objects.all(), user)
+
+
+def in_area(queryset: QuerySet, user, place: str = "place") -> QuerySet:
+    """``queryset`` kept to the user's area: the rows whose ``place`` (a path to a place,
+    e.g. ``"case__place"``) is one the user works in. Nothing for anonymous, everything
+    for superusers. The one visibility rule every app's ``*_visible_to`` builds on."""
     if not user.is_authenticated:
-        return Case.objects.none()
+        return queryset.none()
     if user.is_superuser:
-        return Case.objects.all()
-    return Case.objects.filter(place_id__in=_visible_place_ids(user))
+        return queryset
+    return queryset.filter(**{f"{place}_id__in": visible_place_ids(user)})
 
 
 def cases_visible_to_for_reports(user) -> QuerySet[Case]:
@@ -50,12 +57,13 @@ def cases_visible_to_for_reports(user) -> QuerySet[Case]:
     everything = (
         user.is_authenticated
         and not user.is_superuser
-        and len(_visible_place_ids(user)) == Place.objects.count()
+        and len(visible_place_ids(user)) == Place.objects.count()
     )
     return Case.objects.all() if everything else visible
 
 
-def _visible_place_ids(user) -> list[int]:
+def visible_place_ids(user) -> list[int]:
+    """The ids of the places the user works in (``places_for``), cached on the user."""
     cached = getattr(user, "_linli_place_ids", None)
     if cached is None:
         cached = list(places_for(user).values_list("pk", flat=True))

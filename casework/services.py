@@ -5,7 +5,7 @@ effects with ``transaction.on_commit``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -33,7 +33,6 @@ from casework.models import (
     Place,
     Priority,
     Rating,
-    ReferenceSequence,
     Referral,
     ReferralKind,
     ReferralRole,
@@ -44,7 +43,11 @@ from casework.roles import Role
 from casework.uploads import clean_file_name, inspect
 from core.exceptions import ActionForbidden, TransitionRefused
 from core.names import person_name
+from core.sequences import next_number
 from core.transitions import Machine
+
+# The yearly numbering of case references (core.sequences).
+CASE_REFERENCES = "case"
 
 CASES = Machine(
     Case,
@@ -70,12 +73,27 @@ def all_case_transitions() -> dict[str, Transition]:
 
 @dataclass(frozen=True)
 class PartyData:
+    """A party as the services take it, before it is a row of a case."""
+
     name: str
     role: str = PartyRole.APPLICANT
     kind: str = PartyKind.RESIDENT
     phone: str = ""
     email: str = ""
     address: str = ""
+
+    @classmethod
+    def from_form(cls, data: Mapping) -> PartyData:
+        """A party from a ``PartyForm``'s cleaned data (a row of the intake form, or the
+        case page's "add a party")."""
+        return cls(
+            name=data["name"],
+            role=data["role"],
+            kind=data["kind"],
+            phone=data.get("phone") or "",
+            email=data.get("email") or "",
+            address=data.get("address") or "",
+        )
 
 
 @dataclass(frozen=True)
@@ -98,11 +116,8 @@ def _party(case: Case, data: PartyData) -> Party:
 
 def next_reference(year: int) -> str:
     """Issue the next reference number of ``year`` (e.g. ``2026-000123``)."""
-    with transaction.atomic():
-        seq, _created = ReferenceSequence.objects.select_for_update().get_or_create(year=year)
-        seq.last += 1
-        seq.save(update_fields=["last"])
-    return f"{year}-{seq.last:0{settings.LINLI['REFERENCE_DIGITS']}d}"
+    number = next_number(CASE_REFERENCES, year)
+    return f"{year}-{number:0{settings.LINLI['REFERENCE_DIGITS']}d}"
 
 
 def case_register(

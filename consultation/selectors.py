@@ -1,4 +1,6 @@
-"""Reads for meetings: scoped like cases, by the place of the matter."""
+"""Consultation's reads. Every list and page takes its queryset from here, scoped by
+casework's one visibility rule (``casework.selectors.in_area``); the tallies and cost
+shares are computed here too."""
 
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -6,27 +8,26 @@ from fractions import Fraction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from casework import selectors as case_selectors
 from casework.permissions import grants
 from casework.roles import Role
+from casework.selectors import in_area, visible_place_ids
 from consultation import tally
 from consultation.models import ArchiveRecord, BallotCampaign, Mediation, Meeting
 
 
 def meetings_visible_to(user) -> QuerySet[Meeting]:
-    if not user.is_authenticated:
-        return Meeting.objects.none()
-    if user.is_superuser:
-        return Meeting.objects.all()
-    return Meeting.objects.filter(place_id__in=case_selectors._visible_place_ids(user))
+    """Meetings whose matter lies in the user's area (the place of their first case)."""
+    return in_area(Meeting.objects.all(), user)
 
 
 def archive_visible_to(user) -> QuerySet[ArchiveRecord]:
+    """Archived documents of the user's area, whatever they archive (minutes, a ballot's
+    result, a mediation agreement or dossier)."""
     if not user.is_authenticated:
         return ArchiveRecord.objects.none()
     if user.is_superuser:
         return ArchiveRecord.objects.all()
-    ids = case_selectors._visible_place_ids(user)
+    ids = visible_place_ids(user)
     return ArchiveRecord.objects.filter(
         Q(minutes__meeting__place_id__in=ids)
         | Q(ballot__case__place_id__in=ids)
@@ -36,28 +37,24 @@ def archive_visible_to(user) -> QuerySet[ArchiveRecord]:
 
 
 def ballots_visible_to(user) -> QuerySet[BallotCampaign]:
-    if not user.is_authenticated:
-        return BallotCampaign.objects.none()
-    if user.is_superuser:
-        return BallotCampaign.objects.all()
-    return BallotCampaign.objects.filter(case__place_id__in=case_selectors._visible_place_ids(user))
+    """Owner ballots of cases in the user's area."""
+    return in_area(BallotCampaign.objects.all(), user, "case__place")
 
 
 def mediations_visible_to(user) -> QuerySet[Mediation]:
-    """Mediation content is confidential (DOMAIN.md §4): supervisors and archivists see
-    their area's mediations; a mediator only those they sit on or whose case they work."""
-    if not user.is_authenticated:
-        return Mediation.objects.none()
-    if user.is_superuser:
-        return Mediation.objects.all()
-    in_area = Mediation.objects.filter(case__place_id__in=case_selectors._visible_place_ids(user))
+    """Who may read a mediation — the one rule (its pages, the dashboard's reminders):
+    mediation content is confidential (DOMAIN.md §4), so supervisors and archivists see
+    their area's mediations, a mediator only those they sit on or whose case they work."""
+    area = in_area(Mediation.objects.all(), user, "case__place")
+    if not user.is_authenticated or user.is_superuser:
+        return area
     overseen = [
         p for g in grants(user) if g.role in (Role.SUPERVISOR, Role.ARCHIVIST) for p in g.paths
     ]
     q = Q(mediators=user) | Q(case__assigned_officer=user)
     for path in sorted(set(overseen)):
         q |= Q(case__place__path__startswith=path)
-    return in_area.filter(pk__in=in_area.filter(q).values("pk"))
+    return area.filter(pk__in=area.filter(q).values("pk"))
 
 
 def judicial_reminders_for(user, today=None):

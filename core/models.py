@@ -133,3 +133,27 @@ class SubmissionKey(models.Model):
 
     def __str__(self):
         return f"{self.scope} {self.key_hash[:12]}"
+
+
+# ------------------------------------------------------------ yearly numbering
+
+
+class YearSequence(models.Model):
+    """The last number issued in a year for one numbering — case references, mediation
+    serials, archival numbers — row-locked while a number is issued, so numbers are unique
+    and issued in order (``core.sequences.next_number``)."""
+
+    name = models.CharField(_("numbering"), max_length=32)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("yearly numbering")
+        verbose_name_plural = _("yearly numberings")
+        ordering = ["name", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "year"], name="core_year_sequence_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.year}: {self.last}"

@@ -14,7 +14,6 @@ from casework.models.cases import (
     PartyKind,
     PartyRole,
     Priority,
-    ReferenceSequence,
     Status,
     mask_phone,
 )
@@ -77,7 +76,6 @@ __all__ = [
     "PlaceKind",
     "Priority",
     "Rating",
-    "ReferenceSequence",
     "Referral",
     "ReferralKind",
     "ReferralRole",

@@ -119,20 +119,6 @@ def _nothing_referred_out(case: Case) -> bool:
 _nothing_referred_out.message = _("Recall the open referrals before recording the withdrawal.")
 
 
-class ReferenceSequence(models.Model):
-    """The last reference number issued per year (a row lock keeps numbers unique)."""
-
-    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
-    last = models.PositiveIntegerField(_("last number"), default=0)
-
-    class Meta:
-        verbose_name = _("reference sequence")
-        verbose_name_plural = _("reference sequences")
-
-    def __str__(self):
-        return f"{self.year}: {self.last}"
-
-
 class Case(ConcurrentTransitionMixin, models.Model):
     """One grievance or consultation matter (案件/诉求)."""
 

@@ -4,7 +4,7 @@ owner-consent ballots (``ballots``), people's mediation (``mediation``), its agr
 (``agreement``) and its dossier's checklist (``dossier``). Import models from here."""
 
 from consultation.models.agreement import Agreement, JudicialStatus, Obligation
-from consultation.models.archive import ArchiveRecord, ArchiveSequence, archive_path
+from consultation.models.archive import ArchiveRecord, archive_path
 from consultation.models.ballots import (
     Ballot,
     BallotCampaign,
@@ -21,7 +21,6 @@ from consultation.models.mediation import (
     EndReason,
     Extension,
     Mediation,
-    MediationSequence,
     MediationSession,
     MediationStatus,
     NoticeManner,
@@ -71,7 +70,6 @@ __all__ = [
     "AgendaItem",
     "Agreement",
     "ArchiveRecord",
-    "ArchiveSequence",
     "Ballot",
     "BallotCampaign",
     "BallotChoice",
@@ -91,7 +89,6 @@ __all__ = [
     "JudicialStatus",
     "Matter",
     "Mediation",
-    "MediationSequence",
     "MediationSession",
     "MediationSignature",
     "MediationStatus",

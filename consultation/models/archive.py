@@ -82,17 +82,3 @@ class ArchiveRecord(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableRecord(_("Archive records cannot be deleted."))
-
-
-class ArchiveSequence(models.Model):
-    """The last archival number issued per year (row-locked when issuing)."""
-
-    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
-    last = models.PositiveIntegerField(_("last number"), default=0)
-
-    class Meta:
-        verbose_name = _("archive sequence")
-        verbose_name_plural = _("archive sequences")
-
-    def __str__(self):
-        return f"{self.year}: {self.last}"

@@ -255,20 +255,6 @@ class Mediation(ConcurrentTransitionMixin, models.Model):
         self.ended_on = timezone.localdate()
 
 
-class MediationSequence(models.Model):
-    """The last mediation serial issued per year (row-locked when issuing)."""
-
-    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
-    last = models.PositiveIntegerField(_("last number"), default=0)
-
-    class Meta:
-        verbose_name = _("mediation sequence")
-        verbose_name_plural = _("mediation sequences")
-
-    def __str__(self):
-        return f"{self.year}: {self.last}"
-
-
 class MediationSession(models.Model):
     """One session and its record (调解记录)."""
 

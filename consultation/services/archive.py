@@ -7,19 +7,20 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone, translation
 
 from consultation.documents.minutes import minutes_pdf
-from consultation.models import ArchiveRecord, ArchiveSequence, Minutes, meeting_rule
+from consultation.models import ArchiveRecord, Minutes, meeting_rule
+from core.sequences import next_number
+
+# The yearly numbering of the archive register (core.sequences).
+ARCHIVAL_NUMBERS = "archive"
 
 
 def next_archival_number(year: int) -> str:
-    with transaction.atomic():
-        seq, _created = ArchiveSequence.objects.select_for_update().get_or_create(year=year)
-        seq.last += 1
-        seq.save(update_fields=["last"])
-    return f"{settings.LINLI['ARCHIVE_PREFIX']}-{year}-{seq.last:04d}"
+    """Issue the next archival number of ``year`` (e.g. ``DA-2026-0001``)."""
+    number = next_number(ARCHIVAL_NUMBERS, year)
+    return f"{settings.LINLI['ARCHIVE_PREFIX']}-{year}-{number:04d}"
 
 
 def register(content: bytes, *, title: str, retention_years: int, actor, **owner) -> ArchiveRecord:

@@ -24,7 +24,6 @@ from consultation import permissions
 from consultation.models import (
     Extension,
     Mediation,
-    MediationSequence,
     MediationSession,
     MediationStatus,
     NoticeManner,
@@ -35,7 +34,11 @@ from consultation.models import (
 )
 from core.exceptions import ActionForbidden, TransitionRefused
 from core.names import person_name
+from core.sequences import next_number
 from core.transitions import Machine
+
+# The yearly numbering of mediations (core.sequences).
+MEDIATION_SERIALS = "mediation"
 
 MEDIATIONS = Machine(
     Mediation,
@@ -104,13 +107,6 @@ def format_number(year: int, serial: int) -> str:
     return f"({year}) {mediation_setting('NUMBER_PREFIX')}人调字第{serial}号"
 
 
-def _next_serial(year: int) -> int:
-    seq, _created = MediationSequence.objects.select_for_update().get_or_create(year=year)
-    seq.last += 1
-    seq.save(update_fields=["last"])
-    return seq.last
-
-
 # ---------------------------------------------------------------- registration
 
 
@@ -133,7 +129,7 @@ def mediation_register(
             raise TransitionRefused(_("This case already has a mediation."))
         mediators = staff_in_area(locked, mediators)
         year = timezone.localdate().year
-        serial = _next_serial(year)
+        serial = next_number(MEDIATION_SERIALS, year)
         mediation = Mediation.objects.create(
             case=locked,
             number=format_number(year, serial),
