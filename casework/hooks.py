@@ -56,6 +56,8 @@ class Panel:
 
 @dataclass(frozen=True)
 class SweepReminder:
+    """What the SLA sweep also chases, under its label."""
+
     label: str
     chase: Callable[[dt.date], tuple[int, int]]
 

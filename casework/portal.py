@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Submission:
+    """What a resident typed into the public form."""
+
     category: object
     place: Place | None
     address: str
@@ -209,6 +211,7 @@ def stages(case: Case) -> list[dict]:
 
 
 def can_rate(case: Case) -> bool:
+    """Whether the resident may rate the case now (resolved or closed, not rated since)."""
     return can_rate_facts(case.pk, case.status, case.resolved_at)
 
 

@@ -94,6 +94,7 @@ def officers_for(case: Case):
 
 
 def case_timeline(case: Case, *, public_only: bool = False) -> QuerySet[CaseEvent]:
+    """The case's event log, oldest first; only what the resident may see when ``public_only``."""
     events = case.events.select_related("actor")
     return events.filter(is_public=True) if public_only else events
 
@@ -152,6 +153,8 @@ def referral_timeline(referral: Referral) -> QuerySet[CaseEvent]:
 
 
 def receiving_organisations():
+    """Organisations a case can be referred to (agencies, property companies, owners'
+    committees)."""
     return Organisation.objects.filter(active=True, kind__in=RECEIVING_KINDS).order_by(
         "kind", "name"
     )

@@ -1,6 +1,11 @@
 """Every write to casework that matters. Each service runs in one transaction, locks the
 row it changes, checks the actor's permission, writes the event log, and schedules side
-effects with ``transaction.on_commit``.
+effects with ``transaction.on_commit``. The two state machines (``CASES``, ``REFERRALS``)
+run through the kernel's runner (``core.transitions``).
+
+Longer than 500 lines on purpose: the case's and the referral's services move each other
+(a dispatch makes the case wait, the last referral's end resumes it) under one lock order
+(case, then referral); kept in one module, that rule is read in one place.
 """
 
 from __future__ import annotations
@@ -98,6 +103,9 @@ class PartyData:
 
 @dataclass(frozen=True)
 class Registration:
+    """A registered case and its status code (shown once to the resident; only its hash is
+    stored)."""
+
     case: Case
     status_code: str  # shown once to the resident; only its hash is stored
 

@@ -29,6 +29,8 @@ from casework.models.referrals import REPLY_CLOCK_STATUSES
 
 @dataclass(frozen=True)
 class SweepResult:
+    """What one sweep found overdue and chased now."""
+
     referrals_overdue: int
     referrals_chased: int
     cases_overdue: int
@@ -38,6 +40,7 @@ class SweepResult:
 
 
 def overdue_referrals(today=None):
+    """Referrals past their sign-for or reply date."""
     today = today or timezone.localdate()
     return Referral.objects.filter(
         Q(status=ReferralStatus.DISPATCHED, sign_due__lt=today)
@@ -46,6 +49,7 @@ def overdue_referrals(today=None):
 
 
 def overdue_cases(today=None):
+    """Open cases whose clock runs and whose due date has passed."""
     today = today or timezone.localdate()
     return Case.objects.filter(status__in=list(CLOCK_RUNNING_STATUSES), due_date__lt=today)
 
@@ -94,6 +98,8 @@ def _chase_case(case: Case) -> bool:
 
 
 def sla_sweep() -> SweepResult:
+    """Chase every overdue referral and case once per deadline, then what other apps registered
+    (``casework.hooks``)."""
     today = timezone.localdate()
     referrals = list(overdue_referrals(today).select_related("organisation"))
     referrals_chased = sum(_chase_referral(r) for r in referrals)

@@ -134,6 +134,8 @@ def voters(campaign: BallotCampaign) -> list[tally.Voter]:
 
 
 def compute_tally(campaign: BallotCampaign) -> tally.Tally:
+    """The ballot's exact tally (Civil Code Art. 278) over its frozen electorate and the
+    ballots entered."""
     rule = tally.Rule.from_dict(campaign.rule or campaign.rule_set.as_rule())
     return tally.count(voters(campaign), rule)
 
@@ -150,6 +152,7 @@ def default_coefficients(floors: list[int]) -> dict[str, str]:
 
 
 def coefficient(campaign: BallotCampaign, floor: int) -> Fraction:
+    """A floor's cost coefficient: the ballot's table, else 0 for the ground floor and 1 above."""
     table = campaign.floor_coefficients or {}
     if str(floor) in table:
         return Fraction(Decimal(str(table[str(floor)])))

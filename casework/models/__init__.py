@@ -10,14 +10,11 @@ from casework.models.cases import (
     Case,
     Channel,
     Outcome,
-    Party,
-    PartyKind,
-    PartyRole,
     Priority,
     Status,
-    mask_phone,
 )
 from casework.models.organisations import Category, Membership, Organisation, OrgKind
+from casework.models.parties import Party, PartyKind, PartyRole, mask_phone
 from casework.models.places import ALLOWED_PARENT_KIND, Flat, FlatOwner, Grid, Place, PlaceKind
 from casework.models.records import (
     CaseAttachment,

@@ -60,6 +60,8 @@ def archive_minutes(minutes: Minutes, actor) -> ArchiveRecord:
 
 @dataclass(frozen=True)
 class Finding:
+    """An archived file that failed verification, and how."""
+
     record: ArchiveRecord
     problem: str  # "missing" or "changed"
 

@@ -68,6 +68,8 @@ def ballot_create(
     opens_on: dt.date,
     closes_on: dt.date,
 ) -> BallotCampaign:
+    """Prepare an owner-consent ballot on ``case``: the matter, the question, the scope and the
+    rule set (checked before anything is saved)."""
     problems = []
     if matter not in Matter.values:
         problems.append(_("Choose the matter put to the vote."))
@@ -227,6 +229,7 @@ def ballot_record(
 
 
 def objection_add(*, campaign: BallotCampaign, actor, name: str, flat: str, text: str):
+    """Record an objection to the published result while its window is open."""
     if not permissions.can_run_ballot(campaign, actor):
         raise ActionForbidden(_("You are not allowed to record objections here."))
     if campaign.status != CampaignStatus.PUBLISHED or (
@@ -253,6 +256,7 @@ def objection_add(*, campaign: BallotCampaign, actor, name: str, flat: str, text
 def cost_set(
     *, campaign: BallotCampaign, actor, total_yuan: str, coefficients: dict[str, str]
 ) -> BallotCampaign:
+    """Set an elevator ballot's total cost and its cost coefficient per floor."""
     if not permissions.can_run_ballot(campaign, actor):
         raise ActionForbidden(_("You are not allowed to set the cost sharing."))
     if campaign.matter != Matter.ELEVATOR:

@@ -146,6 +146,7 @@ def mediation_register(
 
 
 def mediation_set_mediators(*, mediation: Mediation, actor, mediators: Sequence) -> Mediation:
+    """Change the mediation's mediators (supervisors only, while it is under way)."""
     with transaction.atomic():
         locked = lock_mediation(mediation)
         if not case_permissions.can_supervise_case(locked.case, actor):
@@ -295,6 +296,8 @@ def session_record(
     evidence: str = "",
     others_present: str = "",
 ) -> MediationSession:
+    """Record a held session (调解记录): who was present, each side's account, evidence, outcome;
+    it is then signed by everyone present."""
     with transaction.atomic():
         locked = lock_mediation(mediation)
         require_mediator(locked, actor)
@@ -360,6 +363,7 @@ def return_visit_record(
     later_suit: bool = False,
     action_taken: str = "",
 ) -> ReturnVisit:
+    """Record a return visit (回访): performance of the agreement and the parties' satisfaction."""
     with transaction.atomic():
         locked = lock_mediation(mediation)
         require_mediator(locked, actor)
@@ -407,6 +411,8 @@ def return_visit_record(
 
 
 def overdue_return_visits(today: dt.date | None = None):
+    """Mediations in effect whose return visit is past due and not yet made (every area: the
+    sweep's read)."""
     today = today or timezone.localdate()
     return Mediation.objects.filter(
         status=MediationStatus.AGREED, return_visit_due__lt=today, return_visits__isnull=True

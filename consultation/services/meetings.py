@@ -71,6 +71,8 @@ def meeting_create(
     starts_at: dt.datetime,
     venue: str,
 ) -> Meeting:
+    """Convene a meeting on one or more cases of the actor's area, and note it on each case's
+    log."""
     problems = []
     if kind not in MeetingKind.values:
         problems.append(_("Choose the kind of meeting."))
@@ -154,6 +156,7 @@ def _check_recordable(meeting: Meeting, actor, *, preparing: bool = False) -> No
 
 
 def invitee_add(*, meeting: Meeting, actor, category: str, name: str, affiliation: str = ""):
+    """Invite a participant (also a walk-in during the meeting)."""
     _check_recordable(meeting, actor, preparing=True)
     if not (name or "").strip():
         raise TransitionRefused(_("Give the invitee's name."))
@@ -172,12 +175,14 @@ def attendance_mark(*, meeting: Meeting, actor, present_ids: Sequence[int]) -> N
 
 
 def agenda_add(*, meeting: Meeting, actor, title: str) -> AgendaItem:
+    """Add an item at the end of the agenda."""
     _check_recordable(meeting, actor, preparing=True)
     position = meeting.agenda.count() + 1
     return AgendaItem.objects.create(meeting=meeting, position=position, title=title.strip())
 
 
 def statement_add(*, meeting: Meeting, actor, speaker: Invitee, stance: str, text: str):
+    """Record what one of the invitees said, and their position."""
     _check_recordable(meeting, actor)
     if speaker.meeting_id != meeting.pk:
         raise TransitionRefused(_("The speaker must be one of this meeting's invitees."))
@@ -209,6 +214,7 @@ def motion_add(
 
 
 def decision_add(*, meeting: Meeting, actor, text: str) -> Decision:
+    """Record a decision of the meeting."""
     _check_recordable(meeting, actor)
     return Decision.objects.create(meeting=meeting, text=text.strip())
 
@@ -222,6 +228,8 @@ def follow_up_add(
     due_date: dt.date,
     case: Case | None = None,
 ) -> FollowUp:
+    """Record a follow-up action with its owner and due date (shown on the linked case, if
+    given)."""
     _check_recordable(meeting, actor)
     if case is not None and not meeting.cases.filter(pk=case.pk).exists():
         raise TransitionRefused(_("The follow-up's case must be linked to the meeting."))
@@ -254,6 +262,7 @@ def follow_up_close(*, follow_up: FollowUp, actor, note: str) -> FollowUp:
 
 
 def criterion_add(*, meeting: Meeting, actor, name: str) -> Criterion:
+    """Add what the participants of an evaluation meeting rate."""
     _check_recordable(meeting, actor, preparing=True)
     if meeting.kind != MeetingKind.EVALUATION:
         raise TransitionRefused(_("Rating sheets belong to evaluation meetings."))

@@ -37,6 +37,7 @@ def all_minutes_transitions() -> dict[str, Transition]:
 
 
 def minutes_draft(*, meeting: Meeting, actor, summary: str = "") -> Minutes:
+    """Start the minutes of a held (or closed) meeting: the first version, as a draft."""
     if not permissions.can_run_meeting(meeting, actor):
         raise ActionForbidden(_("You are not allowed to write these minutes."))
     if meeting.status not in {"held", "closed"}:
@@ -51,6 +52,7 @@ def minutes_draft(*, meeting: Meeting, actor, summary: str = "") -> Minutes:
 
 
 def minutes_update(*, minutes: Minutes, actor, summary: str, expected_version: int) -> Minutes:
+    """Save the draft minutes' summary (the version the page showed must still be current)."""
     with transaction.atomic():
         locked = MINUTES.lock(minutes, expected_version)
         if not permissions.can_write_minutes(locked, actor):
@@ -65,6 +67,7 @@ def minutes_update(*, minutes: Minutes, actor, summary: str, expected_version: i
 def signature_record(
     *, minutes: Minutes, actor, invitee: Invitee, refused: bool, note: str = ""
 ) -> Signature:
+    """Record an attendee's signature, or their refusal with its reason, on circulated minutes."""
     if not permissions.can_write_minutes(minutes, actor):
         raise ActionForbidden(_("You are not allowed to record signatures."))
     if minutes.status != MinutesStatus.CIRCULATED:
