@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from simple_history.admin import SimpleHistoryAdmin
 
+from casework.api_auth import issue_token
 from casework.models import (
     ApiToken,
     CalendarDay,
@@ -27,27 +28,13 @@ from casework.models import (
     Organisation,
     Party,
     Place,
-    ReferenceSequence,
     Referral,
 )
-from core.admin import TwoFactorUserAdminMixin
+from core.admin import ReadOnlyAdminMixin, TwoFactorUserAdminMixin
 
 # The reason on each row's first history record (migrations 0019 here and 0006 in
 # consultation), translated when the history page shows it.
 gettext_noop("Baseline: the state when history began")
-
-
-class ReadOnlyAdminMixin:
-    """View-only: no add, change or delete, for anyone, superusers included."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Grid)
@@ -147,11 +134,6 @@ class ReferralAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["case", "organisation"]
 
 
-@admin.register(ReferenceSequence)
-class ReferenceSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["year", "last"]
-
-
 @admin.register(CalendarYear)
 class CalendarYearAdmin(SimpleHistoryAdmin):
     list_display = ["year", "published", "source"]
@@ -201,8 +183,6 @@ class ApiTokenAdmin(SimpleHistoryAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        from casework.api_auth import issue_token
-
         token, key = issue_token(organisation=obj.organisation, name=obj.name)
         obj.pk = token.pk
         obj._state.adding = False

@@ -26,7 +26,6 @@ from rest_framework.exceptions import APIException, PermissionDenied, Validation
 from rest_framework.response import Response
 
 from casework import selectors, services
-from casework.exceptions import ActionForbidden, CaseworkError, ConcurrentChange
 from casework.filters import CaseFilter, ReferralFilter
 from casework.models import (
     Case,
@@ -40,6 +39,7 @@ from casework.models import (
     ReturnReason,
 )
 from core import idempotency
+from core.exceptions import ActionForbidden, ConcurrentChange, ServiceError
 
 
 class Conflict(APIException):
@@ -47,7 +47,7 @@ class Conflict(APIException):
     default_detail = "Changed by someone else: fetch it again and retry."
 
 
-def _raise(exc: CaseworkError):
+def _raise(exc: ServiceError):
     if isinstance(exc, ActionForbidden):
         raise PermissionDenied(" ".join(exc.messages))
     if isinstance(exc, ConcurrentChange):
@@ -146,7 +146,7 @@ class ReferralViewSet(viewsets.ReadOnlyModelViewSet):
             referral = services.referral_transition(
                 referral=referral, name=name, actor=request.user, expected_version=version, **params
             )
-        except CaseworkError as exc:
+        except ServiceError as exc:
             _raise(exc)
         return Response(ReferralSerializer(referral).data)
 
@@ -367,7 +367,7 @@ class CaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 external_ref=ref,
                 parties=parties,
             )
-        except CaseworkError as exc:
+        except ServiceError as exc:
             _raise(exc)
         except IntegrityError:  # the same order posted twice at the same moment
             existing = Case.objects.filter(external_ref=ref).first()

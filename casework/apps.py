@@ -8,17 +8,17 @@ class CaseworkConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # Imported here, not at the top: these modules use the models, which Django loads
+        # only after every app's configuration.
         from casework import (
             checks,  # noqa: F401 — registers the system checks
             signals,
         )
         from casework.permissions import needs_two_factor
+        from core import append_only
         from core.otp import require_two_factor_for
 
         require_two_factor_for(needs_two_factor)
-        from config import security  # noqa: F401 — connects the sign-in idle-clock stamp
-        from core import append_only
-
         # The case event log: no UPDATE or DELETE at the database (both engines).
         append_only.guard("casework_caseevent", prunable=False)
         signals.connect_audit()

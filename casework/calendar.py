@@ -12,13 +12,13 @@ import datetime as dt
 
 from django.core.cache import cache
 
+from casework.models.calendar_days import CalendarDay, CalendarYear
+
 
 def _exceptions(year: int) -> dict[dt.date, bool]:
     key = f"linli:calendar:{year}"
     days = cache.get(key)
     if days is None:
-        from casework.models import CalendarDay
-
         days = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "is_working"))
         cache.set(key, days, timeout=3600)
     return days
@@ -55,7 +55,6 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
 
 def unpublished_years(*years: int) -> list[int]:
     """Those of ``years`` whose official schedule is not loaded (weekends-only there)."""
-    from casework.models import CalendarYear
 
     published = set(
         CalendarYear.objects.filter(year__in=years, published=True).values_list("year", flat=True)
@@ -69,9 +68,8 @@ def load_official_schedule(year: int) -> bool:
     Returns whether the package had the year's schedule. A year the State Council has not
     published yet (no make-up days in the package) is left unpublished.
     """
+    # Loaded when a year is seeded (migrations, load_calendar), not at every start.
     import holidays
-
-    from casework.models import CalendarDay, CalendarYear
 
     china = holidays.China(years=year)
     workdays = {d for d in getattr(china, "weekend_workdays", set()) if d.year == year}

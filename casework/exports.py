@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from casework.models import ExportLog, PartyRole, mask_phone
 from core.audit import record
 from core.models import SecurityEventKind
+from core.names import person_name
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -59,9 +60,7 @@ def case_rows(cases, *, unmasked: bool) -> tuple[list[str], Iterable[list]]:
                 case.get_status_display(),
                 case.category.label,
                 case.place.full_name,
-                (case.assigned_officer.get_full_name() or case.assigned_officer.username)
-                if case.assigned_officer_id
-                else "",
+                person_name(case.assigned_officer) if case.assigned_officer_id else "",
                 "; ".join(p.name for p in applicants),
                 "; ".join(p for p in phones if p),
                 case.due_date.isoformat() if case.due_date else "",
@@ -78,6 +77,7 @@ def respond(
     """The file as a download, and how many data rows it holds."""
     count = 0
     if fmt == "xlsx":
+        # Loaded on the first XLSX export, not at every start: the package is large.
         from openpyxl import Workbook
 
         book = Workbook(write_only=True)

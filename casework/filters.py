@@ -3,6 +3,7 @@ is scoped to the user."""
 
 import django_filters as filters
 from django import forms
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +23,7 @@ from casework.models import (
     ReferralStatus,
     Status,
 )
+from casework.models.referrals import REPLY_CLOCK_STATUSES
 from casework.widgets import FastSelect
 from core.models import SecurityEvent, SecurityEventKind
 
@@ -109,8 +111,6 @@ class CaseFilter(filters.FilterSet):
 
 def _current_due_q(op: str, day) -> Q:
     """Referrals whose current deadline (sign-for while dispatched, else reply) ``op`` day."""
-    from casework.models.referrals import REPLY_CLOCK_STATUSES, ReferralStatus
-
     return Q(status=ReferralStatus.DISPATCHED, **{f"sign_due__{op}": day}) | Q(
         status__in=list(REPLY_CLOCK_STATUSES | {ReferralStatus.RETURN_REQUESTED}),
         **{f"reply_due__{op}": day},
@@ -190,8 +190,6 @@ class SecurityEventFilter(filters.FilterSet):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from django.contrib.auth import get_user_model
-
         staff = (
             get_user_model().objects.filter(memberships__isnull=False).distinct()
             if selectors.sees_whole_security_record(user)

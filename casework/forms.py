@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from casework import selectors
 from casework.models import (
     Case,
     Category,
@@ -197,3 +198,14 @@ class ReferralActionForm(forms.Form):
 class SuperviseForm(forms.Form):
     on = forms.BooleanField(required=False)
     note = forms.CharField(max_length=2000, required=False)
+
+
+def dispatch_form_for(case, data=None) -> DispatchForm:
+    """The case page's referral form: every receiving organisation, those routing suggests
+    for the case's category and place first."""
+    return DispatchForm(
+        data,
+        initial={"version": case.version},
+        organisations=selectors.receiving_organisations(),
+        suggested=list(selectors.suggested_organisations(case)),
+    )

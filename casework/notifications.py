@@ -14,6 +14,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from casework.models import CaseEvent, EventKind, Membership, Referral
+from casework.permissions import RECEIVING_ROLES
+from core.transitions import transitions_of
+
 logger = logging.getLogger(__name__)
 
 
@@ -27,7 +31,6 @@ def _bilingual(render) -> str:
 
 def case_event(event_id: int) -> None:
     """Tell the assigned officer about an event on their case that someone else caused."""
-    from casework.models import CaseEvent, EventKind
 
     event = (
         CaseEvent.objects.select_related("case", "case__assigned_officer", "actor")
@@ -76,8 +79,6 @@ def _send(subject_render, body_render, recipients, what) -> None:
 
 def organisation_recipients(organisation) -> list[str]:
     """The organisation's notice address and its active referral staff's addresses."""
-    from casework.models import Membership
-    from casework.permissions import RECEIVING_ROLES
 
     emails = list(
         Membership.objects.filter(
@@ -95,8 +96,6 @@ def organisation_recipients(organisation) -> list[str]:
 def referral_event(event_id: int) -> None:
     """Tell the other side of a referral what happened: the organisation when the street
     acts, the case officer when the organisation acts. Link only, no personal data."""
-    from casework.models import CaseEvent, EventKind
-    from casework.services import all_referral_transitions
 
     event = (
         CaseEvent.objects.select_related(
@@ -108,7 +107,7 @@ def referral_event(event_id: int) -> None:
     if event is None:
         return
     referral, case = event.referral, event.case
-    transition = all_referral_transitions().get(event.transition)
+    transition = transitions_of(Referral).get(event.transition)
     org_side = transition is not None and transition.custom.get("side") == "organisation"
     inbox_link = settings.LINLI["SITE_URL"] + reverse("casework:inbox_detail", args=[referral.pk])
     case_link = settings.LINLI["SITE_URL"] + reverse("casework:case_detail", args=[case.pk])
@@ -152,7 +151,6 @@ def referral_event(event_id: int) -> None:
 def chase(event_id: int, extra_recipients=()) -> None:
     """An overdue reminder (催办): to the organisation for a referral, and the case officer
     (and ``extra_recipients``, e.g. the mediators of an overdue return visit)."""
-    from casework.models import CaseEvent
 
     event = (
         CaseEvent.objects.select_related(

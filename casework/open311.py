@@ -26,7 +26,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from casework import portal
-from casework.exceptions import CaseworkError
 from casework.models import (
     OPEN_STATUSES,
     Case,
@@ -41,6 +40,7 @@ from casework.models import (
 from core import throttle
 from core.audit import record
 from core.client import client_address
+from core.exceptions import ServiceError
 from core.models import SecurityEventKind
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
@@ -355,7 +355,7 @@ def _create(request, fmt: str) -> HttpResponse:
         registration = portal.submit_online(data=submission)
     except throttle.Throttled as exc:
         return too_many(fmt, exc)
-    except CaseworkError as exc:
+    except ServiceError as exc:
         return error(fmt, 400, *exc.messages)
     rows = [
         {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from casework.models.organisations import Membership
 from casework.roles import Role
 
 
@@ -26,8 +27,6 @@ def grants(user) -> tuple[Grant, ...]:
     cached = getattr(user, "_linli_grants", None)
     if cached is not None:
         return cached
-    from casework.models import Membership
-
     rows = (
         Membership.objects.filter(user=user, active=True, organisation__active=True)
         .select_related("organisation")

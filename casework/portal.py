@@ -17,8 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework import services
-from casework.exceptions import TransitionRefused
+from casework import services, status_codes
 from casework.models import (
     OPEN_STATUSES,
     Case,
@@ -34,6 +33,7 @@ from casework.models import (
 )
 from core import throttle
 from core.audit import pseudonym, record
+from core.exceptions import TransitionRefused
 from core.models import SecurityEventKind
 
 logger = logging.getLogger(__name__)
@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Submission:
+    """What a resident typed into the public form."""
+
     category: object
     place: Place | None
     address: str
@@ -144,11 +146,11 @@ def lookup(*, reference: str, code: str, address: str) -> Case | None:
     throttle.check("lookup_reference", reference)
     throttle.check("lookup_address", address)
     case = Case.objects.filter(reference=reference).first()
-    if case is not None and services.status_code_matches(case, code):
+    if case is not None and status_codes.status_code_matches(case, code):
         return case
     if case is None:
         # Spend the same time as a real check so timing does not reveal the reference.
-        services.status_code_matches(Case(status_code_hash=_DUMMY_HASH), code)
+        status_codes.hash_matches(status_codes.DUMMY_HASH, code)
     locked = [
         usage.door
         for usage in (
@@ -162,9 +164,6 @@ def lookup(*, reference: str, code: str, address: str) -> Case | None:
     if locked:
         record(SecurityEventKind.THROTTLED, address=address, detail={**detail, "doors": locked})
     return None
-
-
-_DUMMY_HASH = services._status_hasher.encode("NOT-A-REAL-CODE", "linlidummysalt")
 
 
 # -------------------------------------------------------------- stages for residents
@@ -212,6 +211,7 @@ def stages(case: Case) -> list[dict]:
 
 
 def can_rate(case: Case) -> bool:
+    """Whether the resident may rate the case now (resolved or closed, not rated since)."""
     return can_rate_facts(case.pk, case.status, case.resolved_at)
 
 
@@ -219,8 +219,6 @@ def can_rate_facts(case_id: int, status: str, resolved_at) -> bool:
     """A resolved (or closed) case not rated since its resolution can be rated."""
     if status not in (Status.RESOLVED, Status.CLOSED) or resolved_at is None:
         return False
-    from casework.models import Rating
-
     return not Rating.objects.filter(case_id=case_id, created_at__gte=resolved_at).exists()
 
 

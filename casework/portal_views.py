@@ -23,11 +23,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casework import portal, submissions
-from casework.exceptions import CaseworkError
 from casework.models import OPEN_STATUSES, Case, CaseEvent
 from casework.portal_forms import InfoForm, LookupForm, RatingForm, SubmitForm
 from core import idempotency, throttle
 from core.client import client_address
+from core.exceptions import ServiceError
 from core.http import no_store
 
 RECEIPT_KEY = "linli-portal-receipt"
@@ -151,7 +151,7 @@ def submit(request):
             # The form keeps everything typed; 429 says when to send it again.
             form.add_error(None, exc.message())
             return throttle.set_retry_after(_submit_page(request, form), exc)
-        except CaseworkError as exc:
+        except ServiceError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
         else:
@@ -272,7 +272,7 @@ def rate(request):
                 comment=d["comment"],
                 reopen_reason=d["reopen_reason"],
             )
-        except CaseworkError as exc:
+        except ServiceError as exc:
             for message in exc.messages:
                 messages.error(request, message)
         else:
@@ -295,7 +295,7 @@ def add_information(request):
             portal.resident_add_information(
                 case=case, text=form.cleaned_data["text"], upload=form.cleaned_data["photo"]
             )
-        except CaseworkError as exc:
+        except ServiceError as exc:
             for message in exc.messages:
                 messages.error(request, message)
         else:

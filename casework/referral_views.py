@@ -13,34 +13,25 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casework import permissions, selectors, services
-from casework.exceptions import CaseworkError
+from casework import selectors, services
 from casework.filters import ReferralFilter
-from casework.forms import DispatchForm, ReferralActionForm, SuperviseForm
+from casework.forms import ReferralActionForm, SuperviseForm, dispatch_form_for
 from casework.models import OPEN_REFERRAL_STATUSES, Party, PartyRole, ReturnReason
-from casework.view_helpers import form_errors, refused, serve_attachment
-from casework.views import PAGE_SIZE, _visible_case
+from casework.views import PAGE_SIZE, visible_case
+from core.exceptions import ServiceError
+from core.view_helpers import form_errors, refused, serve_attachment
 
 # ------------------------------------------------------------------- street side
 
 
-def dispatch_form_for(case, data=None) -> DispatchForm:
-    return DispatchForm(
-        data,
-        initial={"version": case.version},
-        organisations=selectors.receiving_organisations(),
-        suggested=list(selectors.suggested_organisations(case)),
-    )
-
-
 def _case_referral(request, pk: int, referral_pk: int):
-    case = _visible_case(request, pk)
+    case = visible_case(request, pk)
     return case, get_object_or_404(case.referrals.select_related("organisation"), pk=referral_pk)
 
 
 @require_POST
 def referral_dispatch(request, pk: int):
-    case = _visible_case(request, pk)
+    case = visible_case(request, pk)
     form = dispatch_form_for(case, request.POST)
     if not form.is_valid():
         form_errors(request, form)
@@ -57,7 +48,7 @@ def referral_dispatch(request, pk: int):
             needs_contact=data["needs_contact"],
             expected_version=data["version"],
         )
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
     else:
         messages.success(
@@ -90,7 +81,7 @@ def _run_transition(request, referral, name: str) -> None:
             expected_version=data["version"],
             **params,
         )
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
 
 
@@ -116,32 +107,9 @@ def referral_supervise(request, pk: int, referral_pk: int):
                 on=form.cleaned_data["on"],
                 note=form.cleaned_data["note"],
             )
-        except CaseworkError as exc:
+        except ServiceError as exc:
             refused(request, exc)
     return redirect(reverse("casework:case_detail", args=[pk]) + "#referrals")
-
-
-def street_referral_rows(case, user) -> list[dict]:
-    """The case page's referral table with the actions this user may take on each."""
-    rows = []
-    for referral in case.referrals.select_related("organisation", "dispatched_by").order_by(
-        "dispatched_at", "id"
-    ):
-        referral.case = case  # permission checks read the case; it is loaded already
-        actions = [
-            t
-            for t in services.available_referral_transitions(referral, user)
-            if t.custom.get("side") == "street"
-        ]
-        rows.append(
-            {
-                "referral": referral,
-                "actions": actions,
-                "can_supervise": referral.is_open
-                and permissions.can_supervise_referral(referral, user),
-            }
-        )
-    return rows
 
 
 # ------------------------------------------------------------------------- inbox

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import render
-from django.utils import timezone
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -17,6 +19,7 @@ from casework import charts, exports, permissions, reporting, selectors
 from casework.filters import CaseFilter
 from casework.models import Category, ExportKind, ExportLog, Party, PartyRole
 from casework.roles import Role
+from core import pdf
 
 
 class ReportForm(forms.Form):
@@ -61,7 +64,8 @@ def _require_format(fmt: str) -> None:
         raise Http404
 
 
-def _require_reporter(user):
+def require_reporter(user) -> None:
+    """Reports are for the street's staff: supervisors and mediators (else 403)."""
     if not permissions.has_role(user, Role.SUPERVISOR, Role.MEDIATOR):
         raise PermissionDenied(_("Reports are for the street's staff."))
 
@@ -89,7 +93,7 @@ def report_scope(request):
 
 
 def report_dashboard(request):
-    _require_reporter(request.user)
+    require_reporter(request.user)
     form, period, cases = report_scope(request)
     report = reporting.build(cases, period)
     labels = [m["month"].strftime("%Y-%m") for m in report.months]
@@ -129,14 +133,12 @@ def report_dashboard(request):
 
 def export_cases(request, fmt: str):
     _require_format(fmt)
-    _require_reporter(request.user)
+    require_reporter(request.user)
     base = selectors.cases_visible_to(request.user)
     case_filter = CaseFilter(request.GET or None, queryset=base, user=request.user)
     cases = case_filter.qs if case_filter.is_bound and case_filter.is_valid() else base
     if case_filter.is_bound and not case_filter.is_valid():
         cases = base.none()
-    from django.db.models import Prefetch
-
     cases = (
         cases.order_by("-created_at", "-id")
         .select_related("category", "place", "assigned_officer")
@@ -158,7 +160,7 @@ def export_cases(request, fmt: str):
 
 def export_report(request, fmt: str):
     _require_format(fmt)
-    _require_reporter(request.user)
+    require_reporter(request.user)
     _form, period, cases = report_scope(request)
     report = reporting.build(cases, period)
     header = [
@@ -188,6 +190,51 @@ def export_report(request, fmt: str):
     stamp = f"{period.first:%Y%m}-{period.last:%Y%m}"
     response, count = exports.respond(fmt, f"linli-report-{stamp}", header, rows)
     exports.log(request.user, ExportKind.REPORT, fmt, request.GET.urlencode(), count, False)
+    return response
+
+
+def report_pdf(request):
+    """The monthly report as a PDF/A (the archival pipeline, ``core.pdf``), logged as an
+    export."""
+    require_reporter(request.user)
+    _form, period, cases = report_scope(request)
+    report = reporting.build(cases, period)
+    with translation.override("zh-hans"):
+        labels = [m["month"].strftime("%Y-%m") for m in report.months]
+        chart = charts.bars(
+            _("Cases opened and resolved by month"),
+            labels,
+            [
+                (_("Opened"), [m["opened"] for m in report.months]),
+                (_("Resolved"), [m["resolved"] for m in report.months]),
+            ],
+        )
+        data = {
+            "schema": "linli.monthly-report/1",
+            "period": [period.first.isoformat(), period.last.isoformat()],
+            "filters": request.GET.urlencode(),
+            "totals": report.totals,
+            "months": [{**m, "month": m["month"].isoformat()} for m in report.months],
+            "organisations": report.organisations,
+        }
+        try:
+            content = pdf.render(
+                "consultation/report_pdf.html",
+                {"report": report, "chart": chart, "generated": timezone.localtime()},
+                title=_("Monthly report"),
+                attachment_name="report.json",
+                data=data,
+            )
+        except pdf.PdfUnavailable as exc:
+            messages.error(request, exc.messages[0])
+            return redirect("casework:reports")
+    exports.log(
+        request.user, ExportKind.REPORT, "pdf", request.GET.urlencode(), len(report.months), False
+    )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="linli-report-{period.first:%Y%m}-{period.last:%Y%m}.pdf"'
+    )
     return response
 
 

@@ -43,6 +43,8 @@ from casework.models import (
 
 @dataclass(frozen=True)
 class Period:
+    """A report period: whole months, from the first day of the first to the last of the last."""
+
     first: dt.date  # the first day of the first month
     last: dt.date  # the last day of the last month
 
@@ -76,6 +78,8 @@ class Period:
 
 
 def rate(numerator: int, denominator: int) -> dict:
+    """A rate as numerator, denominator and a percentage rounded to one place (None without a
+    denominator)."""
     share = Fraction(numerator, denominator) if denominator else None
     return {
         "numerator": numerator,
@@ -113,6 +117,8 @@ def _histogram_median(queryset, field_name: str):
 
 @dataclass
 class Report:
+    """The numbers of one report."""
+
     period: Period
     months: list[dict] = field(default_factory=list)
     by_category: list[tuple[str, int]] = field(default_factory=list)

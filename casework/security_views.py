@@ -20,8 +20,8 @@ from casework import permissions, selectors
 from casework.filters import SecurityEventFilter
 from casework.models import ExportKind, Organisation
 from casework.roles import Role
-from casework.templatetags.linli import person
 from core.models import SecurityEventKind as Kind
+from core.names import person_name
 
 # The limiter's doors, in words (core.throttle names them in settings).
 DOORS = {
@@ -114,7 +114,9 @@ def security_log(request):
         raise PermissionDenied(_("The security record is for supervisors."))
     events = selectors.security_events_visible_to(request.user)
     filterset = SecurityEventFilter(request.GET or None, queryset=events, user=request.user)
-    filterset.form.fields["actor"].label_from_instance = lambda u: f"{person(u)} ({u.username})"
+    filterset.form.fields["actor"].label_from_instance = lambda u: (
+        f"{person_name(u)} ({u.username})"
+    )
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     org_ids = {e.detail.get("organisation_id") for e in rows if isinstance(e.detail, dict)}

@@ -1,27 +1,32 @@
 """Every write to casework that matters. Each service runs in one transaction, locks the
 row it changes, checks the actor's permission, writes the event log, and schedules side
-effects with ``transaction.on_commit``.
+effects with ``transaction.on_commit``. The two state machines (``CASES``, ``REFERRALS``)
+run through the kernel's runner (``core.transitions``).
+
+Longer than 500 lines on purpose: the case's and the referral's services move each other
+(a dispatch makes the case wait, the last referral's end resumes it) under one lock order
+(case, then referral); kept in one module, that rule is read in one place.
 """
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import ConcurrentTransition, Transition
+from django.utils.translation import gettext_lazy
+from django_fsm import Transition
 
-from casework import fsm, notifications, permissions
+from casework import notifications, permissions, status_codes
 from casework.calendar import add_working_days
-from casework.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
 from casework.models import (
+    OPEN_REFERRAL_STATUSES,
     OPEN_STATUSES,
     Case,
+    CaseAttachment,
     CaseEvent,
     Category,
     Channel,
@@ -33,7 +38,6 @@ from casework.models import (
     Place,
     Priority,
     Rating,
-    ReferenceSequence,
     Referral,
     ReferralKind,
     ReferralRole,
@@ -41,26 +45,32 @@ from casework.models import (
     Status,
 )
 from casework.roles import Role
+from casework.uploads import clean_file_name, inspect
+from core.exceptions import ActionForbidden, TransitionRefused
+from core.names import person_name
+from core.sequences import next_number
+from core.transitions import Machine
 
-# Unambiguous alphabet for codes residents copy by hand: no 0/O, 1/I/L.
-STATUS_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-STATUS_CODE_LENGTH = 12  # 31**12 ≈ 2**59
+# The yearly numbering of case references (core.sequences).
+CASE_REFERENCES = "case"
 
-
-class StatusCodeHasher(PBKDF2PasswordHasher):
-    """Salted PBKDF2 with fewer rounds than passwords: the code is random (59 bits, not a
-    human password), lookups are rate-limited, and staff register cases by the hundred."""
-
-    iterations = 20_000
-
-
-_status_hasher = StatusCodeHasher()
+CASES = Machine(
+    Case,
+    not_possible=gettext_lazy("“%(action)s” is not possible while the case is %(status)s."),
+    not_allowed=gettext_lazy("You are not allowed to “%(action)s” this case."),
+    related=("category", "place"),
+)
+REFERRALS = Machine(
+    Referral,
+    not_possible=gettext_lazy("“%(action)s” is not possible while the referral is %(status)s."),
+    not_allowed=gettext_lazy("You are not allowed to “%(action)s” this referral."),
+    related=("case", "case__place", "organisation"),
+)
 
 
 def all_case_transitions() -> dict[str, Transition]:
     """Every declared case transition by name (one entry per name; sources merged)."""
-    field = Case._meta.get_field("status")
-    return {t.name: t for t in field.get_all_transitions(Case)}
+    return CASES.transitions()
 
 
 # ------------------------------------------------------------------- registration
@@ -68,6 +78,8 @@ def all_case_transitions() -> dict[str, Transition]:
 
 @dataclass(frozen=True)
 class PartyData:
+    """A party as the services take it, before it is a row of a case."""
+
     name: str
     role: str = PartyRole.APPLICANT
     kind: str = PartyKind.RESIDENT
@@ -75,9 +87,25 @@ class PartyData:
     email: str = ""
     address: str = ""
 
+    @classmethod
+    def from_form(cls, data: Mapping) -> PartyData:
+        """A party from a ``PartyForm``'s cleaned data (a row of the intake form, or the
+        case page's "add a party")."""
+        return cls(
+            name=data["name"],
+            role=data["role"],
+            kind=data["kind"],
+            phone=data.get("phone") or "",
+            email=data.get("email") or "",
+            address=data.get("address") or "",
+        )
+
 
 @dataclass(frozen=True)
 class Registration:
+    """A registered case and its status code (shown once to the resident; only its hash is
+    stored)."""
+
     case: Case
     status_code: str  # shown once to the resident; only its hash is stored
 
@@ -94,39 +122,10 @@ def _party(case: Case, data: PartyData) -> Party:
     )
 
 
-def new_status_code() -> str:
-    return "".join(secrets.choice(STATUS_CODE_ALPHABET) for _ in range(STATUS_CODE_LENGTH))
-
-
-def status_code_from_seed(seed: bytes) -> str:
-    """A status code drawn from 32 secret bytes instead of fresh randomness: a form's second
-    send derives the same code from its one-time token (``core.idempotency``), so the
-    code can be shown again without being stored. 256 bits reduced to 12 symbols of 31."""
-    number = int.from_bytes(seed, "big")
-    symbols = []
-    for _position in range(STATUS_CODE_LENGTH):
-        number, index = divmod(number, len(STATUS_CODE_ALPHABET))
-        symbols.append(STATUS_CODE_ALPHABET[index])
-    return "".join(symbols)
-
-
-def normalise_status_code(code: str) -> str:
-    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
-
-
-def status_code_matches(case: Case, code: str) -> bool:
-    if not case.status_code_hash.startswith(f"{_status_hasher.algorithm}$"):
-        return False
-    return _status_hasher.verify(normalise_status_code(code), case.status_code_hash)
-
-
 def next_reference(year: int) -> str:
     """Issue the next reference number of ``year`` (e.g. ``2026-000123``)."""
-    with transaction.atomic():
-        seq, _created = ReferenceSequence.objects.select_for_update().get_or_create(year=year)
-        seq.last += 1
-        seq.save(update_fields=["last"])
-    return f"{year}-{seq.last:0{settings.LINLI['REFERENCE_DIGITS']}d}"
+    number = next_number(CASE_REFERENCES, year)
+    return f"{year}-{number:0{settings.LINLI['REFERENCE_DIGITS']}d}"
 
 
 def case_register(
@@ -153,11 +152,11 @@ def case_register(
         raise TransitionRefused(_("Choose how the grievance came in."))
     if not (description or "").strip():
         raise TransitionRefused(_("Describe what happened."))
-    code = status_code or new_status_code()
+    code = status_code or status_codes.new_status_code()
     with transaction.atomic():
         case = Case(
             reference=next_reference(timezone.localdate().year),
-            status_code_hash=_status_hasher.encode(code, _status_hasher.salt()),
+            status_code_hash=status_codes.hash_status_code(code),
             organisation=organisation,
             category=category,
             place=place,
@@ -187,22 +186,6 @@ def case_register(
 # --------------------------------------------------------------------- transitions
 
 
-def _lock(case: Case, expected_version: int | None) -> Case:
-    locked = Case.objects.select_for_update().select_related("category", "place").get(pk=case.pk)
-    version = case.version if expected_version is None else expected_version
-    if locked.version != version:
-        raise ConcurrentChange()
-    return locked
-
-
-def _save_changed(case: Case) -> None:
-    case.version += 1
-    try:
-        case.save()
-    except ConcurrentTransition as exc:  # someone else's transition slipped in first
-        raise ConcurrentChange() from exc
-
-
 def _event_note(note: str, params: dict) -> str:
     note = (note or "").strip()
     if note:
@@ -228,50 +211,42 @@ def case_transition(
     Raises ActionForbidden, TransitionRefused (with every unmet guard in words) or
     ConcurrentChange; on success returns the saved case and logs exactly one event.
     """
-    transition = all_case_transitions().get(name)
-    if transition is None or transition.custom.get("internal"):
-        raise TransitionRefused(_("Unknown action."))
+    CASES.lookup(name)
     with transaction.atomic():
-        locked = _lock(case, expected_version)
-        return _apply_transition(locked, name, actor=actor, note=note, public=public, **params)
+        locked = CASES.lock(case, expected_version)
+        return _move_case(locked, name, actor=actor, note=note, public=public, **params)
 
 
-def _apply_transition(locked: Case, name: str, *, actor, note, public, **params) -> Case:
-    method = getattr(locked, name)
-    source = locked.status
-    transition = fsm.guard(
-        locked,
-        name,
-        actor,
-        not_possible=_("“%(action)s” is not possible while the case is %(status)s."),
-        not_allowed=_("You are not allowed to “%(action)s” this case."),
-    )
-    method(note=note, **params)
-    _save_changed(locked)
+def _move_case(locked: Case, name: str, *, actor, note="", public=None, **params) -> Case:
+    """Fire ``name`` on a case this transaction has locked, log its one event and tell the
+    officer after commit (also the case's own step in a merge, a referral, a resumption)."""
+    fired = CASES.fire(locked, name, actor=actor, note=note, **params)
     event = CaseEvent.objects.create(
         case=locked,
         kind=EventKind.TRANSITION,
         transition=name,
-        from_status=source,
+        from_status=fired.source,
         to_status=locked.status,
         actor=actor,
         note=_event_note(note, params),
-        is_public=transition.custom.get("public", False) if public is None else public,
+        is_public=fired.public if public is None else public,
     )
-    if transition.custom.get("answers_reopen_request"):
-        # Reopening or closing is the officer's answer to a resident's reopen request.
-        Rating.objects.filter(case=locked, reopen_requested=True, handled_at__isnull=True).update(
-            handled_at=timezone.now()
-        )
     transaction.on_commit(lambda: notifications.case_event(event.pk))
     return locked
 
 
+@CASES.after("close", "reopen")
+def reopen_request_answered(case: Case, *, actor) -> None:
+    """What closing and reopening also do: they are the officer's answer to a resident's
+    open request to reopen the case (the portal's rating form), which is marked handled."""
+    Rating.objects.filter(case=case, reopen_requested=True, handled_at__isnull=True).update(
+        handled_at=timezone.now()
+    )
+
+
 def available_transitions(case: Case, user) -> list[Transition]:
     """The transitions ``user`` may take on ``case`` now — what the page offers as buttons."""
-    return [
-        t for t in case.get_available_user_status_transitions(user) if not t.custom.get("internal")
-    ]
+    return CASES.available(case, user)
 
 
 # ---------------------------------------------------------- assignment, notes, merge
@@ -280,7 +255,7 @@ def available_transitions(case: Case, user) -> list[Transition]:
 def case_assign(*, case: Case, officer, actor, expected_version: int | None = None) -> Case:
     """Assign (or reassign) the officer who works the case."""
     with transaction.atomic():
-        locked = _lock(case, expected_version)
+        locked = CASES.lock(case, expected_version)
         if not permissions.can_assign_case(locked, actor, officer):
             raise ActionForbidden(_("You are not allowed to assign this case."))
         if not permissions.covers(officer, locked.place, {Role.MEDIATOR, Role.SUPERVISOR}):
@@ -290,12 +265,12 @@ def case_assign(*, case: Case, officer, actor, expected_version: int | None = No
         if locked.assigned_officer_id == officer.pk:
             raise TransitionRefused(_("The case is already assigned to this officer."))
         locked.assigned_officer = officer
-        _save_changed(locked)
+        CASES.bump(locked)
         event = CaseEvent.objects.create(
             case=locked,
             kind=EventKind.ASSIGNMENT,
             actor=actor,
-            note=_("Assigned to %(name)s.") % {"name": officer.get_full_name() or officer},
+            note=_("Assigned to %(name)s.") % {"name": person_name(officer)},
         )
     transaction.on_commit(lambda: notifications.case_event(event.pk))
     return locked
@@ -357,10 +332,8 @@ def case_merge(*, target: Case, duplicates: Sequence[Case], actor, note: str = "
         for duplicate in duplicates:
             if duplicate.pk == target.pk:
                 raise TransitionRefused(_("A case cannot be merged into itself."))
-            locked = _lock(duplicate, None)
-            _apply_transition(
-                locked, "mark_merged", actor=actor, note=note, public=None, target=target
-            )
+            locked = CASES.lock(duplicate)
+            _move_case(locked, "mark_merged", actor=actor, note=note, target=target)
             copies = []
             for party in locked.parties.all():
                 key = (party.role, party.name, party.phone)
@@ -400,9 +373,6 @@ def case_merge(*, target: Case, duplicates: Sequence[Case], actor, note: str = "
 
 def attachment_add(*, case: Case, actor, upload, public: bool = False):
     """Attach evidence to a case after checking its name, size and real content type."""
-    from casework.models import CaseAttachment
-    from casework.uploads import clean_file_name, inspect
-
     # actor None is a resident verified by reference and code in the portal.
     if actor is not None and not permissions.can_add_note(case, actor):
         raise ActionForbidden(_("You are not allowed to add files to this case."))
@@ -440,8 +410,8 @@ def attachment_add(*, case: Case, actor, upload, public: bool = False):
 
 
 def all_referral_transitions() -> dict[str, Transition]:
-    field = Referral._meta.get_field("status")
-    return {t.name: t for t in field.get_all_transitions(Referral)}
+    """Every declared referral transition by name."""
+    return REFERRALS.transitions()
 
 
 # Case states a referral may be dispatched from: work has started (an officer owns it).
@@ -476,7 +446,7 @@ def referral_dispatch(
     if problems:
         raise TransitionRefused(*problems)
     with transaction.atomic():
-        locked = _lock(case, expected_version)
+        locked = CASES.lock(case, expected_version)
         if not permissions.can_work_case(locked, actor):
             raise ActionForbidden(_("You are not allowed to refer this case."))
         if locked.status not in REFERABLE_STATUSES:
@@ -485,7 +455,7 @@ def referral_dispatch(
                 % {"status": locked.get_status_display().lower()}
             )
         open_referrals = Referral.objects.filter(
-            case=locked, status__in=list(_open_referral_values())
+            case=locked, status__in=list(OPEN_REFERRAL_STATUSES)
         )
         if role == ReferralRole.LEAD and open_referrals.filter(role=ReferralRole.LEAD).exists():
             raise TransitionRefused(
@@ -518,36 +488,16 @@ def referral_dispatch(
             is_public=True,
         )
         if locked.status == Status.IN_PROGRESS:
-            _apply_transition(
+            _move_case(
                 locked,
                 "wait",
                 actor=actor,
-                note="",
-                public=None,
                 reason=_("Referred to %(org)s.") % {"org": organisation.name},
             )
         else:
-            _save_changed(locked)  # the version moves: the page the user saw is stale
+            CASES.bump(locked)  # the version moves: the page the user saw is stale
     transaction.on_commit(lambda: notifications.referral_event(event.pk))
     return referral
-
-
-def _open_referral_values():
-    from casework.models import OPEN_REFERRAL_STATUSES
-
-    return {s.value for s in OPEN_REFERRAL_STATUSES}
-
-
-def _lock_referral(referral: Referral, expected_version: int | None) -> Referral:
-    locked = (
-        Referral.objects.select_for_update()
-        .select_related("case", "case__place", "organisation")
-        .get(pk=referral.pk)
-    )
-    version = referral.version if expected_version is None else expected_version
-    if locked.version != version:
-        raise ConcurrentChange()
-    return locked
 
 
 def referral_transition(
@@ -563,28 +513,13 @@ def referral_transition(
     When the last open referral ends (closed, returned or recalled) a waiting case resumes
     and its deadline moves by the working days it waited.
     """
-    transition = all_referral_transitions().get(name)
-    if transition is None:
-        raise TransitionRefused(_("Unknown action."))
+    transition = REFERRALS.lookup(name)
     label = transition.custom.get("label", name)
     with transaction.atomic():
         # Lock order everywhere: case, then referral. The referral's version is the guard.
         Case.objects.select_for_update().filter(pk=referral.case_id).values_list("pk").get()
-        locked = _lock_referral(referral, expected_version)
-        fsm.guard(
-            locked,
-            name,
-            actor,
-            not_possible=_("“%(action)s” is not possible while the referral is %(status)s."),
-            not_allowed=_("You are not allowed to “%(action)s” this referral."),
-        )
-        method = getattr(locked, name)
-        method(actor=actor, **params)
-        locked.version += 1
-        try:
-            locked.save()
-        except ConcurrentTransition as exc:
-            raise ConcurrentChange() from exc
+        locked = REFERRALS.lock(referral, expected_version)
+        REFERRALS.fire(locked, name, actor=actor, **params)
         detail = _event_note("", params) or (params.get("reply") or "").strip()
         note = f"{locked.organisation.name}: {label}"
         if locked.status == ReferralStatus.REPLIED:
@@ -603,11 +538,11 @@ def referral_transition(
         if (
             not locked.is_open
             and case.status == Status.WAITING
-            and not case.referrals.filter(status__in=list(_open_referral_values())).exists()
+            and not case.referrals.filter(status__in=list(OPEN_REFERRAL_STATUSES)).exists()
         ):
-            _apply_transition(case, "resume", actor=actor, note="", public=None)
+            _move_case(case, "resume", actor=actor)
         else:
-            _save_changed(case)
+            CASES.bump(case)
     transaction.on_commit(lambda: notifications.referral_event(event.pk))
     return locked
 
@@ -615,7 +550,7 @@ def referral_transition(
 def referral_supervise(*, referral: Referral, actor, on: bool, note: str = "") -> Referral:
     """Put a referral under supervision (督办) or lift it; supervisors only."""
     with transaction.atomic():
-        locked = _lock_referral(referral, None)
+        locked = REFERRALS.lock(referral)
         if not permissions.can_supervise_referral(locked, actor):
             raise ActionForbidden(_("Only supervisors put referrals under supervision."))
         if not locked.is_open:
@@ -643,4 +578,5 @@ def referral_supervise(*, referral: Referral, actor, on: bool, note: str = "") -
 
 
 def available_referral_transitions(referral: Referral, user) -> list[Transition]:
-    return list(referral.get_available_user_status_transitions(user))
+    """The referral transitions ``user`` may take now (the page keeps its own side's)."""
+    return REFERRALS.available(referral, user)

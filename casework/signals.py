@@ -1,15 +1,11 @@
-"""Signals casework sends so that apps built on it can join in without casework importing
-them (DESIGN.md: consultation may import casework, never the reverse)."""
+"""Role grants, changes and revocations, written to the security record as they happen
+(``core.audit``). Apps built on casework join in through ``casework.hooks``."""
 
-from django.dispatch import Signal
+from django.db.models.signals import post_delete, post_save, pre_save
 
-# Sent by ``sla_sweep`` after it has chased referrals and cases, with ``today``. Each
-# receiver chases its own overdue items and returns ``(label, overdue, chased_now)``,
-# which the sweep reports beside its own counts.
-sla_sweeping = Signal()
-
-
-# ------------------------------------------------------------ role grants, audited
+from casework.models import Membership
+from core.audit import record
+from core.models import SecurityEventKind
 
 
 def _membership_before(sender, instance, **kwargs):
@@ -22,9 +18,6 @@ def _membership_before(sender, instance, **kwargs):
 
 
 def _membership_saved(sender, instance, created, **kwargs):
-    from core.audit import record
-    from core.models import SecurityEventKind
-
     before = getattr(instance, "_linli_before", None)
     if not created and before == (instance.role, instance.active):
         return
@@ -46,9 +39,6 @@ def _membership_saved(sender, instance, created, **kwargs):
 
 
 def _membership_deleted(sender, instance, **kwargs):
-    from core.audit import record
-    from core.models import SecurityEventKind
-
     record(
         SecurityEventKind.ROLE_REVOKED,
         obj=instance,
@@ -63,10 +53,6 @@ def _membership_deleted(sender, instance, **kwargs):
 
 def connect_audit() -> None:
     """Role grants, changes and revocations go to the security record (core.audit)."""
-    from django.db.models.signals import post_delete, post_save, pre_save
-
-    from casework.models import Membership
-
     pre_save.connect(_membership_before, sender=Membership, dispatch_uid="linli-role-before")
     post_save.connect(_membership_saved, sender=Membership, dispatch_uid="linli-role-saved")
     post_delete.connect(_membership_deleted, sender=Membership, dispatch_uid="linli-role-gone")

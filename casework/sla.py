@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import notifications
+from casework import hooks, notifications
 from casework.models import (
     CLOCK_RUNNING_STATUSES,
     Case,
@@ -25,20 +25,22 @@ from casework.models import (
     ReferralStatus,
 )
 from casework.models.referrals import REPLY_CLOCK_STATUSES
-from casework.signals import sla_sweeping
 
 
 @dataclass(frozen=True)
 class SweepResult:
+    """What one sweep found overdue and chased now."""
+
     referrals_overdue: int
     referrals_chased: int
     cases_overdue: int
     cases_chased: int
-    # What other apps chased through the ``sla_sweeping`` signal: (label, overdue, chased).
+    # What other apps chased through ``casework.hooks``: (label, overdue, chased).
     others: tuple[tuple[str, int, int], ...] = ()
 
 
 def overdue_referrals(today=None):
+    """Referrals past their sign-for or reply date."""
     today = today or timezone.localdate()
     return Referral.objects.filter(
         Q(status=ReferralStatus.DISPATCHED, sign_due__lt=today)
@@ -47,6 +49,7 @@ def overdue_referrals(today=None):
 
 
 def overdue_cases(today=None):
+    """Open cases whose clock runs and whose due date has passed."""
     today = today or timezone.localdate()
     return Case.objects.filter(status__in=list(CLOCK_RUNNING_STATUSES), due_date__lt=today)
 
@@ -95,6 +98,8 @@ def _chase_case(case: Case) -> bool:
 
 
 def sla_sweep() -> SweepResult:
+    """Chase every overdue referral and case once per deadline, then what other apps registered
+    (``casework.hooks``)."""
     today = timezone.localdate()
     referrals = list(overdue_referrals(today).select_related("organisation"))
     referrals_chased = sum(_chase_referral(r) for r in referrals)
@@ -104,7 +109,7 @@ def sla_sweep() -> SweepResult:
     cases_overdue = cases.count()
     to_chase = list(cases.exclude(chased_for=F("due_date")).only("pk", "due_date", "status"))
     cases_chased = sum(_chase_case(c) for c in to_chase)
-    others = tuple(result for _receiver, result in sla_sweeping.send(sender=None, today=today))
+    others = hooks.sweep_reminders(today)
     return SweepResult(
         referrals_overdue=len(referrals),
         referrals_chased=referrals_chased,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.utils import timezone
 
-from casework import services
+from casework import services, status_codes
 from casework.models import Case
 from core import idempotency
 
@@ -22,7 +22,7 @@ from core import idempotency
 def status_code_for(*, scope: str, token: str) -> str:
     """The status code a form's case gets, derived from its one-time token."""
     seed = idempotency.derived_secret(scope=scope, key=token, purpose="status-code")
-    return services.status_code_from_seed(seed)
+    return status_codes.status_code_from_seed(seed)
 
 
 def register_once(
@@ -51,4 +51,4 @@ def replayed_code(
     if timezone.now() - previous.created_at > window:
         return None
     code = status_code_for(scope=scope, token=token)
-    return code if services.status_code_matches(case, code) else None
+    return code if status_codes.status_code_matches(case, code) else None

@@ -12,7 +12,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
-from casework.exceptions import TransitionRefused
+from core.exceptions import TransitionRefused
 from core.images import ImageRefused, strip_metadata
 
 # Magic numbers of the types we accept, and the content type we then record.

@@ -38,6 +38,7 @@ urlpatterns = [
         report_views.export_cases,
         name="export_cases",
     ),
+    path("reports/report.pdf", report_views.report_pdf, name="report_pdf"),
     path("reports/report.<str:fmt>", report_views.export_report, name="export_report"),
     path("reports/exports/", report_views.export_log, name="export_log"),
     path("reports/security/", security_views.security_log, name="security_log"),

@@ -15,9 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casework import permissions, selectors, services, submissions
+from casework import hooks, permissions, selectors, services, submissions
 from casework.calendar import add_working_days, unpublished_years
-from casework.exceptions import CaseworkError
 from casework.filters import CaseFilter
 from casework.forms import (
     AssignForm,
@@ -27,6 +26,7 @@ from casework.forms import (
     NoteForm,
     PartyForm,
     PartyFormSet,
+    dispatch_form_for,
 )
 from casework.models import (
     CLOCK_RUNNING_STATUSES,
@@ -40,14 +40,15 @@ from casework.models import (
 )
 from casework.roles import Role
 from casework.sla import overdue_referrals
-from casework.view_helpers import form_errors, posted_version, refused, serve_attachment
 from core import idempotency
+from core.exceptions import ServiceError
+from core.view_helpers import form_errors, posted_version, refused, serve_attachment
 
 PAGE_SIZE = 25
 RECEIPT_SESSION_KEY = "linli-receipt-{pk}"
 
 
-def _visible_case(request, pk: int) -> Case:
+def visible_case(request, pk: int) -> Case:
     """Load a case the user may see, or 404: one access check per object."""
     return get_object_or_404(
         selectors.cases_visible_to(request.user).select_related(
@@ -93,17 +94,13 @@ def dashboard(request):
         "recent": _list_rows(visible.order_by("-updated_at"))[:10],
         # A join on the case's place (indexed), not "case IN (visible cases)": at 100,000
         # cases the subquery form cost the supervisor's dashboard ~55 ms.
-        "overdue_referrals": (
-            overdue_referrals()
-            if user.is_superuser
-            else overdue_referrals().filter(case__place_id__in=selectors._visible_place_ids(user))
-        )
+        "overdue_referrals": selectors.in_area(overdue_referrals(), user, "case__place")
         .select_related("case", "organisation")
         .order_by("sign_due", "reply_due")[:10],
         "is_supervisor": permissions.has_role(user, Role.SUPERVISOR),
         "can_register": permissions.can_register_case(user),
-        "judicial_reminders": selectors.judicial_confirmation_reminders(user, today)[:10],
-        "overdue_visits": selectors.overdue_return_visits(user, today)[:10],
+        # Sections the apps built on casework add (casework.hooks).
+        "panels": hooks.dashboard_panels(request, today),
     }
     if context["is_supervisor"]:
         # Deadlines reach into next year from autumn on: warn about either year.
@@ -173,16 +170,7 @@ def case_new(request):
         data = form.cleaned_data
         organisation = selectors.receiving_organisation(request.user, data["place"])
         party_data = [
-            services.PartyData(
-                name=p["name"],
-                role=p["role"],
-                kind=p["kind"],
-                phone=p.get("phone", ""),
-                email=p.get("email", ""),
-                address=p.get("address", ""),
-            )
-            for p in parties.cleaned_data
-            if p and p.get("name")
+            services.PartyData.from_form(p) for p in parties.cleaned_data if p and p.get("name")
         ]
         if not any(p.role == PartyRole.APPLICANT for p in party_data):
             messages.error(request, _("Add at least one applicant."))
@@ -212,7 +200,7 @@ def case_new(request):
                 )
             except idempotency.KeyReused as exc:
                 return _intake_already_used(request, form, parties, exc.previous)
-            except CaseworkError as exc:
+            except ServiceError as exc:
                 refused(request, exc)
             else:
                 if outcome.replayed:  # the same form, sent at the same moment: it waited
@@ -226,7 +214,7 @@ def case_new(request):
 
 def _intake_sent_again(request, scope: str, token: str, previous: idempotency.Previous):
     """The same form arrived again: land on the receipt of the case it registered."""
-    case = _visible_case(request, previous.result["case"])
+    case = visible_case(request, previous.result["case"])
     code = submissions.replayed_code(case=case, scope=scope, token=token, previous=previous)
     if code:
         request.session[RECEIPT_SESSION_KEY.format(pk=case.pk)] = code
@@ -255,7 +243,7 @@ def _intake_already_used(request, form, parties, previous: idempotency.Previous)
 
 
 def case_receipt(request, pk: int):
-    case = _visible_case(request, pk)
+    case = visible_case(request, pk)
     code = request.session.pop(RECEIPT_SESSION_KEY.format(pk=case.pk), None)
     return render(request, "casework/case_receipt.html", {"case": case, "status_code": code})
 
@@ -264,9 +252,7 @@ def case_receipt(request, pk: int):
 
 
 def case_detail(request, pk: int):
-    from casework.referral_views import dispatch_form_for, street_referral_rows
-
-    case = _visible_case(request, pk)
+    case = visible_case(request, pk)
     user = request.user
     full_contact = case.assigned_officer_id == user.pk or permissions.can_supervise_case(case, user)
     can_work = permissions.can_add_note(case, user) and case.status != Status.ARCHIVED
@@ -297,25 +283,41 @@ def case_detail(request, pk: int):
         "ratings": case.ratings.all()[:5],
         "merged_cases": case.merged_cases.order_by("reference").values("pk", "reference"),
         "referrals": street_referral_rows(case, user),
-        # Meetings live in the consultation app; the case reaches them by reverse relation
-        # (casework never imports consultation).
-        "meetings": case.meetings.order_by("-starts_at"),
-        "follow_ups": case.follow_ups.select_related("organisation"),
-        "ballots": case.ballots.order_by("-created_at"),
-        "mediation": getattr(case, "mediation", None),
         "dispatch_form": dispatch_form_for(case)
         if case.status in services.REFERABLE_STATUSES and permissions.can_work_case(case, user)
         else None,
     }
-    if context["mediation"] is not None and case.status in (Status.RESOLVED, Status.CLOSED):
-        # Why "Close" or "Archive" is not offered yet: the dossier's missing items.
-        context["dossier_missing"] = context["mediation"].missing_items()
+    # Sections the apps built on casework add (casework.hooks): meetings, mediation...
+    context["panels"] = hooks.case_panels(request, case)
     return render(request, "casework/case_detail.html", context)
+
+
+def street_referral_rows(case, user) -> list[dict]:
+    """The case page's referral table with the actions this user may take on each."""
+    rows = []
+    for referral in case.referrals.select_related("organisation", "dispatched_by").order_by(
+        "dispatched_at", "id"
+    ):
+        referral.case = case  # permission checks read the case; it is loaded already
+        actions = [
+            t
+            for t in services.available_referral_transitions(referral, user)
+            if t.custom.get("side") == "street"
+        ]
+        rows.append(
+            {
+                "referral": referral,
+                "actions": actions,
+                "can_supervise": referral.is_open
+                and permissions.can_supervise_referral(referral, user),
+            }
+        )
+    return rows
 
 
 @require_POST
 def case_transition(request, pk: int, name: str):
-    case = _visible_case(request, pk)
+    case = visible_case(request, pk)
     version = posted_version(request)
     params = {k: request.POST.get(k, "")[:20000] for k in ("reason", "outcome", "summary")}
     try:
@@ -327,14 +329,14 @@ def case_transition(request, pk: int, name: str):
             expected_version=version,
             **params,
         )
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
     return redirect("casework:case_detail", pk=case.pk)
 
 
 @require_POST
 def case_party_add(request, pk: int):
-    case = _visible_case(request, pk)
+    case = visible_case(request, pk)
     form = PartyForm(request.POST)
     if not form.is_valid() or not form.cleaned_data.get("name"):
         if form.is_valid():
@@ -346,23 +348,16 @@ def case_party_add(request, pk: int):
             services.case_add_party(
                 case=case,
                 actor=request.user,
-                party=services.PartyData(
-                    name=data["name"],
-                    role=data["role"],
-                    kind=data["kind"],
-                    phone=data.get("phone") or "",
-                    email=data.get("email") or "",
-                    address=data.get("address") or "",
-                ),
+                party=services.PartyData.from_form(data),
             )
-        except CaseworkError as exc:
+        except ServiceError as exc:
             refused(request, exc)
     return redirect(reverse("casework:case_detail", args=[case.pk]) + "#parties")
 
 
 @require_POST
 def case_note(request, pk: int):
-    case = _visible_case(request, pk)
+    case = visible_case(request, pk)
     form = NoteForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -376,14 +371,14 @@ def case_note(request, pk: int):
             text=form.cleaned_data["text"],
             public=form.cleaned_data["public"],
         )
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
     return redirect(reverse("casework:case_detail", args=[case.pk]) + "#timeline")
 
 
 @require_POST
 def case_assign(request, pk: int):
-    case = _visible_case(request, pk)
+    case = visible_case(request, pk)
     form = AssignForm(request.POST, officers=selectors.officers_for(case))
     if not form.is_valid():
         messages.error(request, _("Choose an officer from the list."))
@@ -395,14 +390,14 @@ def case_assign(request, pk: int):
             actor=request.user,
             expected_version=form.cleaned_data["version"],
         )
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
     return redirect("casework:case_detail", pk=case.pk)
 
 
 @require_POST
 def case_merge(request, pk: int):
-    case = _visible_case(request, pk)
+    case = visible_case(request, pk)
     form = MergeForm(request.POST)
     if form.is_valid():
         target = (
@@ -420,7 +415,7 @@ def case_merge(request, pk: int):
                     actor=request.user,
                     note=form.cleaned_data["note"],
                 )
-            except CaseworkError as exc:
+            except ServiceError as exc:
                 refused(request, exc)
             else:
                 messages.success(request, _("Merged into %(ref)s.") % {"ref": target.reference})
@@ -432,7 +427,7 @@ def case_merge(request, pk: int):
 
 @require_POST
 def attachment_upload(request, pk: int):
-    case = _visible_case(request, pk)
+    case = visible_case(request, pk)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a file to attach."))
@@ -444,7 +439,7 @@ def attachment_upload(request, pk: int):
             upload=form.cleaned_data["file"],
             public=form.cleaned_data["public"],
         )
-    except CaseworkError as exc:
+    except ServiceError as exc:
         refused(request, exc)
     else:
         messages.success(request, _("File attached."))
@@ -452,6 +447,6 @@ def attachment_upload(request, pk: int):
 
 
 def attachment_download(request, pk: int, attachment_pk: int):
-    case = _visible_case(request, pk)
+    case = visible_case(request, pk)
     attachment = get_object_or_404(case.attachments, pk=attachment_pk)
     return serve_attachment(attachment)

@@ -119,7 +119,7 @@ MIDDLEWARE = [
     # First, so that they see every response (core/middleware.py).
     "core.middleware.RequestContextMiddleware",
     "core.middleware.PrivacyHeadersMiddleware",
-    "config.security.RequestSizeLimitMiddleware",
+    "core.security.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -137,7 +137,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "core.audit.SecurityContextMiddleware",
     "core.throttle.ThrottledMiddleware",
-    "config.security.IdleTimeoutMiddleware",
+    "core.security.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

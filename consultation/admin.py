@@ -1,7 +1,6 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from casework.admin import ReadOnlyAdminMixin
 from consultation.models import (
     ArchiveRecord,
     BallotCampaign,
@@ -10,6 +9,7 @@ from consultation.models import (
     Meeting,
     Minutes,
 )
+from core.admin import ReadOnlyAdminMixin
 
 
 @admin.register(Meeting)

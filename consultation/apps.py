@@ -8,8 +8,6 @@ class ConsultationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from casework.signals import sla_sweeping
-        from consultation import checks  # noqa: F401 — registers the system checks
-        from consultation.mediation_services import sweep_return_visits
-
-        sla_sweeping.connect(sweep_return_visits, dispatch_uid="linli-return-visits")
+        # What consultation adds to casework's cases (guards, panels, sweep reminders),
+        # registered once the models are loaded.
+        from consultation import case_hooks  # noqa: F401

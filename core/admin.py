@@ -13,7 +13,27 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core import otp
-from core.models import SecurityEvent
+from core.models import SecurityEvent, YearSequence
+
+
+class ReadOnlyAdminMixin:
+    """View-only: no add, change or delete, for anyone, superusers included."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(YearSequence)
+class YearSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The yearly numberings, to look at: numbers are issued only by the services."""
+
+    list_display = ["name", "year", "last"]
 
 
 @admin.register(SecurityEvent)

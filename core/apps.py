@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +11,9 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from core import append_only, audit, checks  # noqa: F401  (checks register)
+        # Imported here, not at the top: these modules use the models, which Django loads
+        # only after every app's configuration (``checks`` registers the system checks).
+        from core import append_only, audit, checks, security  # noqa: F401
 
         append_only.guard("core_securityevent", prunable=True)
         connection_created.connect(
@@ -21,3 +24,4 @@ class CoreConfig(AppConfig):
             append_only.reinstall_after_migrate, sender=self, dispatch_uid="linli-append-only"
         )
         audit.connect_signals()
+        user_logged_in.connect(security.stamp_login, dispatch_uid="linli-idle-stamp-login")

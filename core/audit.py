@@ -174,6 +174,7 @@ def connect_signals() -> None:
     which sends no ``post_save``. So the manager's method is wrapped (once, at start-up)
     instead of listening to a signal that would miss bulk deletions.
     """
+    # The admin's models load with the app registry: this runs from CoreConfig.ready.
     from django.contrib.admin.models import LogEntryManager
 
     if getattr(LogEntryManager.log_actions, "_linli_audited", False):

@@ -1,8 +1,9 @@
-"""System checks for the kernel's settings."""
+"""System checks for the kernel: its settings, and what the PDF pipeline needs."""
 
 from django.conf import settings
 from django.core import checks
 
+from core import pdf
 from core.rates import parse_rate
 from core.retention import LEGAL_MINIMUM_DAYS
 
@@ -47,3 +48,28 @@ def check_shared_cache(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@checks.register()
+def pdf_fonts_check(app_configs, **kwargs):
+    """Archival PDFs need the Noto CJK font, and HarfBuzz's subsetter to be fast."""
+    problems = []
+    if not pdf.cjk_font_available():
+        problems.append(
+            checks.Warning(
+                "The Noto CJK font is not installed: minutes cannot be exported as PDF "
+                "(Chinese text would have no glyphs).",
+                hint="Install the Debian package fonts-noto-cjk (`make install` does).",
+                id="linli.W010",
+            )
+        )
+    if not pdf.harfbuzz_subset_available():
+        problems.append(
+            checks.Warning(
+                "libharfbuzz-subset is missing: WeasyPrint falls back to fontTools and a "
+                "one-page Chinese PDF takes ~22 s instead of ~0.5 s.",
+                hint="Install the Debian package libharfbuzz-subset0 (`make install` does).",
+                id="linli.W011",
+            )
+        )
+    return problems

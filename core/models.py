@@ -13,17 +13,18 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-class ImmutableRecord(Exception):
-    """An append-only row was about to be changed or deleted."""
+from core.exceptions import ImmutableRecord
 
 
 class AppendOnlyQuerySet(models.QuerySet):
+    """For the logs (the security record here, the case event log and the export log in
+    casework): no bulk update or delete through the ORM."""
+
     def update(self, **kwargs):
-        raise ImmutableRecord("the security record is append-only")
+        raise ImmutableRecord()
 
     def delete(self):
-        raise ImmutableRecord("the security record is append-only")
+        raise ImmutableRecord()
 
 
 class SecurityEventKind(models.TextChoices):
@@ -96,11 +97,11 @@ class SecurityEvent(models.Model):
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
-            raise ImmutableRecord("the security record is append-only")
+            raise ImmutableRecord()
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ImmutableRecord("the security record is append-only")
+        raise ImmutableRecord()
 
 
 # ------------------------------------------------------------ one-time submissions
@@ -132,3 +133,27 @@ class SubmissionKey(models.Model):
 
     def __str__(self):
         return f"{self.scope} {self.key_hash[:12]}"
+
+
+# ------------------------------------------------------------ yearly numbering
+
+
+class YearSequence(models.Model):
+    """The last number issued in a year for one numbering — case references, mediation
+    serials, archival numbers — row-locked while a number is issued, so numbers are unique
+    and issued in order (``core.sequences.next_number``)."""
+
+    name = models.CharField(_("numbering"), max_length=32)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("yearly numbering")
+        verbose_name_plural = _("yearly numberings")
+        ordering = ["name", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "year"], name="core_year_sequence_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.year}: {self.last}"

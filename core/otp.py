@@ -166,6 +166,7 @@ def secret_text(device: TOTPDevice) -> str:
 def qr_data_uri(device: TOTPDevice) -> str:
     """The otpauth:// URI as a QR code (an SVG data URI), drawn here — no network. The
     four-module quiet zone is the standard's: phone cameras need it."""
+    # Loaded when someone enrols, not at every start.
     import segno
 
     return segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=4)

@@ -5,6 +5,7 @@ page are reachable before the code is given (``two_factor_exempt``)."""
 from __future__ import annotations
 
 import math
+from urllib.parse import quote
 
 from django import forms
 from django.conf import settings
@@ -51,8 +52,6 @@ def _next(request) -> str:
 
 
 def _with_next(name: str, request) -> str:
-    from urllib.parse import quote
-
     return f"{reverse(name)}?next={quote(_next(request))}"
 
 

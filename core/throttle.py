@@ -32,7 +32,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from django_ratelimit.core import get_usage
 from rest_framework.throttling import BaseThrottle
 
+from core.audit import record
 from core.client import client_address
+from core.models import SecurityEventKind
 from core.rates import parse_rate
 
 # What a refused person reads first, by door (the second sentence says when to retry).
@@ -187,9 +189,6 @@ class ApiThrottle(BaseThrottle):
         except Throttled as exc:
             self._wait = exc.retry_after
             if exc.first:
-                from core.audit import record
-                from core.models import SecurityEventKind
-
                 record(
                     SecurityEventKind.THROTTLED,
                     request=request._request,

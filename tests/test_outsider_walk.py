@@ -13,9 +13,9 @@ from django.utils import timezone
 from casework import services as case_services
 from casework.models import Case, OrgKind, Status
 from casework.roles import Role
-from consultation import ballot_services
 from consultation import services as meeting_services
 from consultation.models import BallotRuleSet, Meeting, MeetingStatus
+from consultation.services import ballots as ballot_services
 from tests.factories import (
     FlatFactory,
     MembershipFactory,
@@ -42,7 +42,7 @@ OWN_LISTS = {
     "casework:reports",
     "casework:export_cases",
     "casework:export_report",
-    "consultation:report_pdf",
+    "casework:report_pdf",
     "logout",
     # The user's own two-factor sign-in (set-up, code, recovery codes): nothing of others'.
     "two_factor:overview",
@@ -128,7 +128,7 @@ def area_a(world, mediator, settings, tmp_path):
         closes_on=timezone.localdate(),
     )
     # A mediation is only opened on an open case: register it, then let the case wait.
-    from consultation import mediation_services
+    from consultation import services as mediation_services
 
     Case.objects.filter(pk=case.pk).update(status=Status.IN_PROGRESS)
     case.refresh_from_db()

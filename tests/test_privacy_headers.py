@@ -92,7 +92,7 @@ def test_exports_and_the_monthly_report_pdf_are_not_kept(client, world, supervis
     xlsx = client.get(reverse("casework:export_report", args=["xlsx"]))
     assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")
     assert_not_kept(xlsx)
-    report = client.get(reverse("consultation:report_pdf"))
+    report = client.get(reverse("casework:report_pdf"))
     assert report.status_code == 200 and report.content.startswith(b"%PDF")
     assert_not_kept(report)
 

@@ -13,7 +13,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from config.security import LAST_SEEN
+from core.security import LAST_SEEN
 
 ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION = {

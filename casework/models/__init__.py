@@ -10,15 +10,11 @@ from casework.models.cases import (
     Case,
     Channel,
     Outcome,
-    Party,
-    PartyKind,
-    PartyRole,
     Priority,
-    ReferenceSequence,
     Status,
-    mask_phone,
 )
 from casework.models.organisations import Category, Membership, Organisation, OrgKind
+from casework.models.parties import Party, PartyKind, PartyRole, mask_phone
 from casework.models.places import ALLOWED_PARENT_KIND, Flat, FlatOwner, Grid, Place, PlaceKind
 from casework.models.records import (
     CaseAttachment,
@@ -28,7 +24,7 @@ from casework.models.records import (
     ExportLog,
     Rating,
     Score,
-    _attachment_path,  # referenced by migration 0004
+    attachment_path,
 )
 from casework.models.referrals import (
     OPEN_REFERRAL_STATUSES,
@@ -40,6 +36,9 @@ from casework.models.referrals import (
     ReturnReason,
 )
 from casework.roles import Role
+
+# Migration 0004 names the attachments' upload function by this path; migrations never change.
+_attachment_path = attachment_path
 
 __all__ = [
     "ALLOWED_PARENT_KIND",
@@ -74,7 +73,6 @@ __all__ = [
     "PlaceKind",
     "Priority",
     "Rating",
-    "ReferenceSequence",
     "Referral",
     "ReferralKind",
     "ReferralRole",
@@ -83,7 +81,7 @@ __all__ = [
     "Role",
     "Score",
     "Status",
-    "_attachment_path",
+    "attachment_path",
     "calendar_changed",
     "mask_phone",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -65,6 +66,4 @@ class CalendarDay(models.Model):
 
 
 def calendar_changed(year: int) -> None:
-    from django.core.cache import cache
-
     cache.delete(f"linli:calendar:{year}")

@@ -1,4 +1,4 @@
-"""The case and its state machine, parties, and reference numbers.
+"""The case and its state machine (DOMAIN.md §2).
 
 Transition bodies only stamp fields on the same row; every write that matters goes
 through ``casework.services``.
@@ -16,10 +16,13 @@ from django_fsm import ConcurrentTransitionMixin, transition
 
 from casework import permissions
 from casework.calendar import add_working_days, working_days_between
-from casework.exceptions import TransitionRefused
-from casework.fields import StateField
+from casework.hooks import GuardsOf
 from casework.models.organisations import Category, Organisation
 from casework.models.places import Place
+from casework.models.referrals import OPEN_REFERRAL_STATUSES
+from core.exceptions import TransitionRefused
+from core.fields import StateField
+from core.transitions import required
 
 # ------------------------------------------------------------------------------ case
 
@@ -80,13 +83,6 @@ RESOLVING_OUTCOMES = [
 ]
 
 
-def _required(value: str, message) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise TransitionRefused(message)
-    return value
-
-
 def _has_officer(case: Case) -> bool:
     return case.assigned_officer_id is not None
 
@@ -95,8 +91,6 @@ _has_officer.message = _("Assign an officer before work starts.")
 
 
 def _open_referrals(case: Case):
-    from casework.models.referrals import OPEN_REFERRAL_STATUSES
-
     return case.referrals.filter(status__in=OPEN_REFERRAL_STATUSES)
 
 
@@ -123,72 +117,6 @@ def _nothing_referred_out(case: Case) -> bool:
 
 
 _nothing_referred_out.message = _("Recall the open referrals before recording the withdrawal.")
-
-
-# People's mediation lives in the consultation app; a case reaches its mediation by the
-# reverse one-to-one ``case.mediation`` (casework never imports consultation).
-
-
-def _mediation_of(case: Case):
-    return getattr(case, "mediation", None)
-
-
-def _mediation_settled(case: Case) -> bool:
-    mediation = _mediation_of(case)
-    return mediation is None or not mediation.under_way
-
-
-_mediation_settled.message = _(
-    "The people's mediation is still under way: record its agreement or its end first."
-)
-
-
-def _dossier_complete(case: Case) -> bool:
-    mediation = _mediation_of(case)
-    return mediation is None or not mediation.missing_items()
-
-
-def _explain_dossier(case: Case) -> str:
-    return _("The mediation dossier is incomplete. Missing: %(items)s.") % {
-        "items": "; ".join(case.mediation.missing_items())
-    }
-
-
-_dossier_complete.explain = _explain_dossier
-_dossier_complete.message = _("The mediation dossier is incomplete.")
-
-
-def _dossier_archived(case: Case) -> bool:
-    mediation = _mediation_of(case)
-    return mediation is None or hasattr(mediation, "dossier_record")
-
-
-def _explain_dossier_archived(case: Case) -> str:
-    missing = case.mediation.missing_items()
-    if missing:
-        return _explain_dossier(case)
-    return str(_dossier_archived.message)
-
-
-_dossier_archived.explain = _explain_dossier_archived
-_dossier_archived.message = _(
-    "A mediated case is archived with its dossier: use “Archive with the dossier” on its "
-    "mediation page."
-)
-
-
-class ReferenceSequence(models.Model):
-    """The last reference number issued per year (a row lock keeps numbers unique)."""
-
-    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
-    last = models.PositiveIntegerField(_("last number"), default=0)
-
-    class Meta:
-        verbose_name = _("reference sequence")
-        verbose_name_plural = _("reference sequences")
-
-    def __str__(self):
-        return f"{self.year}: {self.last}"
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -373,7 +301,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Do not accept"), "needs": ["reason"], "public": True},
     )
     def reject(self, *, reason: str = "", **_params):
-        self.status_reason = _required(reason, _("Give the reason for not accepting the case."))
+        self.status_reason = required(reason, _("Give the reason for not accepting the case."))
 
     @transition(
         field=status,
@@ -399,7 +327,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Wait"), "needs": ["reason"]},
     )
     def wait(self, *, reason: str = "", **_params):
-        self.status_reason = _required(reason, _("Say what the case is waiting for."))
+        self.status_reason = required(reason, _("Say what the case is waiting for."))
         self.waiting_since = timezone.now()
 
     @transition(
@@ -424,7 +352,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=Status.IN_PROGRESS,
         target=Status.RESOLVED,
-        conditions=[_no_open_lead_referral, _mediation_settled],
+        conditions=[_no_open_lead_referral, GuardsOf("resolve")],
         permission=permissions.can_work_case,
         custom={"label": _("Resolve"), "needs": ["outcome", "summary"], "public": True},
     )
@@ -448,17 +376,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=Status.RESOLVED,
         target=Status.CLOSED,
-        conditions=[_dossier_complete],
+        conditions=[GuardsOf("close")],
         permission=permissions.can_supervise_case,
         custom={
             "label": _("Close after return visit"),
             "needs": ["note"],
             "public": True,
-            "answers_reopen_request": True,
         },
     )
     def close(self, *, note: str = "", **_params):
-        _required(note, _("Record the return visit before closing the case."))
+        required(note, _("Record the return visit before closing the case."))
         self.closed_at = timezone.now()
 
     @transition(
@@ -470,11 +397,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
             "label": _("Reopen"),
             "needs": ["reason"],
             "public": True,
-            "answers_reopen_request": True,
         },
     )
     def reopen(self, *, reason: str = "", **_params):
-        self.status_reason = _required(reason, _("Give the reason for reopening the case."))
+        self.status_reason = required(reason, _("Give the reason for reopening the case."))
         self.outcome = ""
         self.resolved_at = None
         self.resolution_working_days = None
@@ -484,7 +410,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=Status.CLOSED,
         target=Status.ARCHIVED,
-        conditions=[_dossier_archived],
+        conditions=[GuardsOf("archive")],
         permission=permissions.can_archive_case,
         custom={"label": _("Archive")},
     )
@@ -506,7 +432,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Withdrawn by the resident"), "needs": ["reason"], "public": True},
     )
     def withdraw(self, *, reason: str = "", **_params):
-        self.status_reason = _required(reason, _("Record why the resident withdrew."))
+        self.status_reason = required(reason, _("Record why the resident withdrew."))
         self.outcome = Outcome.WITHDRAWN
         self.waiting_since = None
 
@@ -523,60 +449,3 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.merged_into = target
         self.outcome = Outcome.DUPLICATE
         self.status_reason = str(_("Duplicate of %(ref)s") % {"ref": target.reference})
-
-
-class PartyRole(models.TextChoices):
-    APPLICANT = "applicant", _("Applicant")
-    RESPONDENT = "respondent", _("Respondent")
-    THIRD_PARTY = "third_party", _("Third party")
-
-
-class PartyKind(models.TextChoices):
-    RESIDENT = "resident", _("Resident")
-    ENTERPRISE = "enterprise", _("Enterprise")
-    PROPERTY_COMPANY = "property_company", _("Property company")
-    OWNERS_COMMITTEE = "owners_committee", _("Owners' committee")
-
-
-class Party(models.Model):
-    """A person or body taking part in a case. Personal data: shown only to who needs it."""
-
-    case = models.ForeignKey(
-        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="parties"
-    )
-    role = models.CharField(_("role"), max_length=16, choices=PartyRole.choices)
-    kind = models.CharField(
-        _("kind"), max_length=24, choices=PartyKind.choices, default=PartyKind.RESIDENT
-    )
-    name = models.CharField(_("name"), max_length=200)
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
-    email = models.EmailField(_("e-mail"), blank=True)
-    address = models.CharField(_("address"), max_length=300, blank=True)
-    merged_from = models.ForeignKey(
-        Case,
-        verbose_name=_("joined from case"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-
-    class Meta:
-        verbose_name = _("party")
-        verbose_name_plural = _("parties")
-        ordering = ["case_id", "role", "id"]
-
-    def __str__(self):
-        return f"{self.name} ({self.get_role_display()})"
-
-    @property
-    def masked_phone(self) -> str:
-        return mask_phone(self.phone)
-
-
-def mask_phone(phone: str) -> str:
-    """138****1234 — keep the first three and last four digits of a phone number."""
-    digits = "".join(ch for ch in phone or "" if ch.isdigit())
-    if len(digits) < 8:
-        return "*" * len(digits)
-    return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"

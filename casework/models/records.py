@@ -10,14 +10,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.exceptions import ImmutableRecord
 from casework.models.cases import Case, Status
+from core.exceptions import ImmutableRecord
+from core.models import AppendOnlyQuerySet
 
 # ------------------------------------------------------------------------ event log
 
 
-def _attachment_path(instance, filename):
-    # The stored name is random: the uploader's name is kept only as data.
+def attachment_path(instance, filename) -> str:
+    """Where evidence is stored: by month, under a random name (the uploader's file name is
+    kept only as data)."""
     return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{instance.extension}"
 
 
@@ -27,7 +29,7 @@ class CaseAttachment(models.Model):
     case = models.ForeignKey(
         Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="attachments"
     )
-    file = models.FileField(_("file"), upload_to=_attachment_path, max_length=200)
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveIntegerField(_("size (bytes)"))
@@ -71,14 +73,6 @@ class EventKind(models.TextChoices):
     CHASE = "chase", _("Chased (催办)")
     SUPERVISION = "supervision", _("Supervision (督办)")
     MEDIATION = "mediation", _("People's mediation")
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ImmutableRecord()
-
-    def delete(self):
-        raise ImmutableRecord()
 
 
 class CaseEvent(models.Model):

@@ -16,10 +16,10 @@ from django_fsm import ConcurrentTransitionMixin, transition
 
 from casework import permissions
 from casework.calendar import add_working_days
-from casework.exceptions import TransitionRefused
-from casework.fields import StateField
-from casework.models.cases import Case
 from casework.models.organisations import Organisation, OrgKind
+from core.exceptions import TransitionRefused
+from core.fields import StateField
+from core.transitions import required
 
 
 class ReferralStatus(models.TextChoices):
@@ -81,13 +81,6 @@ class ReturnReason(models.TextChoices):
     OUT_OF_SCOPE = "out_of_scope", _("Out of scope")
 
 
-def _required(value: str, message) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise TransitionRefused(message)
-    return value
-
-
 def _reply_limit(kind: str) -> int:
     return settings.LINLI["REFERRAL_REPLY_WORKING_DAYS"][kind]
 
@@ -96,7 +89,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     """One case sent to one organisation (lead or assisting) with its own clock."""
 
     case = models.ForeignKey(
-        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="referrals"
+        "casework.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="referrals"
     )
     organisation = models.ForeignKey(
         Organisation,
@@ -240,7 +233,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         if return_reason not in ReturnReason.values:
             raise TransitionRefused(_("Choose why the referral should be returned."))
         self.return_reason = return_reason
-        self.request_note = _required(reason, _("Explain why the referral should be returned."))
+        self.request_note = required(reason, _("Explain why the referral should be returned."))
 
     @transition(
         field=status,
@@ -260,7 +253,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Refuse the return"), "needs": ["reason"], "side": "street"},
     )
     def refuse_return(self, *, reason: str = "", **_params):
-        _required(reason, _("Say why the organisation must keep the referral."))
+        required(reason, _("Say why the organisation must keep the referral."))
         self.return_reason = ""
         if self.signed_at is None:  # refusing a return made before signing counts as signed
             self.signed_at = timezone.now()
@@ -313,7 +306,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Refuse the extension"), "needs": ["reason"], "side": "street"},
     )
     def refuse_extension(self, *, reason: str = "", **_params):
-        _required(reason, _("Say why the extension is refused."))
+        required(reason, _("Say why the extension is refused."))
 
     @transition(
         field=status,
@@ -323,7 +316,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Reply"), "needs": ["reply"], "side": "organisation"},
     )
     def send_reply(self, *, reply: str = "", **_params):
-        self.reply = _required(reply, _("Write the reply: what was done and the result."))
+        self.reply = required(reply, _("Write the reply: what was done and the result."))
         self.replied_at = timezone.now()
         self.replied_in_time = timezone.localdate(self.replied_at) <= self.reply_due
 
@@ -345,7 +338,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Send back for rework"), "needs": ["reason"], "side": "street"},
     )
     def send_back(self, *, reason: str = "", **_params):
-        _required(reason, _("Say what must be reworked."))
+        required(reason, _("Say what must be reworked."))
         self.reply_due = add_working_days(timezone.localdate(), _reply_limit(self.kind))
 
     @transition(
@@ -360,5 +353,5 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Recall"), "needs": ["reason"], "side": "street"},
     )
     def recall(self, *, reason: str = "", **_params):
-        _required(reason, _("Say why the referral is recalled."))
+        required(reason, _("Say why the referral is recalled."))
         self.ended_at = timezone.now()

@@ -1,6 +1,10 @@
-"""Consultation data: the three meetings and their minutes, the archive register, and
-owner-consent ballots. Import models from here."""
+"""Consultation data, one module per concept: the three meetings (``meetings``), their
+minutes (``minutes``), signatures (``signatures``), the archive register (``archive``),
+owner-consent ballots (``ballots``), people's mediation (``mediation``), its agreement
+(``agreement``) and its dossier's checklist (``dossier``). Import models from here."""
 
+from consultation.models.agreement import Agreement, JudicialStatus, Obligation
+from consultation.models.archive import ArchiveRecord, archive_path
 from consultation.models.ballots import (
     Ballot,
     BallotCampaign,
@@ -11,36 +15,25 @@ from consultation.models.ballots import (
     ElectorateEntry,
     Matter,
 )
+from consultation.models.dossier import DossierItem, dossier_checklist, dossier_missing_items
 from consultation.models.mediation import (
     UNDER_WAY,
-    Agreement,
-    DossierItem,
     EndReason,
     Extension,
-    JudicialStatus,
     Mediation,
-    MediationSequence,
     MediationSession,
-    MediationSignature,
     MediationStatus,
     NoticeManner,
-    Obligation,
     Performance,
     ReturnVisit,
     Route,
     Satisfaction,
-    Signer,
-    SignerRole,
     mediation_setting,
-    pending_signers,
 )
 from consultation.models.meetings import (
-    FROZEN_MINUTES,
     PREPARABLE_STATUSES,
     RECORDABLE_STATUSES,
     AgendaItem,
-    ArchiveRecord,
-    ArchiveSequence,
     Criterion,
     Decision,
     FollowUp,
@@ -50,18 +43,24 @@ from consultation.models.meetings import (
     Meeting,
     MeetingKind,
     MeetingStatus,
-    Minutes,
-    MinutesStatus,
     Motion,
     MotionOutcome,
     RatingSheet,
     Score,
-    Signature,
     Stance,
     Statement,
-    _archive_path,  # referenced by migration 0001
     meeting_rule,
 )
+from consultation.models.minutes import FROZEN_MINUTES, Minutes, MinutesStatus, Signature
+from consultation.models.signatures import (
+    MediationSignature,
+    Signer,
+    SignerRole,
+    pending_signers,
+)
+
+# Migration 0001 names the archive's upload function by this path; migrations never change.
+_archive_path = archive_path
 
 __all__ = [
     "FROZEN_MINUTES",
@@ -71,7 +70,6 @@ __all__ = [
     "AgendaItem",
     "Agreement",
     "ArchiveRecord",
-    "ArchiveSequence",
     "Ballot",
     "BallotCampaign",
     "BallotChoice",
@@ -91,7 +89,6 @@ __all__ = [
     "JudicialStatus",
     "Matter",
     "Mediation",
-    "MediationSequence",
     "MediationSession",
     "MediationSignature",
     "MediationStatus",
@@ -115,7 +112,9 @@ __all__ = [
     "SignerRole",
     "Stance",
     "Statement",
-    "_archive_path",
+    "archive_path",
+    "dossier_checklist",
+    "dossier_missing_items",
     "mediation_setting",
     "meeting_rule",
     "pending_signers",

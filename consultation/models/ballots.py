@@ -16,10 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, transition
 from simple_history.models import HistoricalRecords
 
-from casework.exceptions import ImmutableRecord
-from casework.fields import StateField
 from casework.models import Case, Flat, Place
 from consultation import permissions
+from core.exceptions import ImmutableRecord
+from core.fields import StateField
 
 
 def _fraction_validator(value: str) -> None:
@@ -231,7 +231,7 @@ class BallotCampaign(ConcurrentTransitionMixin, models.Model):
         source=CampaignStatus.DRAFT,
         target=CampaignStatus.ANNOUNCED,
         permission=permissions.can_run_ballot,
-        custom={"label": _("Announce")},
+        custom={"label": _("Announce"), "public": True},
     )
     def announce(self, **_params):
         pass
@@ -285,7 +285,7 @@ class BallotCampaign(ConcurrentTransitionMixin, models.Model):
         source=[CampaignStatus.PASSED, CampaignStatus.FAILED],
         target=CampaignStatus.PUBLISHED,
         permission=permissions.can_run_ballot,
-        custom={"label": _("Publish the result")},
+        custom={"label": _("Publish the result"), "public": True},
     )
     def publish(self, **_params):
         days = settings.LINLI["BALLOT_OBJECTION_DAYS"]
@@ -297,7 +297,7 @@ class BallotCampaign(ConcurrentTransitionMixin, models.Model):
         target=CampaignStatus.EFFECTIVE,
         conditions=[_window_over],
         permission=permissions.can_run_ballot,
-        custom={"label": _("Make effective")},
+        custom={"label": _("Make effective"), "public": True},
     )
     def make_effective(self, **_params):
         pass

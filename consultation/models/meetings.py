@@ -1,7 +1,9 @@
-"""The three meetings (三会: hearing, coordination, evaluation), what happened at them, their
-minutes and the archive register (DOMAIN.md §5, §8).
+"""The three meetings (三会: hearing, coordination, evaluation) and what happened at them:
+invitees and attendance, agenda, statements, votes, decisions, follow-up actions, and the
+rating sheets of evaluation meetings (DOMAIN.md §5).
 
-``consultation`` may import ``casework``; never the reverse.
+Transition bodies only stamp fields on the meeting's row; every write goes through
+``consultation.services.meetings``.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, transition
 
-from casework.exceptions import ImmutableRecord, TransitionRefused
-from casework.fields import StateField
 from casework.models import Case, Organisation, Place
 from consultation import permissions
+from core.exceptions import TransitionRefused
+from core.fields import StateField
+from core.transitions import required
 
 
 class MeetingKind(models.TextChoices):
@@ -44,16 +47,11 @@ class MeetingStatus(models.TextChoices):
 
 # While a meeting's record can still be written (attendance, statements, votes...).
 RECORDABLE_STATUSES = frozenset({MeetingStatus.NOTICE_PUBLISHED, MeetingStatus.HELD})
+
+
 PREPARABLE_STATUSES = frozenset(
     {MeetingStatus.PLANNED, MeetingStatus.NOTICE_PUBLISHED, MeetingStatus.POSTPONED}
 )
-
-
-def _required(value: str, message) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise TransitionRefused(message)
-    return value
 
 
 def _attendance_marked(meeting: Meeting) -> bool:
@@ -170,7 +168,7 @@ class Meeting(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Postpone"), "needs": ["reason"]},
     )
     def postpone(self, *, reason: str = "", **_params):
-        self.status_reason = _required(reason, _("Give the reason for postponing."))
+        self.status_reason = required(reason, _("Give the reason for postponing."))
 
     @transition(
         field=status,
@@ -194,7 +192,7 @@ class Meeting(ConcurrentTransitionMixin, models.Model):
         custom={"label": _("Cancel"), "needs": ["reason"]},
     )
     def cancel(self, *, reason: str = "", **_params):
-        self.status_reason = _required(reason, _("Give the reason for cancelling."))
+        self.status_reason = required(reason, _("Give the reason for cancelling."))
 
     # -- attendance --
 
@@ -441,270 +439,3 @@ class Score(models.Model):
 
     def __str__(self):
         return f"{self.criterion_id}: {self.score}"
-
-
-# ------------------------------------------------------------------------ minutes
-
-
-class MinutesStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    CIRCULATED = "circulated", _("Circulated for review")
-    APPROVED = "approved", _("Approved")
-    ARCHIVED = "archived", _("Archived")
-
-
-FROZEN_MINUTES = frozenset({MinutesStatus.APPROVED, MinutesStatus.ARCHIVED})
-# The only columns that may still change on approved minutes, each by its own path.
-FROZEN_WRITABLE = frozenset({"status", "archived_at", "superseded_by", "version"})
-
-
-def _every_attendee_answered(minutes: Minutes) -> bool:
-    attendees = set(minutes.meeting.invitees.filter(attended=True).values_list("pk", flat=True))
-    answered = set(minutes.signatures.values_list("invitee_id", flat=True))
-    return attendees <= answered
-
-
-_every_attendee_answered.message = _(
-    "Every attendee must sign the minutes or have their refusal recorded before approval."
-)
-
-
-class Minutes(ConcurrentTransitionMixin, models.Model):
-    """The record of a meeting. Approved minutes never change: a correction is a new
-    version with a reason, and the old one stays readable, marked superseded."""
-
-    meeting = models.ForeignKey(
-        Meeting, verbose_name=_("meeting"), on_delete=models.PROTECT, related_name="minutes"
-    )
-    number = models.PositiveSmallIntegerField(_("version"), default=1)
-    summary = models.TextField(_("summary"), max_length=20000, blank=True)
-    status = StateField(_("status"), choices=MinutesStatus.choices, default=MinutesStatus.DRAFT)
-    corrects = models.OneToOneField(
-        "self",
-        verbose_name=_("corrects"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="correction",
-    )
-    correction_reason = models.TextField(_("reason for the correction"), blank=True)
-    superseded_by = models.ForeignKey(
-        "self",
-        verbose_name=_("superseded by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    # What the PDF shows, frozen at approval: later edits to the meeting change nothing here.
-    snapshot = models.JSONField(_("content at approval"), null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("drafted by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("drafted at"), default=timezone.now)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("approved by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
-    version = models.PositiveIntegerField(_("revision"), default=1, editable=False)
-
-    class Meta:
-        verbose_name = _("minutes")
-        verbose_name_plural = _("minutes")
-        ordering = ["meeting", "number"]
-        constraints = [
-            models.UniqueConstraint(fields=["meeting", "number"], name="minutes_number_once"),
-        ]
-
-    def __str__(self):
-        return f"{self.meeting.reference} v{self.number}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            stored = Minutes.objects.filter(pk=self.pk).values_list("status", flat=True).first()
-            if stored in FROZEN_MINUTES:
-                fields = kwargs.get("update_fields")
-                if fields is None or not set(fields) <= FROZEN_WRITABLE:
-                    raise ImmutableRecord(_("Approved minutes cannot be changed."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        if self.is_frozen:
-            raise ImmutableRecord(_("Approved minutes cannot be deleted."))
-        return super().delete(*args, **kwargs)
-
-    @property
-    def is_frozen(self) -> bool:
-        return self.status in FROZEN_MINUTES
-
-    @transition(
-        field=status,
-        source=MinutesStatus.DRAFT,
-        target=MinutesStatus.CIRCULATED,
-        permission=permissions.can_write_minutes,
-        custom={"label": _("Circulate for review")},
-    )
-    def circulate(self, **_params):
-        pass
-
-    @transition(
-        field=status,
-        source=MinutesStatus.CIRCULATED,
-        target=MinutesStatus.DRAFT,
-        permission=permissions.can_write_minutes,
-        custom={"label": _("Back to draft"), "needs": ["reason"]},
-    )
-    def revise(self, *, reason: str = "", **_params):
-        _required(reason, _("Say what must be revised."))
-
-    @transition(
-        field=status,
-        source=MinutesStatus.CIRCULATED,
-        target=MinutesStatus.APPROVED,
-        conditions=[_every_attendee_answered],
-        permission=permissions.can_approve_minutes,
-        custom={"label": _("Approve")},
-    )
-    def approve(self, *, actor=None, **_params):
-        self.approved_by = actor
-        self.approved_at = timezone.now()
-
-    @transition(
-        field=status,
-        source=MinutesStatus.APPROVED,
-        target=MinutesStatus.ARCHIVED,
-        permission=permissions.can_archive_minutes,
-        custom={"label": _("Mark as filed in the archive")},
-    )
-    def archive(self, **_params):
-        self.archived_at = timezone.now()
-
-
-class Signature(models.Model):
-    minutes = models.ForeignKey(
-        Minutes, verbose_name=_("minutes"), on_delete=models.PROTECT, related_name="signatures"
-    )
-    invitee = models.ForeignKey(
-        Invitee, verbose_name=_("attendee"), on_delete=models.PROTECT, related_name="signatures"
-    )
-    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
-    refused = models.BooleanField(_("refused to sign"), default=False)
-    note = models.TextField(_("note"), blank=True, max_length=2000)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-
-    class Meta:
-        verbose_name = _("signature")
-        verbose_name_plural = _("signatures")
-        ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(fields=["minutes", "invitee"], name="signature_once"),
-            models.CheckConstraint(
-                condition=(Q(refused=True) & Q(signed_at__isnull=True))
-                | (Q(refused=False) & Q(signed_at__isnull=False)),
-                name="signature_signed_xor_refused",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.invitee}: {'refused' if self.refused else self.signed_at}"
-
-
-# ------------------------------------------------------------------------ archive
-
-
-def _archive_path(instance, filename):
-    return f"archive/{timezone.now():%Y}/{instance.archival_number}.pdf"
-
-
-class ArchiveRecord(models.Model):
-    """One archived document (档案): the file, its checksum, and how long it is kept."""
-
-    archival_number = models.CharField(_("archival number"), max_length=40, unique=True)
-    title = models.CharField(_("title"), max_length=300)
-    minutes = models.OneToOneField(
-        Minutes,
-        verbose_name=_("minutes"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="archive_record",
-    )
-    ballot = models.OneToOneField(
-        "consultation.BallotCampaign",
-        verbose_name=_("ballot"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="archive_record",
-    )
-    agreement = models.OneToOneField(
-        "consultation.Agreement",
-        verbose_name=_("mediation agreement"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="archive_record",
-    )
-    dossier = models.OneToOneField(
-        "consultation.Mediation",
-        verbose_name=_("mediation dossier"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="dossier_record",
-    )
-    file = models.FileField(_("file"), upload_to=_archive_path, max_length=200)
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    retention_years = models.PositiveSmallIntegerField(_("retention (years)"))
-    archived_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("archived by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    archived_at = models.DateTimeField(_("archived at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("archive record")
-        verbose_name_plural = _("archive register")
-        ordering = ["-archived_at", "-id"]
-
-    def __str__(self):
-        return self.archival_number
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise ImmutableRecord(_("Archive records cannot be changed."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ImmutableRecord(_("Archive records cannot be deleted."))
-
-
-class ArchiveSequence(models.Model):
-    """The last archival number issued per year (row-locked when issuing)."""
-
-    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
-    last = models.PositiveIntegerField(_("last number"), default=0)
-
-    class Meta:
-        verbose_name = _("archive sequence")
-        verbose_name_plural = _("archive sequences")
-
-    def __str__(self):
-        return f"{self.year}: {self.last}"

@@ -7,8 +7,8 @@ from django.db import close_old_connections, connection
 from django.utils import translation
 
 from casework import services
-from casework.exceptions import CaseworkError, ConcurrentChange
 from casework.models import Case, CaseEvent, Status
+from core.exceptions import ConcurrentChange, ServiceError
 from tests.factories import make_case
 
 
@@ -36,7 +36,7 @@ def test_two_threads_transition_one_case_one_wins(world, mediator, supervisor):
             translation.activate("en")  # a new thread starts in LANGUAGE_CODE (zh-hans)
             services.case_transition(case=stale, name=name, actor=actor, **params)
             results[i] = "ok"
-        except CaseworkError as exc:
+        except ServiceError as exc:
             results[i] = exc
         finally:
             close_old_connections()
@@ -92,7 +92,7 @@ def test_organisation_and_street_act_on_one_referral_at_once_one_wins(
                 referral=stale, name=name, actor=actor, expected_version=1, **params
             )
             results[i] = "ok"
-        except CaseworkError as exc:
+        except ServiceError as exc:
             results[i] = exc
         finally:
             close_old_connections()

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from casework import services
+from casework import services, status_codes
 from casework.models import Case
 from core import idempotency
 from core.models import SubmissionKey
@@ -48,7 +48,7 @@ def test_the_same_intake_form_sent_twice_registers_one_case_and_shows_its_receip
     # The browser shows the second answer: the same receipt, the status code included.
     page = client.get(receipt).content.decode()
     code = CODE.search(page).group(1)
-    assert services.status_code_matches(case, code)
+    assert status_codes.status_code_matches(case, code)
     assert case.reference in page and "it registered one case" in page
     assert case.events.count() == 1 and case.parties.count() == 2
     assert SubmissionKey.objects.get().scope == f"intake:{mediator.pk}"
@@ -159,7 +159,7 @@ def test_the_residents_form_sent_twice_registers_one_case_and_shows_the_code_aga
     page = client.get(reverse("portal:receipt")).content.decode()
     case = Case.objects.get()
     assert REFERENCE.search(page).group(1) == case.reference
-    assert services.status_code_matches(case, CODE.search(page).group(1))
+    assert status_codes.status_code_matches(case, CODE.search(page).group(1))
     assert "it was received once" in page
     assert len(mailoutbox) == 1  # one receipt mail, for the one case
 
@@ -214,7 +214,7 @@ def test_the_status_code_is_derived_from_the_token_and_never_stored(client, worl
         other = idempotency.derived_secret(
             scope="portal", key=form["submission_token"], purpose="status-code"
         )
-    assert services.status_code_from_seed(other) != code
+    assert status_codes.status_code_from_seed(other) != code
 
 
 # --------------------------------------------------------------------------- API
@@ -404,7 +404,7 @@ def test_two_identical_intake_posts_at_once_register_one_case(world, mediator, m
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"] == receipt
     page = twin.get(receipt).content.decode()
-    assert services.status_code_matches(case, CODE.search(page).group(1))
+    assert status_codes.status_code_matches(case, CODE.search(page).group(1))
     assert case.events.count() == 1 and SubmissionKey.objects.count() == 1
 
 
@@ -425,7 +425,7 @@ def test_two_identical_resident_posts_at_once_register_one_case(world, monkeypat
     codes = {CODE.search(p).group(1) for p in pages}
     assert {REFERENCE.search(p).group(1) for p in pages} == {case.reference}
     (code,) = codes  # both see the same code, and it is the case's
-    assert services.status_code_matches(case, code)
+    assert status_codes.status_code_matches(case, code)
 
 
 @pytest.mark.postgres

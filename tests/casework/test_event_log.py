@@ -2,8 +2,8 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
-from casework.exceptions import ImmutableRecord
 from casework.models import CaseEvent
+from core.exceptions import ImmutableRecord
 from tests.factories import CaseEventFactory
 
 

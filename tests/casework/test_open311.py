@@ -7,7 +7,7 @@ from django.test import Client
 
 from casework import services
 from casework.models import Case, Channel, Status
-from casework.services import status_code_matches
+from casework.status_codes import status_code_matches
 from tests.factories import CaseEventFactory, PartyFactory, ReferralFactory, category, make_case
 
 REQUEST_FIELDS = {

@@ -11,8 +11,8 @@ from django.urls import reverse
 from PIL import Image, PngImagePlugin
 
 from casework import services
-from casework.exceptions import TransitionRefused
 from casework.models import CaseAttachment, Status
+from core.exceptions import TransitionRefused
 from core.images import ImageRefused, strip_metadata
 from tests.factories import make_case
 
@@ -99,8 +99,8 @@ def test_a_residents_added_photo_is_stored_without_gps(client, world, settings, 
 
 
 def test_a_proxy_authorisation_photo_is_stored_without_gps(world, mediator, settings, tmp_path):
-    from consultation import ballot_services
     from consultation.models import BallotRuleSet
+    from consultation.services import ballots as ballot_services
     from tests.factories import FlatFactory, PlaceFactory
 
     settings.MEDIA_ROOT = tmp_path

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from PIL import Image
 
-from casework import services
+from casework import services, status_codes
 from casework.models import Case, CaseEvent, Rating, Status
 from core.idempotency import new_token
 from tests.factories import PartyFactory, category, make_case
@@ -66,7 +66,7 @@ def test_a_resident_submits_and_keeps_a_receipt(
         world.committee_a,
     )
     assert case.parties.get().name == "王建国"
-    assert services.status_code_matches(case, code) and len(code) >= 10
+    assert status_codes.status_code_matches(case, code) and len(code) >= 10
     assert code not in client.get(reverse("portal:receipt")).content.decode()  # shown once
     assert len(mailoutbox) == 1 and code in mailoutbox[0].body and reference in mailoutbox[0].body
 

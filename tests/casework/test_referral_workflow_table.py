@@ -9,7 +9,6 @@ combination is refused with a reason and changes nothing.
 import pytest
 
 from casework import services
-from casework.exceptions import ActionForbidden, TransitionRefused
 from casework.models import (
     OPEN_REFERRAL_STATUSES,
     CaseEvent,
@@ -19,6 +18,7 @@ from casework.models import (
     Status,
 )
 from casework.roles import Role
+from core.exceptions import ActionForbidden, TransitionRefused
 from tests.factories import (
     MembershipFactory,
     OrganisationFactory,

@@ -10,10 +10,10 @@ from django.core import mail
 from django.urls import reverse
 
 from casework import selectors, services
-from casework.exceptions import ConcurrentChange, TransitionRefused
 from casework.models import Case, CaseEvent, EventKind, OrgKind, Referral, ReferralStatus, Status
 from casework.roles import Role
 from casework.sla import sla_sweep
+from core.exceptions import ConcurrentChange, TransitionRefused
 from tests.factories import (
     CaseEventFactory,
     MembershipFactory,

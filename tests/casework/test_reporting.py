@@ -313,7 +313,7 @@ def test_monthly_report_pdf(client, street, supervisor, tmp_path):
     client.force_login(supervisor)
     with time_machine.travel(TODAY, tick=False):
         response = client.get(
-            reverse("consultation:report_pdf"), {"start": "2026-09", "end": "2026-10"}
+            reverse("casework:report_pdf"), {"start": "2026-09", "end": "2026-10"}
         )
     assert response["Content-Type"] == "application/pdf"
     path = tmp_path / "report.pdf"

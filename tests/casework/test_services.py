@@ -4,11 +4,11 @@ import re
 import pytest
 from django.utils import timezone
 
-from casework import services
+from casework import services, status_codes
 from casework.calendar import add_working_days, working_days_between
-from casework.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
 from casework.models import Case, CaseEvent, Channel, EventKind, Party, Status
 from casework.services import PartyData
+from core.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
 from tests.factories import PartyFactory, category, make_case
 
 
@@ -158,8 +158,8 @@ def test_register_issues_sequential_references_and_a_hashed_code(world, mediator
     assert second.case.reference == f"{year}-000002"
     assert re.fullmatch(r"[A-HJKMNP-Z2-9]{12}", first.status_code)
     assert first.status_code not in first.case.status_code_hash
-    assert services.status_code_matches(first.case, first.status_code.lower())
-    assert not services.status_code_matches(first.case, second.status_code)
+    assert status_codes.status_code_matches(first.case, first.status_code.lower())
+    assert not status_codes.status_code_matches(first.case, second.status_code)
     assert first.case.status == Status.REGISTERED
     assert list(first.case.parties.values_list("name", flat=True)) == ["王建国"]
     event = first.case.events.get()

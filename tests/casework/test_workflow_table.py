@@ -8,8 +8,8 @@ nothing.
 import pytest
 
 from casework import services
-from casework.exceptions import ActionForbidden, TransitionRefused
 from casework.models import Case, CaseEvent, Status
+from core.exceptions import ActionForbidden, TransitionRefused
 from tests.factories import make_case
 
 S = Status

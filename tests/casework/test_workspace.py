@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from casework import services
-from casework.exceptions import TransitionRefused
+from casework import services, status_codes
 from casework.models import Case, CaseAttachment, CaseEvent, Channel, Party, PlaceKind, Status
+from core.exceptions import TransitionRefused
 from core.idempotency import new_token
 from tests.factories import CaseEventFactory, PartyFactory, PlaceFactory, category, make_case
 
@@ -107,7 +107,7 @@ def test_intake_registers_a_case_and_shows_the_code_once(client, world, mediator
     ]
     receipt = client.get(response["Location"]).content.decode()
     code = re.search(r'class="big code">([A-Z0-9]+)<', receipt).group(1)
-    assert services.status_code_matches(case, code)
+    assert status_codes.status_code_matches(case, code)
     assert case.reference in receipt
     again = client.get(response["Location"]).content.decode()
     assert code not in again and case.reference in again

@@ -8,9 +8,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from casework.exceptions import ActionForbidden, ImmutableRecord, TransitionRefused
 from casework.models import Flat, FlatOwner, PlaceKind
-from consultation import ballot_services as services
+from consultation import selectors, services
 from consultation.models import (
     ArchiveRecord,
     BallotCampaign,
@@ -18,6 +17,7 @@ from consultation.models import (
     CampaignStatus,
     ElectorateEntry,
 )
+from core.exceptions import ActionForbidden, ImmutableRecord, TransitionRefused
 from tests.factories import FlatFactory, PlaceFactory
 
 
@@ -78,7 +78,7 @@ def test_opening_freezes_the_electorate(campaign, mediator, stairwell):
     FlatFactory(place=stairwell, number="701", floor=7, area_m2="90.00")
     entry = campaign.electorate.get(number="601")
     assert entry.area_m2 == Decimal("60.00") and campaign.electorate.count() == 12
-    tally = services.compute_tally(campaign)
+    tally = selectors.compute_tally(campaign)
     assert tally.total_area == 6 * 150
     with pytest.raises(ImmutableRecord):
         entry.area_m2 = Decimal("1.00")
@@ -186,7 +186,7 @@ def test_each_co_owner_votes_when_the_rule_says_so(case, stairwell, mediator):
     services.ballot_record(
         campaign=campaign, actor=mediator, entry=entry, choice="agree", owner="业主101"
     )
-    tally = services.compute_tally(campaign)
+    tally = selectors.compute_tally(campaign)
     assert tally.total_heads == 13  # 11 flats + 2 co-owners of 101
     assert tally.participating_area == 30  # half of 101's 60 m²
     with pytest.raises(ImmutableRecord):
@@ -196,12 +196,12 @@ def test_each_co_owner_votes_when_the_rule_says_so(case, stairwell, mediator):
 
 def test_cost_shares_are_by_floor_and_add_up(campaign, mediator):
     campaign = go(campaign, "announce", "open", actor=mediator)
-    coefficients = services.default_coefficients(list(range(1, 7)))
+    coefficients = selectors.default_coefficients(list(range(1, 7)))
     assert coefficients["1"] == "0" and coefficients["2"] == "1" and coefficients["6"] == "1.4"
     campaign = services.cost_set(
         campaign=campaign, actor=mediator, total_yuan="680000.01", coefficients=coefficients
     )
-    shares = services.cost_shares(campaign)
+    shares = selectors.cost_shares(campaign)
     assert sum(s["cents"] for s in shares) == 68_000_001
     ground = [s for s in shares if s["entry"].floor == 1]
     assert all(s["cents"] == 0 for s in ground)

@@ -16,10 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework import services as case_services
-from casework.exceptions import ActionForbidden, TransitionRefused
 from casework.models import CaseEvent, EventKind, Outcome, PartyRole, Status
-from consultation import archive
-from consultation import mediation_services as ms
+from consultation import services as ms
 from consultation.models import (
     ArchiveRecord,
     JudicialStatus,
@@ -27,7 +25,10 @@ from consultation.models import (
     MediationStatus,
     Performance,
     Satisfaction,
+    dossier_checklist,
 )
+from consultation.services import archive
+from core.exceptions import ActionForbidden, TransitionRefused
 from tests.factories import PartyFactory
 
 # Mid-morning, Shanghai: the tests move the clock in whole days from here.
@@ -188,7 +189,7 @@ def test_a_session_record_is_complete_only_when_everyone_signed_or_refused(
         respondent_account="b",
         outcome="c",
     )
-    records = {i.key: i for i in mediation.checklist()}["records"]
+    records = {i.key: i for i in dossier_checklist(mediation)}["records"]
     assert records.state == "missing" and "王秀兰" in records.detail
     with pytest.raises(TransitionRefused, match="why"):
         ms.sign(record=session, actor=mediator, signer_key=f"p{respondent.pk}", refused=True)
@@ -199,7 +200,7 @@ def test_a_session_record_is_complete_only_when_everyone_signed_or_refused(
     ms.sign(record=session, actor=mediator, signer_key=f"u{mediator.pk}")
     with pytest.raises(TransitionRefused, match="already recorded"):
         ms.sign(record=session, actor=mediator, signer_key=f"p{applicant.pk}")
-    assert {i.key: i for i in mediation.checklist()}["records"].state == "present"
+    assert {i.key: i for i in dossier_checklist(mediation)}["records"].state == "present"
 
 
 def test_staff_sign_only_for_themselves(mediation, mediator, colleague, parties, supervisor):
@@ -336,7 +337,7 @@ def test_ending_without_agreement_requires_the_routes_told(mediation, mediator):
     assert mediation.status == MediationStatus.ENDED
     assert mediation.told_litigation and mediation.told_administrative
     assert not mediation.told_arbitration
-    checklist = {i.key: i.state for i in mediation.checklist()}
+    checklist = {i.key: i.state for i in dossier_checklist(mediation)}
     assert checklist["agreement"] == "not_applicable"
     assert checklist["return_visit"] == "not_applicable"
     assert checklist["routes"] == "present"

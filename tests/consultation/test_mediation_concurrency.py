@@ -7,10 +7,10 @@ import pytest
 from django.db import close_old_connections, connection
 from django.utils import timezone, translation
 
-from casework.exceptions import CaseworkError, ConcurrentChange
 from casework.models import PartyRole, Status
-from consultation import mediation_services as ms
+from consultation import services as ms
 from consultation.models import ArchiveRecord, Mediation, MediationStatus
+from core.exceptions import ConcurrentChange, ServiceError
 from tests.factories import PartyFactory, make_case
 
 
@@ -24,7 +24,7 @@ def _race(*calls):
             translation.activate("en")  # a new thread starts in LANGUAGE_CODE (zh-hans)
             calls[i]()
             results[i] = "ok"
-        except CaseworkError as exc:
+        except ServiceError as exc:
             results[i] = exc
         finally:
             close_old_connections()

@@ -12,8 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework.models import PartyRole
-from consultation import mediation_services as ms
-from consultation.models import ArchiveRecord, Mediation, MediationStatus
+from consultation import services as ms
+from consultation.models import (
+    ArchiveRecord,
+    Mediation,
+    MediationStatus,
+    dossier_missing_items,
+)
 from tests.factories import PartyFactory
 
 
@@ -55,9 +60,7 @@ def test_a_mediator_runs_a_mediation_through_the_pages(client, case, parties, me
     pk = mediation.pk
 
     def record(what, data):
-        return client.post(
-            reverse("consultation:mediation_record", args=[pk, what]), data, follow=True
-        )
+        return client.post(reverse(f"consultation:mediation_{what}", args=[pk]), data, follow=True)
 
     now = timezone.localtime() - dt.timedelta(minutes=10)
     record("notice", {"given_at": now.strftime("%Y-%m-%dT%H:%M"), "manner": "written"})
@@ -117,7 +120,7 @@ def test_a_mediator_runs_a_mediation_through_the_pages(client, case, parties, me
     record("closing_report", {"text": "已履行，结案。"})
     mediation.refresh_from_db()
     assert mediation.return_visits.count() == 1 and mediation.closing_report == "已履行，结案。"
-    assert not mediation.missing_items()
+    assert not dossier_missing_items(mediation)
     preview = client.get(reverse("consultation:dossier_pdf", args=[pk]))
     assert preview.status_code == 200 and preview.content.startswith(b"%PDF")
     assert not ArchiveRecord.objects.filter(dossier=mediation).exists()  # a preview only
@@ -144,7 +147,7 @@ def test_mediation_content_is_confidential(client, request, mediation, who, stat
     listing = client.get(reverse("consultation:mediation_list")).content.decode()
     assert (mediation.number in listing) is (status == 200)
     response = client.post(
-        reverse("consultation:mediation_record", args=[mediation.pk, "notice"]),
+        reverse("consultation:mediation_notice", args=[mediation.pk]),
         {"given_at": "2026-01-01T09:00", "manner": "oral"},
     )
     mediation.refresh_from_db()
@@ -160,7 +163,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, mediation):
 def test_archivist_reads_but_does_not_keep_the_record(client, mediation, archivist):
     client.force_login(archivist)
     response = client.post(
-        reverse("consultation:mediation_record", args=[mediation.pk, "notice"]),
+        reverse("consultation:mediation_notice", args=[mediation.pk]),
         {"given_at": "2026-01-01T09:00", "manner": "oral"},
     )
     assert response.status_code == 403
@@ -185,7 +188,7 @@ def test_bad_input_is_answered_in_words_and_changes_nothing(
     client.force_login(mediator)
     before = Mediation.objects.get(pk=mediation.pk).version
     response = client.post(
-        reverse("consultation:mediation_record", args=[mediation.pk, what]), data, follow=True
+        reverse(f"consultation:mediation_{what}", args=[mediation.pk]), data, follow=True
     )
     assert response.status_code == 200
     assert any(expected in m for m in _messages(response)), _messages(response)
@@ -195,10 +198,7 @@ def test_bad_input_is_answered_in_words_and_changes_nothing(
 def test_odd_requests_get_404_not_500(client, mediation, mediator):
     client.force_login(mediator)
     pk = mediation.pk
-    assert (
-        client.post(reverse("consultation:mediation_record", args=[pk, "nonsense"])).status_code
-        == 404
-    )
+    assert client.post(f"/meetings/mediations/{pk}/record/nonsense/").status_code == 404
     assert (
         client.post(
             reverse("consultation:mediation_transition", args=[pk, "start"]), {"version": "x"}

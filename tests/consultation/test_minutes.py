@@ -11,9 +11,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import RequestFactory
 
-from casework.exceptions import ImmutableRecord, TransitionRefused
-from consultation import pdf, services
+from consultation import services
+from consultation.documents import minutes as minutes_documents
 from consultation.models import ArchiveRecord, MeetingStatus, Minutes, MinutesStatus
+from core import pdf
+from core.exceptions import ImmutableRecord, TransitionRefused
 
 
 @pytest.fixture
@@ -179,10 +181,8 @@ def test_html_and_urls_in_text_print_as_text_and_nothing_is_fetched(make_meeting
         text='<img src="http://169.254.169.254/latest/meta-data"> <b>粗体</b>',
     )
     minutes = services.minutes_draft(meeting=meeting, actor=mediator)
-    from consultation import snapshot
-
-    fetcher = pdf._NoFetcher()
-    content = pdf.minutes_pdf(snapshot.build(minutes), fetcher=fetcher)
+    fetcher = pdf.NoFetcher()
+    content = minutes_documents.minutes_pdf(minutes_documents.build(minutes), fetcher=fetcher)
     assert fetcher.refused == []  # nothing was even attempted
     import tempfile
 
@@ -231,7 +231,7 @@ def test_export_refuses_clearly_without_a_cjk_font(monkeypatch, held, mediator):
 
 
 def test_system_check_warns_without_font_or_subsetter(monkeypatch):
-    from consultation.checks import pdf_fonts_check
+    from core.checks import pdf_fonts_check
 
     assert pdf_fonts_check(None) == []
     monkeypatch.setattr(pdf, "cjk_font_available", lambda: False)

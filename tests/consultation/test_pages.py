@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from casework.models import CaseEvent
-from consultation import services
+from consultation import selectors, services
 from consultation.models import (
     FollowUp,
     Invitee,
@@ -20,6 +20,7 @@ from consultation.models import (
     Minutes,
     MinutesStatus,
 )
+from core.exceptions import TransitionRefused
 
 
 def post(client, name, *args, data=None, follow=False):
@@ -50,9 +51,8 @@ def test_a_coordination_meeting_from_the_case_page_to_the_archived_pdf(
     for name in ("王阿姨", "施工方代表"):
         post(
             client,
-            "consultation:meeting_record",
+            "consultation:meeting_invitee",
             meeting.pk,
-            "invitee",
             data={"category": "resident", "name": name},
         )
     assert meeting.invitees.count() == 2
@@ -72,23 +72,20 @@ def test_a_coordination_meeting_from_the_case_page_to_the_archived_pdf(
     post(client, "consultation:attendance", meeting.pk, data={"present": [wang.pk, builder.pk]})
     post(
         client,
-        "consultation:meeting_record",
+        "consultation:meeting_motion",
         meeting.pk,
-        "motion",
         data={"text": "晚十点后停止打桩", "votes_for": 2, "votes_against": 0, "abstentions": 0},
     )
     post(
         client,
-        "consultation:meeting_record",
+        "consultation:meeting_decision",
         meeting.pk,
-        "decision",
         data={"text": "施工方承诺晚十点后停止打桩作业。"},
     )
     post(
         client,
-        "consultation:meeting_record",
+        "consultation:meeting_follow_up",
         meeting.pk,
-        "follow_up",
         data={
             "text": "居委会一周后回访",
             "organisation": world.committee_a.pk,
@@ -147,9 +144,8 @@ def test_outsiders_get_404_for_meetings_minutes_and_archive(
             assert client.get(url).status_code == 404, (user, url)
         response = post(
             client,
-            "consultation:meeting_record",
+            "consultation:meeting_decision",
             meeting.pk,
-            "decision",
             data={"text": "越权"},
         )
         assert response.status_code == 404
@@ -183,23 +179,21 @@ def test_bad_input_gets_messages_not_errors(client, make_meeting, mediator):
     client.force_login(mediator)
     response = post(
         client,
-        "consultation:meeting_record",
+        "consultation:meeting_motion",
         meeting.pk,
-        "motion",
         data={"text": "x", "votes_for": "-1", "votes_against": "abc", "abstentions": ""},
         follow=True,
     )
     assert response.status_code == 200 and not meeting.motions.exists()
     response = post(
         client,
-        "consultation:meeting_record",
+        "consultation:meeting_motion",
         meeting.pk,
-        "motion",
         data={"text": "x", "votes_for": 5, "votes_against": 0, "abstentions": 0},
         follow=True,
     )
     assert "only 2 attendees" in response.content.decode()
-    assert post(client, "consultation:meeting_record", meeting.pk, "nonsense").status_code == 404
+    assert client.post(f"/meetings/{meeting.pk}/record/nonsense/").status_code == 404
     response = post(client, "consultation:meeting_transition", meeting.pk, "hold", data={})
     assert response.status_code == 404  # no version: a hand-made request
     response = post(
@@ -261,11 +255,11 @@ def test_rating_sheet_tally(make_meeting, mediator):
     services.sheet_record(  # returned with a gap: counted as returned, not valid
         meeting=meeting, actor=mediator, participant=c, returned=True, scores={result.pk: 1}
     )
-    with pytest.raises(services.TransitionRefused):
+    with pytest.raises(TransitionRefused):
         services.sheet_record(
             meeting=meeting, actor=mediator, participant=c, returned=True, scores={result.pk: 6}
         )
-    tally = services.sheet_tally(meeting)
+    tally = selectors.sheet_tally(meeting)
     assert (tally["issued"], tally["returned"], tally["valid"]) == (3, 3, 2)
     assert [(r["criterion"], str(r["average"])) for r in tally["criteria"]] == [
         ("处理结果", "4.50"),

@@ -6,6 +6,7 @@ from consultation.models import (
     Meeting,
     MeetingStatus,
     MinutesStatus,
+    dossier_missing_items,
 )
 
 
@@ -43,4 +44,4 @@ def test_seed_mediations_after_seed_demo_is_idempotent(db, capsys, settings, tmp
     assert agreed.agreement.judicial_reminder_due
     assert ArchiveRecord.objects.filter(agreement=agreed.agreement).exists()
     assert by_status[MediationStatus.ENDED].routes_told
-    assert by_status[MediationStatus.MEDIATING].missing_items()
+    assert dossier_missing_items(by_status[MediationStatus.MEDIATING])

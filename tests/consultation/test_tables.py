@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from casework.exceptions import ActionForbidden, TransitionRefused
 from consultation import services
 from consultation.models import (
     Meeting,
@@ -14,6 +13,7 @@ from consultation.models import (
     MinutesStatus,
     Signature,
 )
+from core.exceptions import ActionForbidden, TransitionRefused
 
 M = MeetingStatus
 RUNS = {"mediator", "colleague", "supervisor"}  # staff of the meeting's area

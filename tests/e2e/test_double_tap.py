@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from playwright.sync_api import expect
 
-from casework import services
+from casework import status_codes
 from casework.models import Case
 from core.models import SubmissionKey
 from tests.reference_data import ensure_reference_data
@@ -47,4 +47,4 @@ def test_a_double_tap_on_the_residents_form_registers_one_case(live_server, brow
     text = page.locator("main").inner_text()
     assert case.reference in text
     code = re.search(r"[A-Z0-9]{12}", page.locator("dd.code").inner_text()).group(0)
-    assert services.status_code_matches(case, code)
+    assert status_codes.status_code_matches(case, code)

@@ -53,10 +53,10 @@ from casework.models import (  # noqa: E402
     PlaceKind,
     Priority,
     Rating,
-    ReferenceSequence,
     Referral,
     Status,
 )
+from core.models import YearSequence  # noqa: E402
 
 N = int(os.environ.get("BENCH_CASES", "100000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
@@ -209,7 +209,7 @@ def generate(n: int) -> float:
                     )
             Referral.objects.bulk_create(referrals)
             Rating.objects.bulk_create(ratings)
-    ReferenceSequence.objects.update_or_create(year=2026, defaults={"last": n})
+    YearSequence.objects.update_or_create(name="case", year=2026, defaults={"last": n})
     return time.perf_counter() - started
 
 
@@ -217,7 +217,7 @@ def generate_mediations() -> int:
     """One case in fifty goes to people's mediation: a third under way, a third with an
     agreement in effect (some inside the judicial-confirmation window, some with their
     return visit overdue), a third ended. Bulk inserts; returns how many."""
-    from consultation.models import Agreement, Mediation, MediationSequence
+    from consultation.models import Agreement, Mediation
 
     rng = random.Random(11)
     today = timezone.localdate()
@@ -266,7 +266,9 @@ def generate_mediations() -> int:
         ),
         batch_size=BATCH,
     )
-    MediationSequence.objects.update_or_create(year=2026, defaults={"last": len(mediations)})
+    YearSequence.objects.update_or_create(
+        name="mediation", year=2026, defaults={"last": len(mediations)}
+    )
     return len(mediations)
 
 

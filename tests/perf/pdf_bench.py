@@ -96,11 +96,12 @@ def main() -> None:
     from django.utils import translation
     from weasyprint import CSS, HTML
 
-    from consultation import pdf
+    from consultation.documents.minutes import minutes_pdf
+    from core import pdf
 
     css = pdf.STYLESHEET.read_text()
     with translation.override("zh-hans"):  # warm up fonts and caches for both paths
-        pdf.minutes_pdf(snapshot(2, people=3))
+        minutes_pdf(snapshot(2, people=3))
     rows = []
     sizes = (("~1 page", 1, 3, 7), ("~10 pages", 100, 12, 5), ("~50 pages", 600, 12, 3))
     for label, statements, people, runs in sizes:
@@ -110,7 +111,7 @@ def main() -> None:
             html = render_to_string("consultation/minutes_pdf.html", {"m": data})
             for _ in range(runs):
                 start = time.perf_counter()
-                out = pdf.minutes_pdf(data)
+                out = minutes_pdf(data)
                 ours.append(time.perf_counter() - start)
                 start = time.perf_counter()
                 plain = HTML(string=html).write_pdf(stylesheets=[CSS(string=css)])
@@ -154,7 +155,8 @@ def main() -> None:
 
 
 def dossier(sessions: int, events: int, meetings: int) -> dict:
-    """A mediation dossier's snapshot (the shape ``mediation_pdf.dossier_snapshot`` builds)."""
+    """A mediation dossier's snapshot (the shape
+    ``consultation.documents.mediation.dossier_snapshot`` builds)."""
     signer = {
         "name": "王秀兰",
         "role": "当事人",
@@ -279,7 +281,7 @@ def dossier_table() -> None:
     from django.template.loader import render_to_string
     from django.utils import translation
 
-    from consultation import pdf
+    from core import pdf
 
     print()
     print("Mediation dossier PDF/A (cover, contents with page numbers, every record), median of 3:")

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 
 from casework.models import OPEN_STATUSES, Case, Organisation, Party, PartyRole
-from consultation import mediation_services as ms
+from consultation import services as ms
 from consultation.models import Mediation
 
 RESPONDENTS = ["陈建国", "李志强", "张丽华"]

@@ -12,9 +12,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from casework.models import OPEN_STATUSES, Case, Organisation
-from consultation import services
-from consultation.models import Meeting, MeetingKind
+from casework.models import OPEN_STATUSES, Case, Organisation, Place, PlaceKind
+from consultation import selectors, services
+from consultation.models import BallotRuleSet, Meeting, MeetingKind
+from consultation.services import ballots as ballot_services
 
 PEOPLE = [
     ("resident", "王秀英", "3号楼101室"),
@@ -112,10 +113,6 @@ class Command(BaseCommand):
 
     def _ballot(self, mediator, case):
         """An elevator ballot for one stairwell of the hearing's building, mid-collection."""
-        from casework.models import Place, PlaceKind
-        from consultation import ballot_services
-        from consultation.models import BallotRuleSet
-
         stairwell = (
             Place.objects.filter(kind=PlaceKind.STAIRWELL, path__startswith=case.place.path)
             .order_by("path")
@@ -151,7 +148,7 @@ class Command(BaseCommand):
             campaign=campaign,
             actor=mediator,
             total_yuan="680000.00",
-            coefficients=ballot_services.default_coefficients([e.floor for e in entries]),
+            coefficients=selectors.default_coefficients([e.floor for e in entries]),
         )
 
     def _meeting(self, mediator, committee, kind, topic, cases, starts_at):

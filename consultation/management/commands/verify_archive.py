@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from consultation.archive import verify
+from consultation.services.archive import verify
 
 
 class Command(BaseCommand):

@@ -1,0 +1,66 @@
+"""The parties of a case: applicants, respondents and third parties, with their contact
+details (personal data: shown only to who needs it, phone numbers masked elsewhere)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from casework.models.cases import Case
+
+
+class PartyRole(models.TextChoices):
+    APPLICANT = "applicant", _("Applicant")
+    RESPONDENT = "respondent", _("Respondent")
+    THIRD_PARTY = "third_party", _("Third party")
+
+
+class PartyKind(models.TextChoices):
+    RESIDENT = "resident", _("Resident")
+    ENTERPRISE = "enterprise", _("Enterprise")
+    PROPERTY_COMPANY = "property_company", _("Property company")
+    OWNERS_COMMITTEE = "owners_committee", _("Owners' committee")
+
+
+class Party(models.Model):
+    """A person or body taking part in a case. Personal data: shown only to who needs it."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="parties"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=PartyRole.choices)
+    kind = models.CharField(
+        _("kind"), max_length=24, choices=PartyKind.choices, default=PartyKind.RESIDENT
+    )
+    name = models.CharField(_("name"), max_length=200)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    merged_from = models.ForeignKey(
+        Case,
+        verbose_name=_("joined from case"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+        ordering = ["case_id", "role", "id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_role_display()})"
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+def mask_phone(phone: str) -> str:
+    """138****1234 — keep the first three and last four digits of a phone number."""
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    if len(digits) < 8:
+        return "*" * len(digits)
+    return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"

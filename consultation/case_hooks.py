@@ -1,0 +1,118 @@
+"""What consultation adds to casework's cases, through casework's hooks
+(``casework.hooks``): casework never names mediations, meetings or ballots.
+
+- guards: a case cannot resolve while its people's mediation is under way, cannot close
+  while the mediation's dossier misses an item, and is archived only with its dossier;
+- panels: the case page's meetings (with their follow-up actions), people's mediation and
+  owner ballots; the dashboard's open judicial-confirmation windows and overdue return
+  visits (for the mediations the user may read);
+- the SLA sweep also chases overdue return visits (回访).
+
+Registered once at start-up by ``ConsultationConfig.ready``.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from casework import hooks
+from casework.models import Status
+from consultation import selectors
+from consultation.models import Mediation, dossier_missing_items
+from consultation.services import mediation as mediation_services
+
+
+def mediation_of(case) -> Mediation | None:
+    """The case's people's mediation, if it has one (the reverse one-to-one)."""
+    return getattr(case, "mediation", None)
+
+
+def _dossier_incomplete(case) -> str:
+    return _("The mediation dossier is incomplete. Missing: %(items)s.") % {
+        "items": "; ".join(dossier_missing_items(case.mediation))
+    }
+
+
+@hooks.case_guard(
+    "resolve",
+    reason=lambda case: _(
+        "The people's mediation is still under way: record its agreement or its end first."
+    ),
+)
+def mediation_settled(case) -> bool:
+    """A case resolves only once its mediation has reached an agreement or ended."""
+    mediation = mediation_of(case)
+    return mediation is None or not mediation.under_way
+
+
+@hooks.case_guard("close", reason=_dossier_incomplete)
+def dossier_complete(case) -> bool:
+    """A mediated case closes only with every dossier item present (一案一卷)."""
+    mediation = mediation_of(case)
+    return mediation is None or not dossier_missing_items(mediation)
+
+
+def _archive_with_dossier(case) -> str:
+    if dossier_missing_items(case.mediation):
+        return _dossier_incomplete(case)
+    return _(
+        "A mediated case is archived with its dossier: use “Archive with the dossier” on its "
+        "mediation page."
+    )
+
+
+@hooks.case_guard("archive", reason=_archive_with_dossier)
+def dossier_archived(case) -> bool:
+    """A mediated case is archived only together with its dossier (``dossier_archive``)."""
+    mediation = mediation_of(case)
+    return mediation is None or hasattr(mediation, "dossier_record")
+
+
+# Overdue return visits (回访), each chased once.
+hooks.sweep_reminder("return visits")(mediation_services.chase_return_visits)
+
+
+# ---------------------------------------------------------------- the case page
+
+
+@hooks.case_panel("consultation/_case_meetings.html")
+def meetings_panel(request, case) -> dict:
+    """The case's meetings, newest first, and the follow-up actions they gave it."""
+    return {
+        "meetings": case.meetings.order_by("-starts_at"),
+        "follow_ups": case.follow_ups.select_related("organisation"),
+    }
+
+
+@hooks.case_panel("consultation/_case_mediation.html")
+def mediation_panel(request, case) -> dict:
+    """The case's mediation, and once it is resolved or closed, why "Close" or "Archive" is
+    not offered yet: the dossier's missing items."""
+    mediation = mediation_of(case)
+    missing = []
+    if mediation is not None and case.status in (Status.RESOLVED, Status.CLOSED):
+        missing = dossier_missing_items(mediation)
+    return {"mediation": mediation, "dossier_missing": missing}
+
+
+@hooks.case_panel("consultation/_case_ballots.html")
+def ballots_panel(request, case) -> dict:
+    """The case's owner ballots, newest first."""
+    return {"ballots": case.ballots.order_by("-created_at")}
+
+
+# ---------------------------------------------------------------- the dashboard
+
+
+@hooks.dashboard_panel("consultation/_dashboard_judicial.html")
+def judicial_panel(request, today) -> dict | None:
+    """Agreements whose judicial-confirmation window is open (the first ten)."""
+    rows = list(selectors.judicial_reminders_for(request.user, today)[:10])
+    return {"rows": rows} if rows else None
+
+
+@hooks.dashboard_panel("consultation/_dashboard_return_visits.html")
+def return_visits_panel(request, today) -> dict | None:
+    """Return visits overdue (the first ten)."""
+    rows = list(selectors.return_visits_overdue_for(request.user, today)[:10])
+    return {"rows": rows} if rows else None

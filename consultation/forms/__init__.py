@@ -1,0 +1,2 @@
+"""Consultation's forms, one module per concept: ``meetings`` (and minutes), ``ballots``,
+``mediation``."""

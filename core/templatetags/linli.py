@@ -1,0 +1,33 @@
+"""Linli's template filters (``{% load linli %}``): the person-name rule and two small
+helpers the pages share."""
+
+from django import template
+
+from core.names import person_name
+
+register = template.Library()
+
+
+@register.filter
+def person(user) -> str:
+    """A user's name by the one rule (``core.names.person_name``)."""
+    return person_name(user)
+
+
+@register.filter
+def get_item(mapping, key):
+    """``mapping[key]`` or None, for dicts built by a view (e.g. signatures by attendee)."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+@register.filter
+def cents_to_yuan(cents) -> str:
+    """1234567 -> "12345.67" (exact, for amounts kept in fen)."""
+    try:
+        cents = int(cents)
+    except (TypeError, ValueError):
+        return ""
+    return f"{cents // 100}.{cents % 100:02d}"
