@@ -393,7 +393,7 @@ def archive_result(campaign: BallotCampaign, actor) -> ArchiveRecord:
 
     data = result_data(campaign)
     with translation.override("zh-hans"):
-        html = render_to_string("consultation/ballot_result_pdf.html", {"r": data})
+        html = render_to_string("consultation/pdf/ballot_result.html", {"r": data})
         content = pdf.html_to_pdf(
             html,
             title=campaign.title,

@@ -83,7 +83,7 @@ def agreement_pdf(agreement: Agreement, *, fetcher=None) -> bytes:
     copies = [
         {"index": i, "holder": holder} for i, holder in enumerate(snapshot["copies"], start=1)
     ]
-    html = render_to_string("consultation/agreement_pdf.html", {"a": snapshot, "copies": copies})
+    html = render_to_string("consultation/pdf/agreement.html", {"a": snapshot, "copies": copies})
     return pdf.html_to_pdf(
         html,
         title=f"人民调解协议书 {snapshot['number']}",
@@ -231,7 +231,7 @@ def dossier_pdf(mediation: Mediation, *, compiler, draft: bool = False, fetcher=
     snapshot = dossier_snapshot(mediation, compiler=compiler)
     if draft:
         snapshot["number"] = f"{snapshot['number']}（草稿 draft）"
-    html = render_to_string("consultation/dossier_pdf.html", {"d": snapshot})
+    html = render_to_string("consultation/pdf/dossier.html", {"d": snapshot})
     return pdf.html_to_pdf(
         html,
         title=f"人民调解卷宗 {snapshot['number']}",

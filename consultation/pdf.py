@@ -139,7 +139,7 @@ request_finished.connect(_request_finished, dispatch_uid="linli-pdf-gc-finish")
 
 
 def minutes_pdf(snapshot: dict, *, fetcher: _NoFetcher | None = None) -> bytes:
-    html = render_to_string("consultation/minutes_pdf.html", {"m": snapshot})
+    html = render_to_string("consultation/pdf/minutes.html", {"m": snapshot})
     return html_to_pdf(
         html,
         title=f"{snapshot['reference']} v{snapshot['minutes_version']}",

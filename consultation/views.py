@@ -443,7 +443,7 @@ def report_pdf(request):
             ],
         )
         html = render_to_string(
-            "consultation/report_pdf.html",
+            "casework/pdf/report.html",
             {"report": report, "chart": chart, "generated": timezone.localtime()},
         )
         data = {
