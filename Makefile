@@ -75,14 +75,20 @@ bench: messages
 	$(PY) tests/perf/portal_bench.py
 	$(PY) tests/perf/pdf_bench.py
 
+## Python (ruff) and templates (djLint: formatting, then its rules and our line length, L001)
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/djlint templates --check
+	$(VENV)/bin/djlint templates --lint
 
+# djLint exits 1 when it changed a file: that is what `format` is for, so it is not an error here.
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+	$(VENV)/bin/djlint templates --reformat --quiet || true
+	$(VENV)/bin/djlint templates --check --quiet
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

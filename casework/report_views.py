@@ -219,7 +219,7 @@ def report_pdf(request):
         }
         try:
             content = pdf.render(
-                "consultation/report_pdf.html",
+                "casework/pdf/report.html",
                 {"report": report, "chart": chart, "generated": timezone.localtime()},
                 title=_("Monthly report"),
                 attachment_name="report.json",

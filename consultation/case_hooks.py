@@ -75,7 +75,7 @@ hooks.sweep_reminder("return visits")(mediation_services.chase_return_visits)
 # ---------------------------------------------------------------- the case page
 
 
-@hooks.case_panel("consultation/_case_meetings.html")
+@hooks.case_panel("consultation/_case_panel_meetings.html")
 def meetings_panel(request, case) -> dict:
     """The case's meetings, newest first, and the follow-up actions they gave it."""
     return {
@@ -84,7 +84,7 @@ def meetings_panel(request, case) -> dict:
     }
 
 
-@hooks.case_panel("consultation/_case_mediation.html")
+@hooks.case_panel("consultation/_case_panel_mediation.html")
 def mediation_panel(request, case) -> dict:
     """The case's mediation, and once it is resolved or closed, why "Close" or "Archive" is
     not offered yet: the dossier's missing items."""
@@ -95,7 +95,7 @@ def mediation_panel(request, case) -> dict:
     return {"mediation": mediation, "dossier_missing": missing}
 
 
-@hooks.case_panel("consultation/_case_ballots.html")
+@hooks.case_panel("consultation/_case_panel_ballots.html")
 def ballots_panel(request, case) -> dict:
     """The case's owner ballots, newest first."""
     return {"ballots": case.ballots.order_by("-created_at")}
@@ -104,14 +104,14 @@ def ballots_panel(request, case) -> dict:
 # ---------------------------------------------------------------- the dashboard
 
 
-@hooks.dashboard_panel("consultation/_dashboard_judicial.html")
+@hooks.dashboard_panel("consultation/_dashboard_panel_judicial.html")
 def judicial_panel(request, today) -> dict | None:
     """Agreements whose judicial-confirmation window is open (the first ten)."""
     rows = list(selectors.judicial_reminders_for(request.user, today)[:10])
     return {"rows": rows} if rows else None
 
 
-@hooks.dashboard_panel("consultation/_dashboard_return_visits.html")
+@hooks.dashboard_panel("consultation/_dashboard_panel_return_visits.html")
 def return_visits_panel(request, today) -> dict | None:
     """Return visits overdue (the first ten)."""
     rows = list(selectors.return_visits_overdue_for(request.user, today)[:10])

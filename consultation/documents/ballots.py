@@ -50,7 +50,7 @@ def result_pdf(campaign: BallotCampaign) -> bytes:
     """The result sheet as PDF/A, its data embedded."""
     data = result_data(campaign)
     return pdf.render(
-        "consultation/ballot_result_pdf.html",
+        "consultation/pdf/ballot_result.html",
         {"r": data},
         title=campaign.title,
         attachment_name=f"ballot-{campaign.pk}.json",

@@ -89,7 +89,7 @@ def agreement_pdf(agreement: Agreement, *, fetcher=None) -> bytes:
         {"index": i, "holder": holder} for i, holder in enumerate(snapshot["copies"], start=1)
     ]
     return pdf.render(
-        "consultation/agreement_pdf.html",
+        "consultation/pdf/agreement.html",
         {"a": snapshot, "copies": copies},
         title=f"人民调解协议书 {snapshot['number']}",
         attachment_name="agreement.json",
@@ -237,7 +237,7 @@ def dossier_pdf(mediation: Mediation, *, compiler, draft: bool = False, fetcher=
     if draft:
         snapshot["number"] = f"{snapshot['number']}（草稿 draft）"
     return pdf.render(
-        "consultation/dossier_pdf.html",
+        "consultation/pdf/dossier.html",
         {"d": snapshot},
         title=f"人民调解卷宗 {snapshot['number']}",
         attachment_name="dossier.json",

@@ -117,7 +117,7 @@ def build(minutes: Minutes) -> dict:
 def minutes_pdf(snapshot: dict, *, fetcher: pdf.NoFetcher | None = None) -> bytes:
     """The minutes' PDF/A from their snapshot (``build``), the snapshot embedded as JSON."""
     return pdf.render(
-        "consultation/minutes_pdf.html",
+        "consultation/pdf/minutes.html",
         {"m": snapshot},
         title=f"{snapshot['reference']} v{snapshot['minutes_version']}",
         attachment_name=f"minutes-{snapshot['reference']}-v{snapshot['minutes_version']}.json",

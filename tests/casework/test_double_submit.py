@@ -23,8 +23,8 @@ from tests.casework.test_api import client_for
 from tests.casework.test_portal import _submit_data
 from tests.casework.test_workspace import _intake_post
 
-CODE = re.compile(r'class="big code">([A-Z0-9]+)<')
-REFERENCE = re.compile(r'class="big">(\d{4}-\d+)<')
+CODE = re.compile(r'class="big code">\s*([A-Z0-9]+)\s*<')
+REFERENCE = re.compile(r'class="big">\s*(\d{4}-\d+)\s*<')
 
 
 def _receipt_page(client, response) -> str:

@@ -34,8 +34,8 @@ def _submit_data(world, **overrides):
 def _receipt(client, response):
     assert response.status_code == 302 and response["Location"] == reverse("portal:receipt")
     page = client.get(response["Location"]).content.decode()
-    reference = re.search(r'class="big">(\d{4}-\d+)<', page).group(1)
-    code = re.search(r'class="big code">([A-Z0-9]+)<', page).group(1)
+    reference = re.search(r'class="big">\s*(\d{4}-\d+)\s*<', page).group(1)
+    code = re.search(r'class="big code">\s*([A-Z0-9]+)\s*<', page).group(1)
     return reference, code, page
 
 

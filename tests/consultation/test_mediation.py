@@ -590,3 +590,34 @@ def test_the_case_page_says_which_dossier_items_keep_it_open(
     assert "The mediation dossier is incomplete" in page
     assert "Return-visit record" in page and "Closing report" in page
     assert "Close after return visit" not in page  # the action is not offered
+
+
+def _pre_wrap_paragraphs(html: str) -> list[str]:
+    """The contents of the PDF's ``p.text`` paragraphs, which print their white space
+    (``white-space: pre-wrap`` in pdf.css): a template line break there is a blank line."""
+    import re
+
+    return re.findall(r'<p class="text">(.*?)</p>', html, re.S)
+
+
+def test_the_agreement_and_dossier_print_no_stray_lines_around_their_texts(
+    mediation, mediator, parties, archivist
+):
+    from django.template.loader import render_to_string
+
+    from consultation import mediation_pdf
+
+    agreement = agreed(mediation, mediator, parties)
+    snapshot = mediation_pdf.agreement_snapshot(agreement)
+    copies = [{"index": i, "holder": h} for i, h in enumerate(snapshot["copies"], start=1)]
+    html = render_to_string("consultation/pdf/agreement.html", {"a": snapshot, "copies": copies})
+    dossier = render_to_string(
+        "consultation/pdf/dossier.html",
+        {"d": mediation_pdf.dossier_snapshot(mediation, compiler=archivist)},
+    )
+    for rendered in (html, dossier):
+        texts = _pre_wrap_paragraphs(rendered)
+        assert texts and all(t == t.strip() for t in texts), [t for t in texts if t != t.strip()]
+    sentence = f"This agreement is made in {len(copies)} copies"
+    closing = [t for t in _pre_wrap_paragraphs(html) if t.startswith(sentence)]
+    assert len(closing) == len(copies) and "\n" not in closing[0]  # one sentence, one line

@@ -302,3 +302,15 @@ def test_the_mediation_page_queries_do_not_grow_with_obligations(
         body = client.get(url).content.decode()
     assert f"义务{third.pk}" in body
     assert len(three) == len(one), (len(one), len(three))
+
+
+def test_the_mediation_page_names_the_category_in_the_readers_language(mediation, mediator):
+    from django.test import Client
+
+    category = mediation.case.category
+    assert category.name_zh and category.name_zh != category.name
+    chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    chinese.force_login(mediator)
+    page = chinese.get(reverse("consultation:mediation_detail", args=[mediation.pk]))
+    back_link = f"{mediation.case.reference} · {category.name_zh}"
+    assert back_link in page.content.decode() and category.name not in page.content.decode()

@@ -254,3 +254,18 @@ def test_garbage_is_collected_after_the_response_not_during_the_render(
     assert calls == [False]  # once, after the request finished
     pdf.html_to_pdf("<p>x</p>", title="t")  # outside a request: collected at once
     assert calls == [False, False]
+
+
+def test_the_minutes_pdf_prints_no_stray_lines_around_statements_and_decisions(held, mediator):
+    import re
+
+    from django.template.loader import render_to_string
+
+    from consultation import snapshot
+
+    minutes = approve(held, mediator)
+    html = render_to_string("consultation/pdf/minutes.html", {"m": snapshot.build(minutes)})
+    # p.text prints its white space (pre-wrap): a template line break there is a blank line.
+    texts = re.findall(r'<p class="text">(.*?)</p>', html, re.S)
+    assert len(texts) >= 2 and all(t == t.strip() for t in texts), texts
+    assert any("一楼住户担心采光和噪音" in t for t in texts)

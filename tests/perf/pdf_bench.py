@@ -108,7 +108,7 @@ def main() -> None:
         data = snapshot(statements, people)
         ours, direct, direct_a = [], [], []
         with translation.override("zh-hans"):
-            html = render_to_string("consultation/minutes_pdf.html", {"m": data})
+            html = render_to_string("consultation/pdf/minutes.html", {"m": data})
             for _ in range(runs):
                 start = time.perf_counter()
                 out = minutes_pdf(data)
@@ -296,7 +296,7 @@ def dossier_table() -> None:
         with translation.override("zh-hans"):
             for _ in range(3):
                 start = time.perf_counter()
-                html = render_to_string("consultation/dossier_pdf.html", {"d": data})
+                html = render_to_string("consultation/pdf/dossier.html", {"d": data})
                 out = pdf.html_to_pdf(
                     html, title="dossier", attachment_name="dossier.json", data=data
                 )
