@@ -605,7 +605,7 @@ def test_the_agreement_and_dossier_print_no_stray_lines_around_their_texts(
 ):
     from django.template.loader import render_to_string
 
-    from consultation import mediation_pdf
+    from consultation.documents import mediation as mediation_pdf
 
     agreement = agreed(mediation, mediator, parties)
     snapshot = mediation_pdf.agreement_snapshot(agreement)

@@ -261,7 +261,7 @@ def test_the_minutes_pdf_prints_no_stray_lines_around_statements_and_decisions(h
 
     from django.template.loader import render_to_string
 
-    from consultation import snapshot
+    from consultation.documents import minutes as snapshot
 
     minutes = approve(held, mediator)
     html = render_to_string("consultation/pdf/minutes.html", {"m": snapshot.build(minutes)})
