@@ -14,8 +14,8 @@ A state is reached one of two ways, said in each factory's docstring:
   exactly that: a record in each state with no history, at version 1.
 
 The actor is the case's officer when it has one (the ``case`` fixture's ``mediator``), else
-a new mediator of the case's organisation (``staff_of``); pass ``actor=`` to act as
-someone else.
+a new mediator of the case's organisation (``staff_of``); pass ``actor=`` (for meetings
+and minutes ``created_by=``) to act as someone else.
 """
 
 from __future__ import annotations
@@ -361,13 +361,6 @@ def sides(case: Case) -> tuple[Party, Party]:
         parties.filter(role=PartyRole.APPLICANT).first(),
         parties.filter(role=PartyRole.RESPONDENT).first(),
     )
-
-
-_MEDIATION_ORDER = [
-    MediationStatus.REGISTERED,
-    MediationStatus.MEDIATING,
-    MediationStatus.AGREED,
-]
 
 
 class MediationFactory(factory.django.DjangoModelFactory):
