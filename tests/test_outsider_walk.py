@@ -3,28 +3,27 @@ a mediator of area B and an officer of another police station get nothing of are
 cases, referrals, attachments, meetings, minutes, ballots or archive — only 404/403/405,
 or their own (empty) lists."""
 
-import re
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from casework import services as case_services
 from casework.models import Case, OrgKind, Status
 from casework.roles import Role
 from consultation import services as meeting_services
-from consultation.models import BallotRuleSet, Meeting, MeetingStatus
-from consultation.services import ballots as ballot_services
 from tests.factories import (
+    BallotCampaignFactory,
     FlatFactory,
+    MediationFactory,
+    MeetingFactory,
     MembershipFactory,
+    MinutesFactory,
     OrganisationFactory,
     ReferralFactory,
     UserFactory,
     make_case,
 )
-from tests.test_url_access import PUBLIC
+from tests.urlwalk import PUBLIC, routes
 
 SECRET = "秘密描述：三号楼某住户的私事"
 # Pages any signed-in user may open; they list only the user's own things.
@@ -52,20 +51,6 @@ OWN_LISTS = {
 }
 
 
-def _routes():
-    def walk(patterns, prefix="", namespace=""):
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-                yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns)
-            elif isinstance(entry, URLPattern) and entry.name:
-                yield f"{namespace}{entry.name}", prefix + str(entry.pattern)
-
-    return sorted(
-        {(n, r) for n, r in walk(get_resolver().url_patterns) if not n.startswith("admin:")}
-    )
-
-
 @pytest.fixture
 def area_a(world, mediator, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -85,23 +70,7 @@ def area_a(world, mediator, settings, tmp_path):
         upload=SimpleUploadedFile("p.png", _png(), content_type="image/png"),
         public=True,
     )
-    meeting = Meeting.objects.create(
-        kind="coordination",
-        topic=SECRET,
-        place=case.place,
-        convening_organisation=world.committee_a,
-        chair="x",
-        recorder="y",
-        starts_at=timezone.now(),
-        venue="z",
-        status=MeetingStatus.HELD,
-        created_by=mediator,
-    )
-    meeting.cases.add(case)
-    invitee = meeting_services.invitee_add(
-        meeting=meeting, actor=mediator, category="resident", name="王"
-    )
-    meeting_services.attendance_mark(meeting=meeting, actor=mediator, present_ids=[invitee.pk])
+    meeting = MeetingFactory(case=case, held=True, topic=SECRET, invitees=1)
     follow_up = meeting_services.follow_up_add(
         meeting=meeting,
         actor=mediator,
@@ -109,32 +78,12 @@ def area_a(world, mediator, settings, tmp_path):
         organisation=world.committee_a,
         due_date=timezone.localdate(),
     )
-    invitee.refresh_from_db()
-    minutes = meeting_services.minutes_draft(meeting=meeting, actor=mediator)
-    minutes = meeting_services.minutes_transition(minutes=minutes, name="circulate", actor=mediator)
-    meeting_services.signature_record(
-        minutes=minutes, actor=mediator, invitee=invitee, refused=False
-    )
-    minutes = meeting_services.minutes_transition(minutes=minutes, name="approve", actor=mediator)
+    minutes = MinutesFactory(meeting=meeting, approved=True)
     FlatFactory(place=world.building_a, number="101", floor=1, area_m2="60.00")
-    campaign = ballot_services.ballot_create(
-        actor=mediator,
-        case=case,
-        matter="elevator",
-        title=SECRET,
-        scope=world.building_a,
-        rule_set=BallotRuleSet.objects.get(code="civil-code-278-major", version=1),
-        opens_on=timezone.localdate(),
-        closes_on=timezone.localdate(),
-    )
+    campaign = BallotCampaignFactory(case=case, title=SECRET, scope=world.building_a)
     # A mediation is only opened on an open case: register it, then let the case wait.
-    from consultation import services as mediation_services
-
     Case.objects.filter(pk=case.pk).update(status=Status.IN_PROGRESS)
-    case.refresh_from_db()
-    mediation = mediation_services.mediation_register(
-        case=case, actor=mediator, mediators=[mediator], matters=SECRET
-    )
+    mediation = MediationFactory(case=case, matters=SECRET, with_parties=False)
     Case.objects.filter(pk=case.pk).update(status=Status.WAITING)
     return {
         "mediation": mediation.pk,
@@ -152,35 +101,6 @@ def area_a(world, mediator, settings, tmp_path):
     }
 
 
-def _fill(name: str, route: str, ids: dict) -> str:
-    short = name.split(":")[-1]
-    if short.startswith("inbox"):
-        pk = ids["referral"]
-    elif name.startswith("casework:"):
-        pk = ids["case"]
-    elif short.startswith("minutes_") and short != "minutes_new":
-        pk = ids["minutes"]
-    elif short.startswith("ballot_"):
-        pk = ids["ballot"]
-    elif short.startswith(("mediation_", "agreement_", "session_", "dossier_")):
-        pk = ids["mediation"]
-    elif short == "follow_up_close":
-        pk = ids["follow_up"]
-    elif short == "archive_download":
-        pk = ids["archive"]
-    else:
-        pk = ids["meeting"]
-    route = route.replace("<int:pk>", str(pk))
-    route = route.replace("<int:referral_pk>", str(ids["referral"]))
-    route = route.replace("<int:attachment_pk>", str(ids["attachment"]))
-    route = route.replace("<str:fmt>", "csv")
-    route = re.sub(r"<(?:slug|str|path):\w+>", "x", route)
-    route = re.sub(r"<int:\w+>", "1", route)
-    route = re.sub(r"\(\?P<\w+>[^)]*\)", "1", route)  # the API router's regex routes
-    route = route.replace("^", "").replace("$", "").replace("\\Z", "")
-    return "/" + route
-
-
 def test_outsiders_get_nothing_of_another_areas_records(client, world, area_a, outsider):
     station = OrganisationFactory(name="天平路派出所", kind=OrgKind.POLICE_STATION)
     stranger = UserFactory(username="stranger_agency")
@@ -194,10 +114,11 @@ def test_outsiders_get_nothing_of_another_areas_records(client, world, area_a, o
     checked = 0
     for user in (outsider, stranger):
         client.force_login(user)
-        for name, route in _routes():
+        for route in routes():
+            name = route.name
             if name in PUBLIC:
                 continue
-            path = _fill(name, route, area_a)
+            path = route.path(area_a)
             for method in ("get", "post"):
                 response = getattr(client, method)(path)
                 body = b"" if response.streaming else response.content
@@ -222,7 +143,7 @@ def test_outsiders_get_nothing_of_another_areas_records(client, world, area_a, o
 
 def test_the_walk_uses_real_ids_that_insiders_can_open(client, area_a, mediator, agency_officer):
     """Guards the walk above: the same filled-in paths answer 200 to the right people."""
-    routes = dict(_routes())
+    walk = {route.name: route for route in routes()}
     client.force_login(mediator)
     for name in (
         "casework:case_detail",
@@ -234,10 +155,10 @@ def test_the_walk_uses_real_ids_that_insiders_can_open(client, area_a, mediator,
         "consultation:mediation_detail",
         "consultation:dossier_pdf",
     ):
-        assert client.get(_fill(name, routes[name], area_a)).status_code == 200, name
+        assert client.get(walk[name].path(area_a)).status_code == 200, name
     client.force_login(agency_officer)
     for name in ("casework:inbox_detail", "casework:inbox_attachment"):
-        assert client.get(_fill(name, routes[name], area_a)).status_code == 200, name
+        assert client.get(walk[name].path(area_a)).status_code == 200, name
 
 
 def test_the_security_record_is_closed_to_everyone_but_supervisors(

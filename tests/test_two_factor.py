@@ -19,7 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core import otp
 from tests.factories import UserFactory
-from tests.test_url_access import PUBLIC, ROUTES
+from tests.urlwalk import PUBLIC, paths
 
 PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory
 SETUP = reverse("two_factor:setup")
@@ -67,7 +67,7 @@ def records(monkeypatch) -> list:
 def test_a_supervisor_reaches_no_staff_page_before_setting_up(client, supervisor):
     sign_in(client, "supervisor")
     checked = 0
-    for name, path in ROUTES:
+    for name, path in paths():
         if name in PUBLIC or name.startswith(("api:", "two_factor:")) or name == "logout":
             continue
         response = client.get(path)

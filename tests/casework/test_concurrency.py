@@ -1,55 +1,30 @@
 """Two people acting on one case at the same moment: exactly one wins."""
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connection
-from django.utils import translation
 
 from casework import services
-from casework.models import Case, CaseEvent, Status
-from core.exceptions import ConcurrentChange, ServiceError
-from tests.factories import make_case
+from casework.models import Case, CaseEvent, Referral, ReferralStatus, Status
+from tests.concurrency import needs_postgres, race
+from tests.factories import ReferralFactory, make_case
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_threads_transition_one_case_one_wins(world, mediator, supervisor):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL; SQLite serialises writers anyway")
+    needs_postgres()
     case = make_case(
         place=world.building_a, organisation=world.committee_a, assigned_officer=mediator
     )
     # Both actors loaded the page showing version 1.
     copies = [Case.objects.get(pk=case.pk), Case.objects.get(pk=case.pk)]
-    plans = [
-        (copies[0], "accept", mediator, {}),
-        (copies[1], "reject", supervisor, {"reason": "Out of scope."}),
-    ]
-    barrier = threading.Barrier(2)
-    results: list[object] = [None, None]
-
-    def act(i):
-        stale, name, actor, params = plans[i]
-        try:
-            barrier.wait(timeout=10)
-            translation.activate("en")  # a new thread starts in LANGUAGE_CODE (zh-hans)
-            services.case_transition(case=stale, name=name, actor=actor, **params)
-            results[i] = "ok"
-        except ServiceError as exc:
-            results[i] = exc
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=act, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-
-    assert sorted(type(r).__name__ for r in results) == ["ConcurrentChange", "str"]
-    loser = next(r for r in results if isinstance(r, ConcurrentChange))
+    outcomes = race(
+        lambda: services.case_transition(case=copies[0], name="accept", actor=mediator),
+        lambda: services.case_transition(
+            case=copies[1], name="reject", actor=supervisor, reason="Out of scope."
+        ),
+    )
+    assert sorted(o.kind for o in outcomes) == ["ConcurrentChange", "ok"]
+    loser = next(o.error for o in outcomes if not o.ok)
     assert "reload" in loser.messages[0].lower()
     case.refresh_from_db()
     assert case.status in {Status.ACCEPTED, Status.REJECTED}
@@ -63,11 +38,7 @@ def test_organisation_and_street_act_on_one_referral_at_once_one_wins(
     world, mediator, agency_officer
 ):
     """The agency signs for while the officer recalls: one wins, the other must reload."""
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL; SQLite serialises writers anyway")
-    from casework.models import Referral, ReferralStatus
-    from tests.factories import ReferralFactory
-
+    needs_postgres()
     case = make_case(
         Status.WAITING,
         place=world.building_a,
@@ -75,36 +46,21 @@ def test_organisation_and_street_act_on_one_referral_at_once_one_wins(
         assigned_officer=mediator,
     )
     referral = ReferralFactory(case=case, organisation=world.police)
-    plans = [
-        ("sign_for", agency_officer, {}),
-        ("recall", mediator, {"reason": "Sent to the wrong station."}),
-    ]
-    barrier = threading.Barrier(2)
-    results: list[object] = [None, None]
-
-    def act(i):
-        name, actor, params = plans[i]
-        try:
-            stale = Referral.objects.get(pk=referral.pk)
-            barrier.wait(timeout=10)
-            translation.activate("en")  # a new thread starts in LANGUAGE_CODE (zh-hans)
-            services.referral_transition(
-                referral=stale, name=name, actor=actor, expected_version=1, **params
-            )
-            results[i] = "ok"
-        except ServiceError as exc:
-            results[i] = exc
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=act, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-
-    assert sorted(type(r).__name__ for r in results) == ["ConcurrentChange", "str"]
+    # Both loaded the referral at version 1.
+    copies = [Referral.objects.get(pk=referral.pk), Referral.objects.get(pk=referral.pk)]
+    outcomes = race(
+        lambda: services.referral_transition(
+            referral=copies[0], name="sign_for", actor=agency_officer, expected_version=1
+        ),
+        lambda: services.referral_transition(
+            referral=copies[1],
+            name="recall",
+            actor=mediator,
+            expected_version=1,
+            reason="Sent to the wrong station.",
+        ),
+    )
+    assert sorted(o.kind for o in outcomes) == ["ConcurrentChange", "ok"]
     referral.refresh_from_db()
     assert referral.status in {ReferralStatus.SIGNED_FOR, ReferralStatus.RECALLED}
     assert referral.version == 2

@@ -9,7 +9,6 @@ import time
 
 import pytest
 import time_machine
-from django.db import close_old_connections, connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +21,7 @@ from core.models import SubmissionKey
 from tests.casework.test_api import client_for
 from tests.casework.test_portal import _submit_data
 from tests.casework.test_workspace import _intake_post
+from tests.concurrency import needs_postgres, race
 
 CODE = re.compile(r'class="big code">\s*([A-Z0-9]+)\s*<')
 REFERENCE = re.compile(r'class="big">\s*(\d{4}-\d+)\s*<')
@@ -351,25 +351,10 @@ def _overlapping(monkeypatch, n_first_steps: int = 2):
 
 
 def _in_threads(*calls):
-    results = [None] * len(calls)
-    finished = [0.0] * len(calls)
-
-    def run(i):
-        try:
-            results[i] = calls[i]()
-        except Exception as exc:  # surfaced by the assertions below
-            results[i] = exc
-        finally:
-            finished[i] = time.monotonic()
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results, finished
+    """The calls at once (``race``): their responses, and when each one finished."""
+    outcomes = race(*calls)
+    assert all(o.ok for o in outcomes), [o.error for o in outcomes]
+    return [o.value for o in outcomes], [o.finished for o in outcomes]
 
 
 def _assert_they_overlapped(log, finished):
@@ -379,15 +364,10 @@ def _assert_they_overlapped(log, finished):
     assert min(finished) >= registered and max(finished) >= registered  # the second waited
 
 
-def _skip_unless_postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite's test database cannot serve two threads")
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_identical_intake_posts_at_once_register_one_case(world, mediator, monkeypatch):
-    _skip_unless_postgres()
+    needs_postgres()
     browser = Client()
     browser.force_login(mediator)
     twin = Client()  # the same browser session, a second connection (the double click)
@@ -411,7 +391,7 @@ def test_two_identical_intake_posts_at_once_register_one_case(world, mediator, m
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_identical_resident_posts_at_once_register_one_case(world, monkeypatch):
-    _skip_unless_postgres()
+    needs_postgres()
     phone, retry = Client(), Client()
     form = _submit_data(world)
     log = _overlapping(monkeypatch)
@@ -431,7 +411,7 @@ def test_two_identical_resident_posts_at_once_register_one_case(world, monkeypat
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_api_creates_with_one_key_at_once_make_one_case(world, monkeypatch):
-    _skip_unless_postgres()
+    needs_postgres()
     _c, _t, key = client_for(world.committee_a)
     clients = [APIClient(), APIClient()]
     for c in clients:
@@ -450,7 +430,7 @@ def test_two_api_creates_with_one_key_at_once_make_one_case(world, monkeypatch):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_one_key_with_two_bodies_at_once_makes_one_case_and_one_422(world, monkeypatch):
-    _skip_unless_postgres()
+    needs_postgres()
     _c, _t, key = client_for(world.committee_a)
     clients = [APIClient(), APIClient()]
     for c in clients:

@@ -1,7 +1,6 @@
 """Residents' photos are stored without EXIF (GPS above all), upright, on every upload path:
 staff evidence, a resident's added information, a ballot's proxy authorisation."""
 
-import datetime as dt
 import hashlib
 import io
 
@@ -99,9 +98,8 @@ def test_a_residents_added_photo_is_stored_without_gps(client, world, settings, 
 
 
 def test_a_proxy_authorisation_photo_is_stored_without_gps(world, mediator, settings, tmp_path):
-    from consultation.models import BallotRuleSet
-    from consultation.services import ballots as ballot_services
-    from tests.factories import FlatFactory, PlaceFactory
+    from consultation import services as ballot_services
+    from tests.factories import BallotCampaignFactory, FlatFactory, PlaceFactory
 
     settings.MEDIA_ROOT = tmp_path
     case = make_case(
@@ -112,18 +110,7 @@ def test_a_proxy_authorisation_photo_is_stored_without_gps(world, mediator, sett
     )
     unit = PlaceFactory(kind="stairwell", name="1单元", parent=world.building_a)
     FlatFactory(place=unit, number="101", floor=1, area_m2="60.00")
-    campaign = ballot_services.ballot_create(
-        actor=mediator,
-        case=case,
-        matter="elevator",
-        title="1单元是否加装电梯",
-        scope=unit,
-        rule_set=BallotRuleSet.objects.get(code="civil-code-278-major", version=1),
-        opens_on=dt.date(2026, 12, 1),
-        closes_on=dt.date(2026, 12, 20),
-    )
-    for name in ("announce", "open"):
-        campaign = ballot_services.ballot_transition(campaign=campaign, name=name, actor=mediator)
+    campaign = BallotCampaignFactory(case=case, scope=unit, collecting=True)  # one flat
     ballot = ballot_services.ballot_record(
         campaign=campaign,
         actor=mediator,

@@ -1,11 +1,11 @@
-import datetime as dt
+"""Consultation's worlds are built with tests.factories (MeetingFactory, MinutesFactory,
+BallotCampaignFactory, MediationFactory, ...); the fixtures here are the two things
+almost every test shares: the case and its two sides."""
 
 import pytest
-from django.utils import timezone
 
-from casework.models import Status
-from consultation.models import Invitee, Meeting, MeetingKind, MeetingStatus
-from tests.factories import make_case
+from casework.models import PartyRole, Status
+from tests.factories import PartyFactory, make_case
 
 
 @pytest.fixture(autouse=True)
@@ -16,6 +16,7 @@ def _media(settings, tmp_path):
 
 @pytest.fixture
 def case(world, mediator):
+    """A case in progress in building 3 of area A, the mediator its officer."""
     return make_case(
         Status.IN_PROGRESS,
         place=world.building_a,
@@ -25,26 +26,9 @@ def case(world, mediator):
 
 
 @pytest.fixture
-def make_meeting(world, mediator, case):
-    def make(status=MeetingStatus.PLANNED, kind=MeetingKind.COORDINATION, invitees=0, **kw):
-        meeting = Meeting.objects.create(
-            kind=kind,
-            topic=kw.pop("topic", "3号楼加装电梯协调"),
-            place=case.place,
-            convening_organisation=world.committee_a,
-            chair="张晓燕",
-            recorder="李国强",
-            starts_at=kw.pop("starts_at", timezone.now() + dt.timedelta(days=10)),
-            venue="番禺居委会会议室",
-            status=status,
-            created_by=mediator,
-            **kw,
-        )
-        meeting.cases.add(case)
-        for i in range(invitees):
-            Invitee.objects.create(
-                meeting=meeting, category="resident", name=f"居民{i + 1}", attended=True
-            )
-        return meeting
-
-    return make
+def parties(case):
+    """The case's applicant 王秀兰 (3号楼201) and respondent 陈建国 (3号楼301)."""
+    return (
+        PartyFactory(case=case, role=PartyRole.APPLICANT, name="王秀兰", address="3号楼201"),
+        PartyFactory(case=case, role=PartyRole.RESPONDENT, name="陈建国", address="3号楼301"),
+    )

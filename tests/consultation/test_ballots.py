@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from casework.models import Flat, FlatOwner, PlaceKind
+from casework.models import Flat, FlatOwner
 from consultation import selectors, services
 from consultation.models import (
     ArchiveRecord,
@@ -18,55 +18,26 @@ from consultation.models import (
     ElectorateEntry,
 )
 from core.exceptions import ActionForbidden, ImmutableRecord, TransitionRefused
-from tests.factories import FlatFactory, PlaceFactory
+from tests.factories import BallotCampaignFactory, FlatFactory, StairwellFactory, vote
 
 
 @pytest.fixture
 def stairwell(world):
-    """Stairwell 1 of building 3: six floors, two flats each, 60 and 90 m²."""
-    unit = PlaceFactory(kind=PlaceKind.STAIRWELL, name="1单元", parent=world.building_a)
-    for floor in range(1, 7):
-        for number, area in (("01", "60.00"), ("02", "90.00")):
-            flat = FlatFactory(place=unit, number=f"{floor}{number}", floor=floor, area_m2=area)
-            FlatOwner.objects.create(flat=flat, name=f"业主{floor}{number}")
-    return unit
-
-
-def rule(code="civil-code-278-major"):
-    return BallotRuleSet.objects.get(code=code, version=1)
+    """Stairwell 1 of building 3: six floors, two flats each (x01 60 m², x02 90 m²), each
+    with one owner (业主x01, 业主x02)."""
+    return StairwellFactory(parent=world.building_a, name="1单元", floors=6)
 
 
 @pytest.fixture
-def campaign(case, stairwell, mediator):
-    return services.ballot_create(
-        actor=mediator,
-        case=case,
-        matter="elevator",
-        title="1单元是否加装电梯",
-        scope=stairwell,
-        rule_set=rule(),
-        opens_on=dt.date(2026, 12, 1),
-        closes_on=dt.date(2026, 12, 20),
-    )
+def campaign(case, stairwell):
+    """A draft elevator ballot of stairwell 1 under Art. 278's rule for major matters."""
+    return BallotCampaignFactory(case=case, scope=stairwell, title="1单元是否加装电梯")
 
 
 def go(campaign, *names, actor):
     for name in names:
         campaign = services.ballot_transition(campaign=campaign, name=name, actor=actor)
     return campaign
-
-
-def vote_all(campaign, actor, choices):
-    entries = list(campaign.electorate.order_by("floor", "number"))
-    for entry, choice in zip(entries, choices, strict=False):
-        if choice:
-            services.ballot_record(
-                campaign=campaign,
-                actor=actor,
-                entry=entry,
-                choice=choice,
-                objection_reason="采光受影响" if choice == "object" else "",
-            )
 
 
 def test_opening_freezes_the_electorate(campaign, mediator, stairwell):
@@ -90,7 +61,7 @@ def test_a_ballot_passes_through_its_lifecycle_and_archives_its_result(
 ):
     campaign = go(campaign, "announce", "open", actor=mediator)
     # 11 of 12 vote; the ground floor flats object; the rest agree.
-    vote_all(campaign, mediator, ["object", "object"] + ["agree"] * 9 + [None])
+    vote(campaign, mediator, ["object", "object"] + ["agree"] * 9 + [None])
     campaign = go(campaign, "count", actor=mediator)
     assert campaign.tally["verdict"] is True
     with pytest.raises(TransitionRefused, match="The tally passed"):
@@ -117,10 +88,9 @@ def test_a_ballot_passes_through_its_lifecycle_and_archives_its_result(
     assert campaign.status == CampaignStatus.EFFECTIVE
 
 
-def test_failing_ballot_names_its_reason(campaign, mediator):
-    campaign = go(campaign, "announce", "open", actor=mediator)
-    vote_all(campaign, mediator, ["agree"] * 7)  # 7 of 12 take part: < 2/3 by heads
-    campaign = go(campaign, "count", actor=mediator)
+def test_failing_ballot_names_its_reason(case, stairwell, mediator):
+    # 7 of 12 take part: < 2/3 by heads
+    campaign = BallotCampaignFactory(case=case, scope=stairwell, counted=True, votes=["agree"] * 7)
     assert campaign.tally["verdict"] is False
     assert campaign.tally["reasons"] == ["participation_area", "participation_heads"]
     campaign = go(campaign, "declare_failed", "publish", actor=mediator)
@@ -168,17 +138,9 @@ def test_each_co_owner_votes_when_the_rule_says_so(case, stairwell, mediator):
     )
     flat = Flat.objects.get(place=stairwell, number="101")
     FlatOwner.objects.create(flat=flat, name="配偶101")
-    campaign = services.ballot_create(
-        actor=mediator,
-        case=case,
-        matter="elevator",
-        title="共有人分别表决",
-        scope=stairwell,
-        rule_set=per_owner,
-        opens_on=dt.date(2026, 12, 1),
-        closes_on=dt.date(2026, 12, 2),
+    campaign = BallotCampaignFactory(
+        case=case, scope=stairwell, rule_set=per_owner, title="共有人分别表决", collecting=True
     )
-    campaign = go(campaign, "announce", "open", actor=mediator)
     entry = campaign.electorate.get(number="101")
     assert sorted(entry.owners) == ["业主101", "配偶101"]
     with pytest.raises(TransitionRefused, match="which owner"):
@@ -194,8 +156,8 @@ def test_each_co_owner_votes_when_the_rule_says_so(case, stairwell, mediator):
         per_owner.save()  # a rule set in use is never edited
 
 
-def test_cost_shares_are_by_floor_and_add_up(campaign, mediator):
-    campaign = go(campaign, "announce", "open", actor=mediator)
+def test_cost_shares_are_by_floor_and_add_up(case, stairwell, mediator):
+    campaign = BallotCampaignFactory(case=case, scope=stairwell, collecting=True)
     coefficients = selectors.default_coefficients(list(range(1, 7)))
     assert coefficients["1"] == "0" and coefficients["2"] == "1" and coefficients["6"] == "1.4"
     campaign = services.cost_set(

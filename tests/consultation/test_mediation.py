@@ -27,9 +27,16 @@ from consultation.models import (
     Satisfaction,
     dossier_checklist,
 )
-from consultation.services import archive
+from consultation.services import archive as archive_services
 from core.exceptions import ActionForbidden, TransitionRefused
-from tests.factories import PartyFactory
+from tests.factories import (
+    AgreementFactory,
+    MediationFactory,
+    MediationSessionFactory,
+    MeetingFactory,
+    PartyFactory,
+    make_case,
+)
 
 # Mid-morning, Shanghai: the tests move the clock in whole days from here.
 START = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -39,87 +46,16 @@ def run(*args) -> subprocess.CompletedProcess:
     return subprocess.run(args, capture_output=True, check=False, timeout=120)
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def clock():
     with time_machine.travel(START, tick=False) as traveller:
         yield traveller
 
 
 @pytest.fixture
-def parties(case):
-    applicant = PartyFactory(case=case, role=PartyRole.APPLICANT, name="王秀兰", address="3号楼201")
-    respondent = PartyFactory(
-        case=case, role=PartyRole.RESPONDENT, name="陈建国", address="3号楼301"
-    )
-    return applicant, respondent
-
-
-@pytest.fixture
-def mediation(clock, case, parties, mediator):
-    return ms.mediation_register(
-        case=case, actor=mediator, mediators=[mediator], matters="楼上漏水，请求赔偿维修费用"
-    )
-
-
-def started(mediation, mediator):
-    ms.notice_record(
-        mediation=mediation,
-        actor=mediator,
-        given_at=timezone.now() - dt.timedelta(minutes=5),
-        manner="written",
-        note="双方签收权利义务告知书",
-    )
-    return ms.mediation_transition(mediation=mediation, name="start", actor=mediator)
-
-
-def signed_session(mediation, mediator, parties):
-    session = ms.session_record(
-        mediation=mediation,
-        actor=mediator,
-        held_at=timezone.now() - dt.timedelta(minutes=1),
-        venue="番禺居委会调解室",
-        mediator=mediator,
-        recorder=mediator,
-        participants=list(parties),
-        applicant_account="卫生间天花板渗水，已持续两周。",
-        respondent_account="同意检查防水层，愿意承担部分费用。",
-        evidence="现场照片三张，物业维修记录一份。",
-        outcome="双方同意由物业检测后按比例分担。",
-    )
-    for party in parties:
-        ms.sign(record=session, actor=mediator, signer_key=f"p{party.pk}")
-    ms.sign(record=session, actor=mediator, signer_key=f"u{mediator.pk}")
-    return session
-
-
-def drafted(mediation, mediator, parties):
-    applicant, respondent = parties
-    return ms.agreement_draft(
-        mediation=mediation,
-        actor=mediator,
-        facts="301室卫生间防水层老化，导致201室天花板渗水。",
-        disputed_matters="维修费用的承担。",
-        performance_manner="一次性支付维修费用；自行修复防水层",
-        performance_place="番禺居委会调解室",
-        performance_deadline=timezone.localdate() + dt.timedelta(days=20),
-        obligations=[
-            (respondent, "支付维修费用人民币一千二百元，并修复防水层。"),
-            (applicant, "配合入户检修。"),
-        ],
-    )
-
-
-def agreed(mediation, mediator, parties):
-    started(mediation, mediator)
-    signed_session(mediation, mediator, parties)
-    agreement = drafted(mediation, mediator, parties)
-    for party in parties:
-        ms.sign(record=agreement, actor=mediator, signer_key=f"p{party.pk}")
-    ms.sign(record=agreement, actor=mediator, signer_key=f"u{mediator.pk}")
-    ms.agreement_seal(agreement=agreement, actor=mediator)
-    mediation.refresh_from_db()
-    agreement.refresh_from_db()
-    return agreement
+def mediation(case, parties):
+    """A registered mediation of the case, the mediator its mediator."""
+    return MediationFactory(case=case)
 
 
 # ------------------------------------------------------------------ numbering
@@ -128,8 +64,6 @@ def agreed(mediation, mediator, parties):
 def test_numbers_read_committee_prefix_and_serial_per_year(
     clock, world, mediator, mediation, settings
 ):
-    from tests.factories import make_case
-
     assert mediation.number == "(2026) 邻里人调字第1号"
     other = make_case(Status.IN_PROGRESS, place=world.building_a, organisation=world.committee_a)
     second = ms.mediation_register(case=other, actor=mediator, mediators=[mediator], matters="噪音")
@@ -150,7 +84,7 @@ def test_numbers_read_committee_prefix_and_serial_per_year(
         ms.mediation_register(case=other, actor=mediator, mediators=[mediator], matters="x")
 
 
-def test_mediators_must_work_in_the_area(clock, case, parties, mediator, outsider):
+def test_mediators_must_work_in_the_area(case, parties, mediator, outsider):
     with pytest.raises(TransitionRefused, match="area"):
         ms.mediation_register(case=case, actor=mediator, mediators=[outsider], matters="x")
 
@@ -158,12 +92,9 @@ def test_mediators_must_work_in_the_area(clock, case, parties, mediator, outside
 # ------------------------------------------------------- notice and sessions
 
 
-def test_mediating_needs_the_rights_notice_and_both_sides(clock, world, mediator):
-    from tests.factories import make_case
-
-    case = make_case(Status.IN_PROGRESS, place=world.building_a, organisation=world.committee_a)
-    PartyFactory(case=case, role=PartyRole.APPLICANT, name="王秀兰")
-    mediation = ms.mediation_register(case=case, actor=mediator, mediators=[mediator], matters="x")
+def test_mediating_needs_the_rights_notice_and_both_sides(case, mediator):
+    PartyFactory(case=case, role=PartyRole.APPLICANT, name="王秀兰")  # no respondent
+    mediation = MediationFactory(case=case)  # and no notice recorded
     with pytest.raises(TransitionRefused) as refused:
         ms.mediation_transition(mediation=mediation, name="start", actor=mediator)
     messages = " ".join(refused.value.messages)
@@ -172,23 +103,10 @@ def test_mediating_needs_the_rights_notice_and_both_sides(clock, world, mediator
     assert mediation.status == MediationStatus.REGISTERED
 
 
-def test_a_session_record_is_complete_only_when_everyone_signed_or_refused(
-    mediation, mediator, parties
-):
-    started(mediation, mediator)
+def test_a_session_record_is_complete_only_when_everyone_signed_or_refused(case, mediator, parties):
+    mediation = MediationFactory(case=case, mediating=True)
     applicant, respondent = parties
-    session = ms.session_record(
-        mediation=mediation,
-        actor=mediator,
-        held_at=timezone.now() - dt.timedelta(minutes=1),
-        venue="调解室",
-        mediator=mediator,
-        recorder=mediator,
-        participants=[applicant, respondent],
-        applicant_account="a",
-        respondent_account="b",
-        outcome="c",
-    )
+    session = MediationSessionFactory(mediation=mediation, participants=[applicant, respondent])
     records = {i.key: i for i in dossier_checklist(mediation)}["records"]
     assert records.state == "missing" and "王秀兰" in records.detail
     with pytest.raises(TransitionRefused, match="why"):
@@ -203,20 +121,9 @@ def test_a_session_record_is_complete_only_when_everyone_signed_or_refused(
     assert {i.key: i for i in dossier_checklist(mediation)}["records"].state == "present"
 
 
-def test_staff_sign_only_for_themselves(mediation, mediator, colleague, parties, supervisor):
-    started(mediation, mediator)
-    session = ms.session_record(
-        mediation=mediation,
-        actor=mediator,
-        held_at=timezone.now(),
-        venue="调解室",
-        mediator=mediator,
-        recorder=colleague,
-        participants=list(parties),
-        applicant_account="a",
-        respondent_account="b",
-        outcome="c",
-    )
+def test_staff_sign_only_for_themselves(case, mediator, colleague, parties, supervisor):
+    mediation = MediationFactory(case=case, mediating=True)
+    session = MediationSessionFactory(mediation=mediation, mediator=mediator, recorder=colleague)
     with pytest.raises(ActionForbidden):
         ms.sign(record=session, actor=mediator, signer_key=f"u{colleague.pk}")
     # A colleague who is not one of the mediation's mediators may not keep its record.
@@ -231,10 +138,10 @@ def test_staff_sign_only_for_themselves(mediation, mediator, colleague, parties,
 # ------------------------------------------------------------------ agreement
 
 
-def test_an_agreement_missing_a_party_signature_is_not_in_effect(mediation, mediator, parties):
-    started(mediation, mediator)
-    signed_session(mediation, mediator, parties)
-    agreement = drafted(mediation, mediator, parties)
+def test_an_agreement_missing_a_party_signature_is_not_in_effect(case, mediator, parties):
+    mediation = MediationFactory(case=case, mediating=True)
+    MediationSessionFactory(mediation=mediation, signed=True)
+    agreement = AgreementFactory(mediation=mediation)
     applicant, _respondent = parties
     ms.sign(record=agreement, actor=mediator, signer_key=f"p{applicant.pk}")
     ms.sign(record=agreement, actor=mediator, signer_key=f"u{mediator.pk}")
@@ -250,13 +157,25 @@ def test_an_agreement_missing_a_party_signature_is_not_in_effect(mediation, medi
         ms.sign(record=agreement, actor=mediator, signer_key=f"p{_respondent.pk}", refused=True)
     # The words are fixed once anyone has signed.
     with pytest.raises(TransitionRefused, match="can no longer change"):
-        drafted(mediation, mediator, parties)
+        AgreementFactory(mediation=mediation)
 
 
 def test_the_agreement_takes_effect_when_complete_and_is_filed_with_a_copy_each(
-    mediation, mediator, parties, tmp_path
+    case, parties, tmp_path
 ):
-    agreement = agreed(mediation, mediator, parties)
+    applicant, respondent = parties
+    mediation = MediationFactory(case=case, mediating=True)
+    MediationSessionFactory(mediation=mediation, signed=True)
+    agreement = AgreementFactory(
+        mediation=mediation,
+        in_effect=True,  # every party and the mediator signed, the seal marked
+        performance_deadline=dt.date(2026, 3, 22),
+        obligations=[
+            (respondent, "支付维修费用人民币一千二百元，并修复防水层。"),
+            (applicant, "配合入户检修。"),
+        ],
+    )
+    mediation.refresh_from_db()
     assert mediation.status == MediationStatus.AGREED
     assert agreement.effective_at == timezone.now()
     assert agreement.judicial_deadline == dt.date(2026, 4, 1)  # 30 days on
@@ -278,13 +197,13 @@ def test_the_agreement_takes_effect_when_complete_and_is_filed_with_a_copy_each(
 
 
 def test_the_judicial_confirmation_reminder_appears_and_disappears(
-    clock, client, mediation, mediator, parties, supervisor
+    clock, client, case, mediator, supervisor
 ):
-    case = mediation.case
+    mediation = MediationFactory(case=case, mediating=True)
     page = reverse("casework:case_detail", args=[case.pk])
     client.force_login(supervisor)
     assert "judicial confirmation" not in client.get(page).content.decode()
-    agreement = agreed(mediation, mediator, parties)
+    agreement = AgreementFactory(mediation=mediation, in_effect=True)
     for when, visible in ((0, True), (30, True), (31, False)):
         clock.move_to(START + dt.timedelta(days=when))
         client.force_login(supervisor)  # the idle timeout would have signed us out
@@ -317,8 +236,8 @@ def test_the_judicial_confirmation_reminder_appears_and_disappears(
 # ------------------------------------------------------- ending, time limits
 
 
-def test_ending_without_agreement_requires_the_routes_told(mediation, mediator):
-    started(mediation, mediator)
+def test_ending_without_agreement_requires_the_routes_told(case, mediator):
+    mediation = MediationFactory(case=case, mediating=True)
     with pytest.raises(TransitionRefused, match="routes"):
         ms.mediation_transition(
             mediation=mediation, name="end_without_agreement", actor=mediator, reason="no_agreement"
@@ -350,9 +269,8 @@ def test_the_database_refuses_an_ending_without_routes(mediation):
         Mediation.objects.filter(pk=mediation.pk).update(status="ended")
 
 
-def test_the_time_limit_extends_only_with_both_sides_consent(mediation, mediator, parties):
-    started(mediation, mediator)
-    mediation.refresh_from_db()
+def test_the_time_limit_extends_only_with_both_sides_consent(case, mediator, parties):
+    mediation = MediationFactory(case=case, mediating=True)  # started on 2 March
     assert mediation.due_date == dt.date(2026, 4, 1)
     applicant, respondent = parties
     with pytest.raises(TransitionRefused, match="陈建国"):
@@ -378,9 +296,10 @@ def test_the_time_limit_extends_only_with_both_sides_consent(mediation, mediator
 
 
 def test_overdue_return_visits_appear_in_the_sla_sweep_once(
-    clock, mediation, mediator, parties, capsys, mailoutbox
+    clock, case, mediator, capsys, mailoutbox
 ):
-    agreed(mediation, mediator, parties)
+    mediation = MediationFactory(case=case, mediating=True)
+    AgreementFactory(mediation=mediation, in_effect=True, performance_deadline=dt.date(2026, 3, 22))
     clock.move_to(START + dt.timedelta(days=35))  # 6 April is the due day: not yet overdue
     call_command("sla_sweep")
     assert "return visits overdue 0" in capsys.readouterr().out
@@ -403,8 +322,8 @@ def test_overdue_return_visits_appear_in_the_sla_sweep_once(
     assert "return visits overdue 0" in capsys.readouterr().out
 
 
-def test_a_return_visit_short_of_performance_says_what_was_done(mediation, mediator, parties):
-    agreed(mediation, mediator, parties)
+def test_a_return_visit_short_of_performance_says_what_was_done(case, mediator):
+    mediation = MediationFactory(case=case, agreed=True)
     with pytest.raises(TransitionRefused, match="what was done"):
         ms.return_visit_record(
             mediation=mediation,
@@ -432,21 +351,14 @@ def _resolve_and_close(case, mediator, supervisor):
     case.refresh_from_db()
 
 
-def test_the_case_waits_for_its_mediation_and_its_dossier(
-    mediation, mediator, parties, supervisor, archivist
-):
-    case = mediation.case
-    started(mediation, mediator)
+def test_the_case_waits_for_its_mediation_and_its_dossier(case, mediator, supervisor):
+    mediation = MediationFactory(case=case, mediating=True)
     with pytest.raises(TransitionRefused, match="still under way"):
         case_services.case_transition(
             case=case, name="resolve", actor=mediator, outcome="resolved", summary="x"
         )
-    signed_session(mediation, mediator, parties)
-    agreement = drafted(mediation, mediator, parties)
-    for party in parties:
-        ms.sign(record=agreement, actor=mediator, signer_key=f"p{party.pk}")
-    ms.sign(record=agreement, actor=mediator, signer_key=f"u{mediator.pk}")
-    ms.agreement_seal(agreement=agreement, actor=mediator)
+    MediationSessionFactory(mediation=mediation, signed=True)
+    AgreementFactory(mediation=mediation, in_effect=True)
     case.refresh_from_db()
     case_services.case_transition(
         case=case, name="resolve", actor=mediator, outcome=Outcome.MEDIATION_AGREEMENT, summary="x"
@@ -460,37 +372,15 @@ def test_the_case_waits_for_its_mediation_and_its_dossier(
 
 
 def test_a_case_cannot_be_archived_while_a_dossier_item_is_missing(
-    mediation, mediator, parties, supervisor, archivist
+    case, mediator, supervisor, archivist
 ):
-    case = mediation.case
-    agreed(mediation, mediator, parties)
-    case.refresh_from_db()
-    ms.return_visit_record(
-        mediation=mediation,
-        actor=mediator,
-        visited_on=timezone.localdate(),
-        manner="电话回访",
-        performance=Performance.PERFORMED,
-        satisfaction=Satisfaction.SATISFIED,
+    mediation = MediationFactory(
+        case=case, agreed=True, visited=True, closing_report="协议已履行，结案。"
     )
-    ms.closing_report_write(mediation=mediation, actor=mediator, text="协议已履行，结案。")
+    case.refresh_from_db()
     _resolve_and_close(case, mediator, supervisor)
     # A linked coordination meeting held without approved minutes leaves a gap.
-    from consultation.models import Meeting, MeetingKind, MeetingStatus
-
-    meeting = Meeting.objects.create(
-        kind=MeetingKind.COORDINATION,
-        topic="漏水协调",
-        place=case.place,
-        convening_organisation=case.organisation,
-        chair="张晓燕",
-        recorder="李国强",
-        starts_at=timezone.now(),
-        venue="调解室",
-        status=MeetingStatus.HELD,
-        created_by=mediator,
-    )
-    meeting.cases.add(case)
+    meeting = MeetingFactory(case=case, held=True, topic="漏水协调")
     mediation.refresh_from_db()
     with pytest.raises(TransitionRefused) as refused:
         ms.dossier_archive(mediation=mediation, actor=archivist)
@@ -507,20 +397,10 @@ def test_a_case_cannot_be_archived_while_a_dossier_item_is_missing(
 
 
 def test_the_dossier_pdf_passes_the_real_tools(
-    mediation, mediator, parties, supervisor, archivist, tmp_path, capsys
+    case, mediator, supervisor, archivist, tmp_path, capsys
 ):
-    case = mediation.case
-    agreed(mediation, mediator, parties)
-    ms.return_visit_record(
-        mediation=mediation,
-        actor=mediator,
-        visited_on=timezone.localdate(),
-        manner="电话回访",
-        performance=Performance.PERFORMED,
-        satisfaction=Satisfaction.SATISFIED,
-    )
-    ms.closing_report_write(
-        mediation=mediation, actor=mediator, text="协议已履行，双方满意，结案。"
+    mediation = MediationFactory(
+        case=case, agreed=True, visited=True, closing_report="协议已履行，双方满意，结案。"
     )
     case.refresh_from_db()
     _resolve_and_close(case, mediator, supervisor)
@@ -538,9 +418,9 @@ def test_the_dossier_pdf_passes_the_real_tools(
         mediation.number,
         "目录",
         "权利义务告知",
-        "卫生间天花板渗水，已持续两周。",  # the session record
-        "支付维修费用人民币一千二百元",  # the agreement
-        "电话回访",  # the return visit
+        "卫生间天花板渗水，已持续两周。",  # the session record (MediationSessionFactory's)
+        "支付维修费用人民币一千二百元",  # the agreement (AgreementFactory's)
+        "电话回访",  # the return visit (MediationFactory's visited=True)
         "协议已履行，双方满意，结案。",  # the closing report
         "案件日志",  # the event log
         case.reference,
@@ -561,7 +441,7 @@ def test_the_dossier_pdf_passes_the_real_tools(
     assert {i["key"]: i["state"] for i in data["checklist"]}["minutes"] == "not_applicable"
 
     # The checksum is in the register and verifiable.
-    checked, findings = archive.verify()
+    checked, findings = archive_services.verify()
     assert checked == 2 and findings == []  # the agreement and the dossier
     from pathlib import Path
 
@@ -576,11 +456,8 @@ def test_the_dossier_pdf_passes_the_real_tools(
     assert record.archival_number in capsys.readouterr().err
 
 
-def test_the_case_page_says_which_dossier_items_keep_it_open(
-    client, mediation, mediator, parties, supervisor
-):
-    case = mediation.case
-    agreed(mediation, mediator, parties)
+def test_the_case_page_says_which_dossier_items_keep_it_open(client, case, mediator, supervisor):
+    MediationFactory(case=case, agreed=True)
     case.refresh_from_db()
     case_services.case_transition(
         case=case, name="resolve", actor=mediator, outcome=Outcome.MEDIATION_AGREEMENT, summary="x"
@@ -601,13 +478,14 @@ def _pre_wrap_paragraphs(html: str) -> list[str]:
 
 
 def test_the_agreement_and_dossier_print_no_stray_lines_around_their_texts(
-    mediation, mediator, parties, archivist
+    case, parties, archivist
 ):
     from django.template.loader import render_to_string
 
     from consultation.documents import mediation as mediation_pdf
 
-    agreement = agreed(mediation, mediator, parties)
+    agreement = AgreementFactory(mediation__case=case, in_effect=True)
+    mediation = agreement.mediation
     snapshot = mediation_pdf.agreement_snapshot(agreement)
     copies = [{"index": i, "holder": h} for i, h in enumerate(snapshot["copies"], start=1)]
     html = render_to_string("consultation/pdf/agreement.html", {"a": snapshot, "copies": copies})

@@ -13,26 +13,19 @@ from django.utils import timezone
 
 from casework.models import PartyRole
 from consultation import services as ms
-from consultation.models import (
-    ArchiveRecord,
-    Mediation,
-    MediationStatus,
-    dossier_missing_items,
+from consultation.models import ArchiveRecord, Mediation, MediationStatus, dossier_missing_items
+from tests.factories import (
+    AgreementFactory,
+    MediationFactory,
+    MediationSessionFactory,
+    PartyFactory,
 )
-from tests.factories import PartyFactory
 
 
 @pytest.fixture
-def parties(case):
-    return (
-        PartyFactory(case=case, role=PartyRole.APPLICANT, name="王秀兰"),
-        PartyFactory(case=case, role=PartyRole.RESPONDENT, name="陈建国"),
-    )
-
-
-@pytest.fixture
-def mediation(case, parties, mediator):
-    return ms.mediation_register(case=case, actor=mediator, mediators=[mediator], matters="漏水")
+def mediation(case, parties):
+    """A registered mediation of the case, the mediator its mediator."""
+    return MediationFactory(case=case)
 
 
 def _messages(response) -> list[str]:
@@ -239,25 +232,13 @@ def test_a_stale_page_is_told_to_reload(client, mediation, mediator):
     assert mediation.status == MediationStatus.REGISTERED
 
 
-def test_the_mediation_page_queries_do_not_grow_with_sessions(client, mediation, mediator, parties):
-    ms.notice_record(mediation=mediation, actor=mediator, given_at=timezone.now(), manner="oral")
-    ms.mediation_transition(mediation=mediation, name="start", actor=mediator)
+def test_the_mediation_page_queries_do_not_grow_with_sessions(client, case, mediator, parties):
+    mediation = MediationFactory(case=case, mediating=True)
     client.force_login(mediator)
     url = reverse("consultation:mediation_detail", args=[mediation.pk])
 
     def add_session():
-        session = ms.session_record(
-            mediation=mediation,
-            actor=mediator,
-            held_at=timezone.now(),
-            venue="调解室",
-            mediator=mediator,
-            recorder=mediator,
-            participants=list(parties),
-            applicant_account="a",
-            respondent_account="b",
-            outcome="c",
-        )
+        session = MediationSessionFactory(mediation=mediation)
         ms.sign(record=session, actor=mediator, signer_key=f"p{parties[0].pk}")
 
     add_session()
@@ -272,26 +253,14 @@ def test_the_mediation_page_queries_do_not_grow_with_sessions(client, mediation,
     assert len(six) == len(one), (len(one), len(six))
 
 
-def test_the_mediation_page_queries_do_not_grow_with_obligations(
-    client, mediation, mediator, parties
-):
-    ms.notice_record(mediation=mediation, actor=mediator, given_at=timezone.now(), manner="oral")
-    ms.mediation_transition(mediation=mediation, name="start", actor=mediator)
+def test_the_mediation_page_queries_do_not_grow_with_obligations(client, case, mediator, parties):
+    mediation = MediationFactory(case=case, mediating=True)
     client.force_login(mediator)
     url = reverse("consultation:mediation_detail", args=[mediation.pk])
     third = PartyFactory(case=mediation.case, role=PartyRole.THIRD_PARTY, name="物业公司")
 
     def draft(owners):
-        ms.agreement_draft(
-            mediation=mediation,
-            actor=mediator,
-            facts="f",
-            disputed_matters="d",
-            performance_manner="m",
-            performance_place="p",
-            performance_deadline=timezone.localdate(),
-            obligations=[(p, f"义务{p.pk}") for p in owners],
-        )
+        AgreementFactory(mediation=mediation, obligations=[(p, f"义务{p.pk}") for p in owners])
 
     draft([parties[0]])
     client.get(url)

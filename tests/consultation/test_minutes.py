@@ -12,23 +12,20 @@ from django.core.management.base import CommandError
 from django.test import RequestFactory
 
 from consultation import services
-from consultation.documents import minutes as minutes_documents
-from consultation.models import ArchiveRecord, MeetingStatus, Minutes, MinutesStatus
+from consultation.models import ArchiveRecord, Minutes, MinutesStatus
 from core import pdf
 from core.exceptions import ImmutableRecord, TransitionRefused
+from tests.factories import InviteeFactory, MeetingFactory, MinutesFactory
 
 
 @pytest.fixture
-def held(make_meeting, mediator):
-    meeting = make_meeting(status=MeetingStatus.HELD, invitees=0)
-    wang = services.invitee_add(
-        meeting=meeting, actor=mediator, category="resident", name="王阿姨", affiliation="3号楼101"
-    )
-    li = services.invitee_add(
-        meeting=meeting, actor=mediator, category="property_company", name="李经理"
-    )
-    services.invitee_add(meeting=meeting, actor=mediator, category="observer", name="缺席者")
-    services.attendance_mark(meeting=meeting, actor=mediator, present_ids=[wang.pk, li.pk])
+def held(case, mediator):
+    """A held meeting and its record: two of three invitees came, 王阿姨 spoke against the
+    plan, a motion carried and the property company is to bring a new plan."""
+    meeting = MeetingFactory(case=case, held=True)
+    wang = InviteeFactory(meeting=meeting, name="王阿姨", affiliation="3号楼101")
+    InviteeFactory(meeting=meeting, category="property_company", name="李经理")
+    InviteeFactory(meeting=meeting, category="observer", name="缺席者", attended=False)
     services.agenda_add(meeting=meeting, actor=mediator, title="电梯井位置方案")
     services.statement_add(
         meeting=meeting,
@@ -51,21 +48,12 @@ def held(make_meeting, mediator):
     return meeting
 
 
-def approve(meeting, actor):
-    minutes = services.minutes_draft(meeting=meeting, actor=actor, summary="会议纪要摘要。")
-    minutes = services.minutes_transition(minutes=minutes, name="circulate", actor=actor)
-    for attendee in meeting.invitees.filter(attended=True):
-        services.signature_record(minutes=minutes, actor=actor, invitee=attendee, refused=False)
-    return services.minutes_transition(minutes=minutes, name="approve", actor=actor)
-
-
 def run(*args) -> subprocess.CompletedProcess:
     return subprocess.run(args, capture_output=True, check=False, timeout=60)
 
 
 def test_approval_needs_every_attendee_to_sign_or_refuse(held, mediator):
-    minutes = services.minutes_draft(meeting=held, actor=mediator)
-    minutes = services.minutes_transition(minutes=minutes, name="circulate", actor=mediator)
+    minutes = MinutesFactory(meeting=held, circulated=True)
     wang, li = held.invitees.filter(attended=True).order_by("id")
     services.signature_record(minutes=minutes, actor=mediator, invitee=wang, refused=False)
     with pytest.raises(TransitionRefused, match="Every attendee must sign"):
@@ -81,7 +69,7 @@ def test_approval_needs_every_attendee_to_sign_or_refuse(held, mediator):
 
 
 def test_approved_minutes_cannot_change_anywhere(held, mediator):
-    minutes = approve(held, mediator)
+    minutes = MinutesFactory(meeting=held, approved=True, summary="会议纪要摘要。")
     # The model
     minutes.summary = "篡改"
     with pytest.raises(ImmutableRecord):
@@ -109,7 +97,7 @@ def test_approved_minutes_cannot_change_anywhere(held, mediator):
 
 
 def test_a_correction_is_version_two_and_keeps_version_one(held, mediator):
-    first = approve(held, mediator)
+    first = MinutesFactory(meeting=held, approved=True)
     first_record = first.archive_record
     first_bytes = first_record.file.read()
     with pytest.raises(TransitionRefused, match="reason"):
@@ -135,8 +123,8 @@ def test_a_correction_is_version_two_and_keeps_version_one(held, mediator):
     assert first_record.file.read() == first_bytes  # version 1's archived file untouched
 
 
-def test_the_archived_pdf_passes_the_real_tools(held, mediator, tmp_path):
-    minutes = approve(held, mediator)
+def test_the_archived_pdf_passes_the_real_tools(held, tmp_path):
+    minutes = MinutesFactory(meeting=held, approved=True)
     record = minutes.archive_record
     path = tmp_path / "minutes.pdf"
     path.write_bytes(record.file.read())
@@ -166,13 +154,14 @@ def test_the_archived_pdf_passes_the_real_tools(held, mediator, tmp_path):
     assert json.loads(out.read_text()) == minutes.snapshot
 
 
-def test_html_and_urls_in_text_print_as_text_and_nothing_is_fetched(make_meeting, mediator):
-    meeting = make_meeting(
-        status=MeetingStatus.HELD,
+def test_html_and_urls_in_text_print_as_text_and_nothing_is_fetched(case, mediator):
+    meeting = MeetingFactory(
+        case=case,
+        held=True,
+        invitees=1,
         topic='<img src="file:///etc/passwd"> <link rel=stylesheet href="https://evil.example/x.css">',
     )
-    speaker = services.invitee_add(meeting=meeting, actor=mediator, category="resident", name="甲")
-    services.attendance_mark(meeting=meeting, actor=mediator, present_ids=[speaker.pk])
+    speaker = meeting.invitees.get()
     services.statement_add(
         meeting=meeting,
         actor=mediator,
@@ -180,9 +169,11 @@ def test_html_and_urls_in_text_print_as_text_and_nothing_is_fetched(make_meeting
         stance="information",
         text='<img src="http://169.254.169.254/latest/meta-data"> <b>粗体</b>',
     )
-    minutes = services.minutes_draft(meeting=meeting, actor=mediator)
+    minutes = MinutesFactory(meeting=meeting)
+    from consultation.documents import minutes as snapshot
+
     fetcher = pdf.NoFetcher()
-    content = minutes_documents.minutes_pdf(minutes_documents.build(minutes), fetcher=fetcher)
+    content = snapshot.minutes_pdf(snapshot.build(minutes), fetcher=fetcher)
     assert fetcher.refused == []  # nothing was even attempted
     import tempfile
 
@@ -195,8 +186,8 @@ def test_html_and_urls_in_text_print_as_text_and_nothing_is_fetched(make_meeting
     assert "root:x:0:0" not in text
 
 
-def test_verify_archive_passes_then_fails_after_one_byte_changes(held, mediator, capsys):
-    minutes = approve(held, mediator)
+def test_verify_archive_passes_then_fails_after_one_byte_changes(held, capsys):
+    minutes = MinutesFactory(meeting=held, approved=True)
     call_command("verify_archive")
     assert "1 archived files verified" in capsys.readouterr().out
     path = Path(minutes.archive_record.file.path)
@@ -208,8 +199,8 @@ def test_verify_archive_passes_then_fails_after_one_byte_changes(held, mediator,
     assert "CHANGED" in capsys.readouterr().err
 
 
-def test_verify_archive_reports_a_missing_file(held, mediator, capsys):
-    minutes = approve(held, mediator)
+def test_verify_archive_reports_a_missing_file(held, capsys):
+    minutes = MinutesFactory(meeting=held, approved=True)
     import os
 
     os.remove(minutes.archive_record.file.path)
@@ -220,10 +211,7 @@ def test_verify_archive_reports_a_missing_file(held, mediator, capsys):
 
 def test_export_refuses_clearly_without_a_cjk_font(monkeypatch, held, mediator):
     monkeypatch.setattr(pdf, "cjk_font_available", lambda: False)
-    minutes = services.minutes_draft(meeting=held, actor=mediator)
-    minutes = services.minutes_transition(minutes=minutes, name="circulate", actor=mediator)
-    for attendee in held.invitees.filter(attended=True):
-        services.signature_record(minutes=minutes, actor=mediator, invitee=attendee, refused=False)
+    minutes = MinutesFactory(meeting=held, signed=True)
     with pytest.raises(pdf.PdfUnavailable, match="fonts-noto-cjk"):
         services.minutes_transition(minutes=minutes, name="approve", actor=mediator)
     assert Minutes.objects.get(pk=minutes.pk).status == MinutesStatus.CIRCULATED
@@ -247,7 +235,7 @@ def test_garbage_is_collected_after_the_response_not_during_the_render(
     monkeypatch.setattr(
         pdf.gc, "collect", lambda *a: calls.append(pdf._pending_collect.__dict__.get("in_request"))
     )
-    minutes = services.minutes_draft(meeting=held, actor=mediator)
+    minutes = MinutesFactory(meeting=held)
     client.force_login(mediator)
     response = client.get(f"/meetings/minutes/{minutes.pk}/pdf/")
     assert response.content.startswith(b"%PDF-")
@@ -263,7 +251,7 @@ def test_the_minutes_pdf_prints_no_stray_lines_around_statements_and_decisions(h
 
     from consultation.documents import minutes as snapshot
 
-    minutes = approve(held, mediator)
+    minutes = MinutesFactory(meeting=held, approved=True)
     html = render_to_string("consultation/pdf/minutes.html", {"m": snapshot.build(minutes)})
     # p.text prints its white space (pre-wrap): a template line break there is a blank line.
     texts = re.findall(r'<p class="text">(.*?)</p>', html, re.S)

@@ -21,6 +21,7 @@ from consultation.models import (
     MinutesStatus,
 )
 from core.exceptions import TransitionRefused
+from tests.factories import InviteeFactory, MeetingFactory, MinutesFactory
 
 
 def post(client, name, *args, data=None, follow=False):
@@ -127,11 +128,9 @@ def test_a_coordination_meeting_from_the_case_page_to_the_archived_pdf(
     assert CaseEvent.objects.filter(case=case, note__contains="居委会一周后回访").exists()
 
 
-def test_outsiders_get_404_for_meetings_minutes_and_archive(
-    client, make_meeting, mediator, outsider, agency_officer
-):
-    meeting = make_meeting(status=MeetingStatus.HELD, invitees=1)
-    minutes = Minutes.objects.create(meeting=meeting, created_by=mediator)
+def test_outsiders_get_404_for_meetings_minutes_and_archive(client, case, outsider, agency_officer):
+    meeting = MeetingFactory(case=case, held=True, invitees=1)
+    minutes = MinutesFactory(meeting=meeting)
     urls = [
         reverse("consultation:meeting_detail", args=[meeting.pk]),
         reverse("consultation:meeting_ics", args=[meeting.pk]),
@@ -174,8 +173,8 @@ def test_a_colleague_outside_the_area_cannot_call_a_meeting_on_our_case(
     assert not Meeting.objects.exists()
 
 
-def test_bad_input_gets_messages_not_errors(client, make_meeting, mediator):
-    meeting = make_meeting(status=MeetingStatus.HELD, invitees=2)
+def test_bad_input_gets_messages_not_errors(client, case, mediator):
+    meeting = MeetingFactory(case=case, held=True, invitees=2)
     client.force_login(mediator)
     response = post(
         client,
@@ -209,8 +208,8 @@ def test_bad_input_gets_messages_not_errors(client, make_meeting, mediator):
     assert meeting.status == MeetingStatus.HELD
 
 
-def test_ics_invitation(client, make_meeting, mediator):
-    meeting = make_meeting(topic="听证会，物业费; 调整")
+def test_ics_invitation(client, case, mediator):
+    meeting = MeetingFactory(case=case, topic="听证会，物业费; 调整")
     client.force_login(mediator)
     response = client.get(reverse("consultation:meeting_ics", args=[meeting.pk]))
     assert response["Content-Type"].startswith("text/calendar")
@@ -223,8 +222,8 @@ def test_ics_invitation(client, make_meeting, mediator):
     assert f"DTSTART:{start}" in text
 
 
-def test_quorum_is_an_exact_fraction_per_kind(make_meeting):
-    hearing = make_meeting(kind=MeetingKind.HEARING, invitees=3)
+def test_quorum_is_an_exact_fraction_per_kind(case):
+    hearing = MeetingFactory(case=case, kind=MeetingKind.HEARING, invitees=3)
     Invitee.objects.filter(meeting=hearing, name="居民3").update(attended=False)
     quorum = hearing.quorum()
     assert quorum["rule"] == Fraction(2, 3)
@@ -233,8 +232,8 @@ def test_quorum_is_an_exact_fraction_per_kind(make_meeting):
     assert hearing.quorum()["met"] is False
 
 
-def test_rating_sheet_tally(make_meeting, mediator):
-    meeting = make_meeting(kind=MeetingKind.EVALUATION, status=MeetingStatus.HELD, invitees=3)
+def test_rating_sheet_tally(case, mediator):
+    meeting = MeetingFactory(case=case, kind=MeetingKind.EVALUATION, held=True, invitees=3)
     result = services.criterion_add(meeting=meeting, actor=mediator, name="处理结果")
     attitude = services.criterion_add(meeting=meeting, actor=mediator, name="工作态度")
     a, b, c = meeting.invitees.order_by("id")
@@ -267,8 +266,8 @@ def test_rating_sheet_tally(make_meeting, mediator):
     ]
 
 
-def test_meeting_page_query_count_does_not_grow(client, make_meeting, mediator):
-    meeting = make_meeting(status=MeetingStatus.HELD, invitees=2)
+def test_meeting_page_query_count_does_not_grow(client, case, mediator):
+    meeting = MeetingFactory(case=case, held=True, invitees=2)
     speaker = meeting.invitees.first()
     client.force_login(mediator)
     url = reverse("consultation:meeting_detail", args=[meeting.pk])
@@ -276,7 +275,7 @@ def test_meeting_page_query_count_does_not_grow(client, make_meeting, mediator):
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     for i in range(15):
-        Invitee.objects.create(meeting=meeting, category="resident", name=f"新{i}", attended=True)
+        InviteeFactory(meeting=meeting, name=f"新{i}")
         services.statement_add(
             meeting=meeting, actor=mediator, speaker=speaker, stance="support", text=f"发言{i}"
         )

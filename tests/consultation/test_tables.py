@@ -6,14 +6,9 @@ import pytest
 from django.utils import timezone
 
 from consultation import services
-from consultation.models import (
-    Meeting,
-    MeetingStatus,
-    Minutes,
-    MinutesStatus,
-    Signature,
-)
+from consultation.models import Meeting, MeetingStatus, Minutes, MinutesStatus
 from core.exceptions import ActionForbidden, TransitionRefused
+from tests.factories import MeetingFactory, MinutesFactory, SignatureFactory
 
 M = MeetingStatus
 RUNS = {"mediator", "colleague", "supervisor"}  # staff of the meeting's area
@@ -37,10 +32,9 @@ def test_meeting_table_covers_every_transition():
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(MEETING_TABLE))
 @pytest.mark.parametrize("state", [s.value for s in MeetingStatus])
-def test_meeting_state_transition_role(state, name, role, request, make_meeting):
+def test_meeting_state_transition_role(state, name, role, request, case):
     actor = request.getfixturevalue(role)
-    request.getfixturevalue("mediator")
-    meeting = make_meeting(status=state, invitees=1)
+    meeting = MeetingFactory(case=case, status=state, invitees=1)
     sources, roles, target = MEETING_TABLE[name]
     params = dict(PARAMS)
     if name == "reschedule":
@@ -61,11 +55,11 @@ def test_meeting_state_transition_role(state, name, role, request, make_meeting)
         assert not meeting.cases.get().events.exists()
 
 
-def test_guards_name_what_is_missing(make_meeting, mediator):
-    empty = make_meeting()
+def test_guards_name_what_is_missing(case, mediator):
+    empty = MeetingFactory(case=case)
     with pytest.raises(TransitionRefused, match="Invite the participants"):
         services.meeting_transition(meeting=empty, name="publish_notice", actor=mediator)
-    held = make_meeting(status=M.HELD, invitees=2)
+    held = MeetingFactory(case=case, held=True, invitees=2)
     held.invitees.update(attended=None)
     with pytest.raises(TransitionRefused, match="present or absent"):
         services.meeting_transition(meeting=held, name="close", actor=mediator)
@@ -87,16 +81,11 @@ def test_minutes_table_covers_every_transition():
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("name", sorted(MINUTES_TABLE))
 @pytest.mark.parametrize("state", [s.value for s in MinutesStatus])
-def test_minutes_state_transition_role(state, name, role, request, make_meeting, mediator):
+def test_minutes_state_transition_role(state, name, role, request, case):
     actor = request.getfixturevalue(role)
-    meeting = make_meeting(status=M.CLOSED, invitees=1)
-    minutes = Minutes.objects.create(meeting=meeting, status=state, created_by=mediator)
-    Signature.objects.create(
-        minutes=minutes,
-        invitee=meeting.invitees.get(),
-        signed_at=timezone.now(),
-        recorded_by=mediator,
-    )
+    meeting = MeetingFactory(case=case, closed=True, invitees=1)
+    minutes = MinutesFactory(meeting=meeting, status=state)  # the row, no history
+    SignatureFactory(minutes=minutes, invitee=meeting.invitees.get())
     sources, roles, target = MINUTES_TABLE[name]
     if state in sources and role in roles:
         services.minutes_transition(minutes=minutes, name=name, actor=actor, **PARAMS)

@@ -1,4 +1,4 @@
-"""factory-boy factories, with a trait per case state."""
+"""factory-boy factories for casework, with a trait per case state."""
 
 import datetime as dt
 
