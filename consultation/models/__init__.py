@@ -9,11 +9,12 @@ from consultation.models.ballots import (
     Ballot,
     BallotCampaign,
     BallotChoice,
-    BallotObjection,
     BallotRuleSet,
     CampaignStatus,
     ElectorateEntry,
     Matter,
+    SignerKind,
+    rule_below_floor,
 )
 from consultation.models.dossier import DossierItem, dossier_checklist, dossier_missing_items
 from consultation.models.mediation import (
@@ -52,6 +53,16 @@ from consultation.models.meetings import (
     meeting_rule,
 )
 from consultation.models.minutes import FROZEN_MINUTES, Minutes, MinutesStatus, Signature
+from consultation.models.owners import (
+    ElectorateImport,
+    ImportStatus,
+    MergeStatus,
+    Owner,
+    OwnerKind,
+    Ownership,
+    OwnerMergeProposal,
+)
+from consultation.models.publicity import DayBasis, Publicity, PublicityKind, PublicityObjection
 from consultation.models.signatures import (
     MediationSignature,
     Signer,
@@ -63,6 +74,19 @@ from consultation.models.signatures import (
 _archive_path = archive_path
 
 __all__ = [
+    "rule_below_floor",
+    "SignerKind",
+    "PublicityObjection",
+    "PublicityKind",
+    "Publicity",
+    "Ownership",
+    "OwnerMergeProposal",
+    "OwnerKind",
+    "Owner",
+    "MergeStatus",
+    "ImportStatus",
+    "ElectorateImport",
+    "DayBasis",
     "FROZEN_MINUTES",
     "PREPARABLE_STATUSES",
     "RECORDABLE_STATUSES",
@@ -73,7 +97,6 @@ __all__ = [
     "Ballot",
     "BallotCampaign",
     "BallotChoice",
-    "BallotObjection",
     "BallotRuleSet",
     "CampaignStatus",
     "Criterion",

@@ -24,6 +24,7 @@ from consultation.services.ballots import (
     all_ballot_transitions,
     archive_result,
     ballot_count,
+    ballot_change_rule_set,
     ballot_create,
     ballot_open,
     ballot_publish,
@@ -32,6 +33,20 @@ from consultation.services.ballots import (
     cost_set,
     freeze_electorate,
     objection_add,
+)
+from consultation.services.owners import (
+    electorate_import_apply,
+    electorate_import_discard,
+    electorate_import_read,
+    merge_decide,
+    parse_register,
+)
+from consultation.services.publicity import (
+    elevator_plan_post,
+    meeting_result_post,
+    objection_open_meeting,
+    objection_record,
+    window_for,
 )
 from consultation.services.dossier import (
     closing_report_write,
@@ -86,6 +101,17 @@ from consultation.services.minutes import (
 )
 
 __all__ = [
+    "window_for",
+    "objection_record",
+    "objection_open_meeting",
+    "meeting_result_post",
+    "elevator_plan_post",
+    "parse_register",
+    "merge_decide",
+    "electorate_import_read",
+    "electorate_import_discard",
+    "electorate_import_apply",
+    "ballot_change_rule_set",
     "BALLOTS",
     "MEDIATIONS",
     "MEETINGS",
