@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PublicityKind(models.TextChoices):
@@ -20,8 +21,9 @@ class PublicityKind(models.TextChoices):
 
 
 class DayBasis(models.TextChoices):
-    WORKING = "working", _("working days")
-    CALENDAR = "calendar", _("calendar days")
+    # A context: "calendar days" is also the admin's name for the calendar's special days.
+    WORKING = "working", pgettext_lazy("publicity window", "working days")
+    CALENDAR = "calendar", pgettext_lazy("publicity window", "calendar days")
 
 
 class Publicity(models.Model):
