@@ -245,9 +245,7 @@ def import_preview(imported: ElectorateImport) -> dict:
         )
         owner["units"].append(unit["label"])
         owner["by_name"] = ident.startswith("name:")
-    merged = [
-        o for k, o in owners.items() if len(set(o["units"])) > 1 and k != "developer"
-    ]
+    merged = [o for k, o in owners.items() if len(set(o["units"])) > 1 and k != "developer"]
     return {
         "units": len(units),
         "rows": len(imported.rows),
@@ -279,8 +277,10 @@ def open_merge_count(user) -> int:
 
 def publicities_of(*, campaign=None, meeting=None) -> list[Publicity]:
     """A ballot's or meeting's notices with their objections (and the meetings those led to)."""
-    qs = Publicity.objects.filter(campaign=campaign) if campaign else Publicity.objects.filter(
-        meeting=meeting
+    qs = (
+        Publicity.objects.filter(campaign=campaign)
+        if campaign
+        else Publicity.objects.filter(meeting=meeting)
     )
     return list(qs.prefetch_related("objections__meeting", "objections__recorded_by"))
 

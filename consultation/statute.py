@@ -22,7 +22,9 @@ from django.utils.translation import gettext_lazy as _
 MAJOR_MATTER_CODES = frozenset({"elevator", "rebuild", "raise_fund", "change_use"})
 
 ARTICLE_PARTICIPATION = _("Civil Code Art. 278 ¶2 (participation: ≥ 2/3 of area and of owners)")
-ARTICLE_MAJOR = _("Civil Code Art. 278 ¶2 (matters (6)–(8): ≥ 3/4 of participating area and owners)")
+ARTICLE_MAJOR = _(
+    "Civil Code Art. 278 ¶2 (matters (6)–(8): ≥ 3/4 of participating area and owners)"
+)
 ARTICLE_ORDINARY = _(
     "Civil Code Art. 278 ¶2 (other matters: more than 1/2 of participating area and owners)"
 )
@@ -141,7 +143,10 @@ def rule_problems(rule: dict, floor: Floor) -> list[str]:
         needed = getattr(floor, name)
         if not mine[name].at_least_as_strict_as(needed):
             problems.append(
-                _("The %(what)s threshold (%(have)s) is below the statutory %(need)s — %(article)s.")
+                _(
+                    "The %(what)s threshold (%(have)s) is below the statutory %(need)s — "
+                    "%(article)s."
+                )
                 % {
                     "what": label,
                     "have": describe(mine[name]),

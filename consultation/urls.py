@@ -64,9 +64,7 @@ urlpatterns = [
     ),
     path("ballots/<int:pk>/plan/<slug:kind>/", publicity.ballot_plan, name="ballot_plan"),
     path("<int:pk>/publicity/", publicity.meeting_publicity, name="meeting_publicity"),
-    path(
-        "notices/<int:pk>/objection/", publicity.publicity_objection, name="publicity_objection"
-    ),
+    path("notices/<int:pk>/objection/", publicity.publicity_objection, name="publicity_objection"),
     path("objections/<int:pk>/meeting/", publicity.objection_meeting, name="objection_meeting"),
     path("owners/merges/", publicity.owner_merges, name="owner_merges"),
     path("owners/merges/<int:pk>/", publicity.owner_merge_decide, name="owner_merge_decide"),

@@ -22,7 +22,10 @@ def notice_data(publicity: Publicity) -> dict:
         "ends_on": publicity.ends_on.isoformat(),
         "days": publicity.days,
         "day_basis": publicity.get_day_basis_display(),
-        "office": settings.LINLI["MEDIATION"]["COMMITTEE_NAME"],
+        # Objections go to the committee that posted the notice (the case's organisation).
+        "office": publicity.case.organisation.name
+        if publicity.case is not None
+        else settings.LINLI["MEDIATION"]["COMMITTEE_NAME"],
     }
     campaign = publicity.campaign
     if campaign is not None:

@@ -64,16 +64,16 @@ class Owner(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        # The model, not only the form, refuses a full ID number in clear.
+        self.identity_key = statute.mask_identity(self.identity_key)
+        super().save(*args, **kwargs)
+
     def clean(self):
         if self.identity_key and self.identity_key != statute.mask_identity(self.identity_key):
             raise ValidationError(
                 {"identity_key": _("A full ID number is not stored here: it is kept masked.")}
             )
-
-    def save(self, *args, **kwargs):
-        # The model, not only the form, refuses a full ID number in clear.
-        self.identity_key = statute.mask_identity(self.identity_key)
-        super().save(*args, **kwargs)
 
 
 class Ownership(models.Model):

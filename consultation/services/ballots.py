@@ -189,13 +189,15 @@ def ballot_publish(campaign: BallotCampaign, *, actor) -> None:
     """What publishing also does: post the result notice (公示) and archive the result sheet
     as PDF/A."""
     tally = campaign.tally or {}
-    verdict = _("passed") if tally.get("verdict") else _("failed")
+    # The notice is posted for residents: its text is written in Chinese whoever publishes.
+    with translation.override("zh-hans"):
+        verdict = _("passed") if tally.get("verdict") else _("failed")
+        summary = _("The owners' ballot “%(title)s” has %(verdict)s.") % {
+            "title": campaign.title,
+            "verdict": verdict,
+        }
     publicity.post(
-        actor=actor,
-        kind=PublicityKind.BALLOT_RESULT,
-        campaign=campaign,
-        summary=_("The owners' ballot “%(title)s” has %(verdict)s.")
-        % {"title": campaign.title, "verdict": verdict},
+        actor=actor, kind=PublicityKind.BALLOT_RESULT, campaign=campaign, summary=summary
     )
     archive_result(campaign, actor)
 

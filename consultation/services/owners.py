@@ -64,7 +64,7 @@ def _cells(upload) -> list[list[str]]:
                 ["" if v is None else str(v).strip() for v in row]
                 for row in sheet.iter_rows(values_only=True)
             ]
-        except Exception as exc:  # noqa: BLE001 — any broken workbook is the same answer
+        except Exception as exc:
             raise TransitionRefused(_("This is not a readable XLSX workbook.")) from exc
     if not name.endswith(".csv"):
         raise TransitionRefused(_("Upload the register as CSV or XLSX."))
@@ -127,9 +127,13 @@ def parse_register(upload, scope: Place) -> list[dict]:
         problems = []
         matches = places.get(cell("building"), [])
         if not matches:
-            problems.append(_("no building or stairwell “%(b)s” in the scope") % {"b": cell("building")})
+            problems.append(
+                _("no building or stairwell “%(b)s” in the scope") % {"b": cell("building")}
+            )
         elif len(matches) > 1:
-            problems.append(_("“%(b)s” names several places: write its full name") % {"b": cell("building")})
+            problems.append(
+                _("“%(b)s” names several places: write its full name") % {"b": cell("building")}
+            )
         number = cell("flat")
         if not number or len(number) > 20:
             problems.append(_("the flat number is missing or too long"))
@@ -249,7 +253,9 @@ def electorate_import_apply(*, electorate_import: ElectorateImport, actor) -> in
             if owner is None:
                 owner = _find_or_create_owner(row)
                 owners[ident] = owner
-            per_flat.setdefault(flats[(row["place"], row["flat"])].pk, []).append((owner, row["share"]))
+            per_flat.setdefault(flats[(row["place"], row["flat"])].pk, []).append(
+                (owner, row["share"])
+            )
         for flat_id, holders in per_flat.items():
             equal = (Decimal(1) / len(holders)).quantize(Decimal("0.0001"))
             seen = set()
@@ -277,9 +283,7 @@ def _find_or_create_owner(row: dict) -> Owner:
             kind=OwnerKind.ORGANISATION, name=row["owner"], is_developer=True
         )
     if row["identity"]:
-        owner = Owner.objects.filter(
-            identity_key=row["identity"], merged_into__isnull=True
-        ).first()
+        owner = Owner.objects.filter(identity_key=row["identity"], merged_into__isnull=True).first()
         return owner or Owner.objects.create(
             kind=row["kind"], name=row["owner"], identity_key=row["identity"]
         )
@@ -289,9 +293,9 @@ def _find_or_create_owner(row: dict) -> Owner:
 def electorate_import_discard(*, electorate_import: ElectorateImport, actor) -> None:
     """Discard a previewed import (nothing of it was applied)."""
     _require(electorate_import.campaign, actor)
-    ElectorateImport.objects.filter(
-        pk=electorate_import.pk, status=ImportStatus.PREVIEW
-    ).update(status=ImportStatus.DISCARDED)
+    ElectorateImport.objects.filter(pk=electorate_import.pk, status=ImportStatus.PREVIEW).update(
+        status=ImportStatus.DISCARDED
+    )
 
 
 def merge_decide(*, proposal: OwnerMergeProposal, actor, merge: bool) -> OwnerMergeProposal:

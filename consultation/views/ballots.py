@@ -258,9 +258,7 @@ def ballot_import(request, pk: int):
             refused(request, exc)
         else:
             return redirect("consultation:ballot_import_preview", pk=pk, import_pk=imported.pk)
-    return render(
-        request, "consultation/ballot_import.html", {"campaign": campaign, "form": form}
-    )
+    return render(request, "consultation/ballot_import.html", {"campaign": campaign, "form": form})
 
 
 def ballot_import_preview(request, pk: int, import_pk: int):
@@ -276,9 +274,7 @@ def ballot_import_preview(request, pk: int, import_pk: int):
                 units = services.electorate_import_apply(
                     electorate_import=imported, actor=request.user
                 )
-                messages.success(
-                    request, _("The register is applied: %(n)s units.") % {"n": units}
-                )
+                messages.success(request, _("The register is applied: %(n)s units.") % {"n": units})
             else:
                 services.electorate_import_discard(electorate_import=imported, actor=request.user)
                 messages.info(request, _("The import was discarded."))

@@ -56,7 +56,9 @@ def stairwell(world):
 # ------------------------------------------------------------------ the floor
 
 
-def test_an_elevator_ballot_under_the_ordinary_rule_is_refused_everywhere(case, stairwell, mediator):
+def test_an_elevator_ballot_under_the_ordinary_rule_is_refused_everywhere(
+    case, stairwell, mediator
+):
     with pytest.raises(TransitionRefused) as refused:
         services.ballot_create(
             actor=mediator,
@@ -197,7 +199,9 @@ def test_the_art_9_example_through_the_ballot(client, case, six_units, mediator)
 def test_the_developers_unsold_units_count_as_one_owner(case, world, mediator):
     place = StairwellFactory(parent=world.building_a, name="3单元", floors=0)
     for n in ("101", "102", "201"):
-        own(FlatFactory(place=place, number=n, floor=1, area_m2="80.00"), "幸福置业", developer=True)
+        own(
+            FlatFactory(place=place, number=n, floor=1, area_m2="80.00"), "幸福置业", developer=True
+        )
     own(FlatFactory(place=place, number="202", floor=2, area_m2="80.00"), "钱七")
     campaign = BallotCampaignFactory(case=case, scope=place, collecting=True)
     tally = selectors.compute_tally(campaign)
@@ -299,7 +303,10 @@ def test_the_register_is_previewed_then_applied(client, case, stairwell, mediato
 
 def test_a_bad_register_is_refused_by_line_and_nothing_is_kept(case, stairwell, mediator):
     campaign = BallotCampaignFactory(case=case, scope=stairwell)
-    bad = REGISTER + "9单元,101,1,60.00,某人,,,,\n1单元,303,三,-5,某人,,,,\n1单元,101,1,61.00,张三,,,,\n"
+    bad = (
+        REGISTER
+        + "9单元,101,1,60.00,某人,,,,\n1单元,303,三,-5,某人,,,,\n1单元,101,1,61.00,张三,,,,\n"
+    )
     with pytest.raises(TransitionRefused) as refused:
         services.electorate_import_read(
             campaign=campaign, actor=mediator, upload=SimpleUploadedFile("r.csv", bad.encode())
@@ -355,7 +362,11 @@ def test_flat_owners_become_owners_and_same_names_are_only_proposed(client, worl
     )
     proposal.refresh_from_db()
     assert proposal.status == "merged"
-    owners = set(Ownership.objects.filter(flat__place=place, owner__name="王伟").values_list("owner", flat=True))
+    owners = set(
+        Ownership.objects.filter(flat__place=place, owner__name="王伟").values_list(
+            "owner", flat=True
+        )
+    )
     assert len(owners) == 1
 
 
@@ -363,14 +374,19 @@ def test_flat_owners_become_owners_and_same_names_are_only_proposed(client, worl
 
 
 def test_the_result_window_runs_in_working_days_across_a_holiday(settings, db):
-    settings.LINLI = {**settings.LINLI, "PUBLICITY": {**settings.LINLI["PUBLICITY"], "DAY_BASIS": "working"}}
+    settings.LINLI = {
+        **settings.LINLI,
+        "PUBLICITY": {**settings.LINLI["PUBLICITY"], "DAY_BASIS": "working"},
+    }
     CalendarDay.objects.filter(date__range=("2030-09-25", "2030-10-20")).delete()
     for day in range(1, 8):
         CalendarDay.objects.create(date=dt.date(2030, 10, day), is_working=False, name="国庆节")
     CalendarDay.objects.create(date=dt.date(2030, 10, 12), is_working=True, name="国庆节调休")
     cache.clear()
     # Posted Monday 2030-09-30: 09-30, then 10-08 … 10-11, the make-up Saturday 10-12, 10-14.
-    days, basis, first, last = services.window_for(PublicityKind.BALLOT_RESULT, dt.date(2030, 9, 30))
+    days, basis, first, last = services.window_for(
+        PublicityKind.BALLOT_RESULT, dt.date(2030, 9, 30)
+    )
     assert (days, basis, first, last) == (7, "working", dt.date(2030, 9, 30), dt.date(2030, 10, 14))
     settings.LINLI["PUBLICITY"]["DAY_BASIS"] = "calendar"
     _d, _b, first, last = services.window_for(PublicityKind.BALLOT_RESULT, dt.date(2030, 9, 28))

@@ -37,11 +37,15 @@ AREA_SHORT = [("100.00", AGREE)] * 5 + [("99.99", AGREE), ("100.01", OBJECT), ("
 # Exactly 1/2, and one more head / 0.01 m² more.
 EXACTLY_1_2 = [("100.00", AGREE)] * 4 + [("100.00", OBJECT)] * 4
 HEAD_AND_AREA_OVER_1_2 = [("100.00", AGREE)] * 5 + [("100.00", OBJECT)] * 3
-AREA_JUST_OVER_1_2 = [("100.01", AGREE)] * 1 + [("100.00", AGREE)] * 4 + [
-    ("99.99", OBJECT),
-    ("100.00", OBJECT),
-    ("100.00", OBJECT),
-]
+AREA_JUST_OVER_1_2 = (
+    [("100.01", AGREE)] * 1
+    + [("100.00", AGREE)] * 4
+    + [
+        ("99.99", OBJECT),
+        ("100.00", OBJECT),
+        ("100.00", OBJECT),
+    ]
+)
 
 
 @pytest.mark.parametrize(
@@ -172,7 +176,7 @@ def reference_verdict(units_, thresholds):
         return lhs >= rhs if inclusive else lhs > rhs
 
     buyers = {}
-    for area_cents, buyer, choice in units_:
+    for _area_cents, buyer, choice in units_:
         buyers.setdefault(buyer, []).append(choice)
     total_area = sum(a for a, _b, _c in units_)
     voted_area = sum(a for a, _b, c in units_ if c is not None)
