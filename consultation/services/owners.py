@@ -200,6 +200,19 @@ def parse_register(upload, scope: Place) -> list[dict]:
                 "unsold": unsold,
             }
         )
+    shares: dict[tuple[int, str], Decimal] = {}
+    for row in rows:
+        if row["share"]:
+            key = (row["place"], row["flat"])
+            shares[key] = shares.get(key, Decimal(0)) + Decimal(row["share"])
+            if shares[key] > 1:
+                errors.append(
+                    _("Line %(line)s: %(problems)s.")
+                    % {
+                        "line": row["line"],
+                        "problems": _("the shares of this flat add up to more than 1"),
+                    }
+                )
     if errors:
         raise TransitionRefused(*errors)
     return rows

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from casework.permissions import has_role
+from casework.roles import Role
 from consultation import selectors, services
 from consultation.documents import notices
 from consultation.forms import ballots as forms
@@ -147,6 +150,8 @@ def objection_meeting(request, pk: int):
 def owner_merges(request):
     """Proposed owner merges (the same name on several units of one building) for staff to
     confirm or reject; nothing is merged without them."""
+    if not has_role(request.user, Role.MEDIATOR, Role.SUPERVISOR):
+        raise PermissionDenied(_("Only mediators and supervisors confirm owners."))
     proposals = list(selectors.merge_proposals_for(request.user)[:200])
     return render(request, "consultation/owner_merges.html", {"proposals": proposals})
 

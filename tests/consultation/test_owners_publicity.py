@@ -485,3 +485,21 @@ def test_the_public_notice_shows_the_result_and_unit_numbers_but_no_names(
     assert "公示" in text and "业主101" not in text and "≥ 3/4" in text
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True).stdout.decode()
     assert "PDF version" in info
+
+
+def test_shares_of_one_flat_cannot_exceed_the_whole(case, stairwell, mediator):
+    campaign = BallotCampaignFactory(case=case, scope=stairwell)
+    register = (
+        "楼栋,室号,楼层,专有面积,业主,份额\n1单元,101,1,60.00,甲,0.6\n1单元,101,1,60.00,乙,0.6\n"
+    )
+    with pytest.raises(TransitionRefused, match="Line 3: the shares of this flat add up"):
+        services.electorate_import_read(
+            campaign=campaign, actor=mediator, upload=SimpleUploadedFile("r.csv", register.encode())
+        )
+
+
+def test_only_case_staff_read_the_proposed_merges(client, world, agency_officer, mediator):
+    client.force_login(agency_officer)
+    assert client.get(reverse("consultation:owner_merges")).status_code == 403
+    client.force_login(mediator)
+    assert client.get(reverse("consultation:owner_merges")).status_code == 200
