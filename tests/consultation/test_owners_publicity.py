@@ -477,7 +477,7 @@ def test_the_public_notice_shows_the_result_and_unit_numbers_but_no_names(
         reverse("notices:notice", args=[notice.code]), HTTP_ACCEPT_LANGUAGE="zh-hans"
     ).content.decode()
     assert "1单元是否加装电梯" in page and "通过" in page and "102、201" in page
-    assert "业主" not in page and "13812345678" not in page and "采光受影响" not in page
+    assert "业主101" not in page and "13812345678" not in page and "采光受影响" not in page
     response = client.get(reverse("notices:notice_pdf", args=[notice.code]))
     path = tmp_path / "notice.pdf"
     path.write_bytes(response.content)
