@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy as _
 # run a business. Kept as plain strings so that this module needs no model.
 MAJOR_MATTER_CODES = frozenset({"elevator", "rebuild", "raise_fund", "change_use"})
 
-ARTICLE_PARTICIPATION = _("Civil Code Art. 278 ¶2 (participation: ≥ 2/3 of area and of owners)")
 ARTICLE_MAJOR = _(
     "Civil Code Art. 278 ¶2 (matters (6)–(8): ≥ 3/4 of participating area and owners)"
 )
