@@ -271,3 +271,37 @@ def test_a_window_of_no_days_or_an_unknown_basis_is_refused():
         statute.publicity_window(dt.date(2026, 6, 1), 0, "calendar", is_working_day=working)
     with pytest.raises(ValueError):
         statute.publicity_window(dt.date(2026, 6, 1), 7, "lunar", is_working_day=working)
+
+
+def _abstaining(rows):
+    """The same rows with the non-agreeing units abstaining (no explicit objection)."""
+    return [(area, AGREE if choice == AGREE else ABSTAIN) for area, choice in rows]
+
+
+@pytest.mark.parametrize(
+    ("code", "lawful_for"),
+    [
+        ("civil-code-278-major", MAJOR + ORDINARY),
+        ("civil-code-278-ordinary", ORDINARY),
+        ("local-elevator-no-objection", MAJOR + ORDINARY),
+    ],
+)
+def test_each_seeded_rule_set_for_each_matter_at_the_boundaries(db, code, lawful_for):
+    from consultation.models import BallotRuleSet
+
+    rule_set = BallotRuleSet.objects.get(code=code, version=1)
+    strict = code != "civil-code-278-ordinary"  # the 3/4 rules
+    for matter in MAJOR + ORDINARY:
+        problems = statute.rule_problems(rule_set.as_rule(), statute.statutory_floor(matter))
+        assert (not problems) is (matter in lawful_for), (code, matter)
+        if problems:
+            assert all("Civil Code Art. 278 ¶2" in p for p in problems)
+            continue
+        rule = Rule.from_dict(rule_set.as_rule())
+        for rows, passes_3_4 in (
+            (EXACTLY_3_4, True),
+            (ONE_HEAD_SHORT, False),
+            (AREA_SHORT, False),
+        ):
+            result = count(units(*_abstaining(rows)), rule)
+            assert result.verdict is (passes_3_4 if strict else True), (code, matter)
