@@ -443,9 +443,17 @@ LINLI = {
         "coordination": {"notice_lead_days": 3, "quorum": "1/2", "retention_years": 10},
         "evaluation": {"notice_lead_days": 5, "quorum": "2/3", "retention_years": 10},
     },
-    # Owner-consent ballots: days residents may object after the result is published
-    # (DOMAIN.md §6: ~10 days of publicity plus 7 days for comments).
-    "BALLOT_OBJECTION_DAYS": env.int("LINLI_BALLOT_OBJECTION_DAYS", default=17),
+    # Publicity (公示, DOMAIN.md §5–6): a meeting's or ballot's result is posted ~7 days with
+    # objections received meanwhile; after an elevator agreement the plan is posted ~10 days,
+    # then 7 days for comments — two steps, each must end before the plan takes effect.
+    # Days are "calendar" (a last day on a rest day moves to the next working day) or
+    # "working" (Chinese working days).
+    "PUBLICITY": {
+        "DAY_BASIS": env.str("LINLI_PUBLICITY_DAY_BASIS", default="calendar"),
+        "RESULT_DAYS": env.int("LINLI_PUBLICITY_RESULT_DAYS", default=7),
+        "PLANNING_DAYS": env.int("LINLI_PUBLICITY_PLANNING_DAYS", default=10),
+        "COMMENT_DAYS": env.int("LINLI_PUBLICITY_COMMENT_DAYS", default=7),
+    },
     # Prefix of archival numbers: LL-2026-0001.
     "ARCHIVE_PREFIX": env.str("LINLI_ARCHIVE_PREFIX", default="LL"),
     # People's mediation (DOMAIN.md §4). Numbers read "(2026) 邻里人调字第12号": the
@@ -463,3 +471,8 @@ LINLI = {
         "RETENTION_YEARS": env.int("LINLI_MEDIATION_RETENTION_YEARS", default=10),
     },
 }
+if LINLI["PUBLICITY"]["DAY_BASIS"] not in ("calendar", "working"):
+    raise ImproperlyConfigured(
+        "LINLI_PUBLICITY_DAY_BASIS must be calendar or working, "
+        f"not {LINLI['PUBLICITY']['DAY_BASIS']!r}"
+    )

@@ -61,6 +61,7 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("r/", include("casework.portal_urls")),  # the resident portal (public)
     path("meetings/", include("consultation.urls")),
+    path("notices/", include("consultation.public_urls")),  # public notices (公示)
     path("open311/", include("casework.open311_urls")),  # public (GeoReport v2)
     path("api/v1/", include("casework.api_urls")),  # token-authenticated
     path("", include("casework.urls")),

@@ -12,7 +12,17 @@ from casework.permissions import grants
 from casework.roles import Role
 from casework.selectors import in_area, visible_place_ids
 from consultation import tally
-from consultation.models import ArchiveRecord, BallotCampaign, Mediation, Meeting
+from consultation.models import (
+    ArchiveRecord,
+    BallotCampaign,
+    ElectorateImport,
+    Mediation,
+    Meeting,
+    MergeStatus,
+    OwnerMergeProposal,
+    Publicity,
+    PublicityKind,
+)
 
 
 def meetings_visible_to(user) -> QuerySet[Meeting]:
@@ -115,22 +125,41 @@ def sheet_tally(meeting: Meeting) -> dict:
 # ---------------------------------------------------------------------- ballots
 
 
+def _unit_choice(choices: list[str]) -> str | None:
+    """A unit's one vote. Papers from before co-owners were one head (a rule set could let
+    each co-owner vote) are read the way a head is: all agree → agree, any objection →
+    object, else abstain."""
+    if not choices:
+        return None
+    if set(choices) == {tally.AGREE}:
+        return tally.AGREE
+    return tally.OBJECT if tally.OBJECT in choices else tally.ABSTAIN
+
+
 def voters(campaign: BallotCampaign) -> list[tally.Voter]:
-    """The voting units: one per flat, or one per co-owner when the rule says each owner
-    votes (the flat's area then split equally among its owners, exactly)."""
-    per_owner = bool((campaign.rule or campaign.rule_set.as_rule()).get("vote_per_owner"))
+    """The voting units of the frozen electorate: one per exclusive unit with its area, its
+    vote and the head it counts towards (法释〔2009〕7号 Art. 9, fixed when the ballot opened)."""
     entries = list(campaign.electorate.prefetch_related("ballots"))
-    result = []
-    for entry in entries:
-        area = Fraction(entry.area_m2)
-        by_owner = {b.owner: b.choice for b in entry.ballots.all()}
-        if per_owner and len(entry.owners) > 1:
-            share = area / len(entry.owners)
-            for owner in entry.owners:
-                result.append(tally.Voter(f"{entry.pk}:{owner}", share, by_owner.get(owner)))
-        else:
-            result.append(tally.Voter(str(entry.pk), area, by_owner.get("")))
-    return result
+    return [
+        tally.Voter(
+            key=str(entry.pk),
+            area=Fraction(entry.area_m2),
+            choice=_unit_choice([b.choice for b in entry.ballots.all()]),
+            head=entry.head,
+            head_name=head_name(entry),
+        )
+        for entry in entries
+    ]
+
+
+def head_name(entry) -> str:
+    """How the owner a unit counts towards is named in the trace (the developer's unsold
+    units under one name)."""
+    if entry.developer_unsold:
+        names = [h["name"] for h in entry.holders] or [""]
+        return f"{names[0]}（未售）" if names[0] else "开发建设单位（未售）"
+    names = [h["name"] for h in entry.holders] or list(entry.owners)
+    return "、".join(names) or f"{entry.building} {entry.number}"
 
 
 def compute_tally(campaign: BallotCampaign) -> tally.Tally:
@@ -176,3 +205,109 @@ def cost_shares(campaign: BallotCampaign) -> list[dict]:
         }
         for e in entries
     ]
+
+
+# ---------------------------------------------------------------------- owners
+
+
+def owner_identity(row: dict) -> str:
+    """Who a register row's owner is within one file: the identity key when there is one,
+    else the name (same name without a key = one owner, shown as such in the preview)."""
+    if row["unsold"]:
+        return "developer"
+    return f"key:{row['identity']}" if row["identity"] else f"name:{row['owner']}"
+
+
+def import_preview(imported: ElectorateImport) -> dict:
+    """What applying an electorate import will do: the owners with more than one unit (one
+    head each, 法释〔2009〕7号 Art. 9), the units with several owners (one head), and the
+    developer's unsold units (one head together)."""
+    units: dict[tuple, dict] = {}
+    owners: dict[str, dict] = {}
+    for row in imported.rows:
+        key = (row["place"], row["flat"])
+        unit = units.setdefault(
+            key,
+            {
+                "label": f"{row['building']} {row['flat']}",
+                "floor": row["floor"],
+                "area": Decimal(row["area"]),
+                "owners": [],
+                "unsold": False,
+            },
+        )
+        unit["owners"].append(row["owner"])
+        unit["unsold"] = unit["unsold"] or row["unsold"]
+        ident = owner_identity(row)
+        owner = owners.setdefault(
+            ident,
+            {"name": row["owner"], "identity": row["identity"], "units": [], "by_name": False},
+        )
+        owner["units"].append(unit["label"])
+        owner["by_name"] = ident.startswith("name:")
+    merged = [o for k, o in owners.items() if len(set(o["units"])) > 1 and k != "developer"]
+    return {
+        "units": len(units),
+        "rows": len(imported.rows),
+        "area": sum((u["area"] for u in units.values()), Decimal(0)),
+        "merged": merged,
+        "co_owned": [u for u in units.values() if len(set(u["owners"])) > 1],
+        "unsold": [u for u in units.values() if u["unsold"]],
+        "owner_count": len(owners),
+    }
+
+
+def merge_proposals_for(user) -> QuerySet[OwnerMergeProposal]:
+    """Proposed owner merges in the user's area, undecided first."""
+    ids = visible_place_ids(user) if not user.is_superuser else None
+    qs = OwnerMergeProposal.objects.select_related("building").prefetch_related(
+        "owners__ownerships__flat__place"
+    )
+    if ids is not None:
+        qs = qs.filter(building_id__in=ids)
+    return qs.order_by("status", "building__path", "name")
+
+
+def open_merge_count(user) -> int:
+    return merge_proposals_for(user).filter(status=MergeStatus.PROPOSED).count()
+
+
+# ---------------------------------------------------------------------- publicity
+
+
+def publicities_of(*, campaign=None, meeting=None) -> list[Publicity]:
+    """A ballot's or meeting's notices with their objections (and the meetings those led to)."""
+    qs = (
+        Publicity.objects.filter(campaign=campaign)
+        if campaign
+        else Publicity.objects.filter(meeting=meeting)
+    )
+    return list(qs.prefetch_related("objections__meeting", "objections__recorded_by"))
+
+
+def publicities_visible_to(user) -> QuerySet[Publicity]:
+    """Notices of ballots and meetings in the user's area."""
+    return Publicity.objects.filter(
+        Q(campaign__in=ballots_visible_to(user)) | Q(meeting__in=meetings_visible_to(user))
+    )
+
+
+def plan_steps(campaign: BallotCampaign) -> list[dict]:
+    """An elevator ballot's steps after the agreement: the result's objection period, the
+    planning publicity, the comment period — each posted or not, from when to when."""
+    if campaign.matter != "elevator":
+        return []
+    today = timezone.localdate()
+    by_kind = {p.kind: p for p in campaign.publicities.all()}
+    steps = []
+    for kind in (PublicityKind.BALLOT_RESULT, PublicityKind.PLANNING, PublicityKind.COMMENTS):
+        p = by_kind.get(kind)
+        steps.append(
+            {
+                "kind": kind,
+                "label": PublicityKind(kind).label,
+                "publicity": p,
+                "ended": p is not None and p.ends_on < today,
+            }
+        )
+    return steps

@@ -1,10 +1,17 @@
 """The owner-consent tally of Civil Code Art. 278, in exact fractions.
 
 Pure functions on plain data so that the arithmetic is testable on its own (and against
-a brute-force reference). A vote is valid when the participating area and headcount
-reach their thresholds of the totals; the matter is then approved when the agreeing area
-and headcount reach theirs of the participants. Each threshold is inclusive ("at least")
-or strict ("more than"). A rule may add "no explicit objection".
+a reference written from the statute's wording in the tests). A vote is valid when the
+participating area and headcount reach their thresholds of the totals; the matter is then
+approved when the agreeing area and headcount reach theirs of the participants. Each
+threshold is inclusive ("at least") or strict ("more than"). A rule may add "no explicit
+objection".
+
+Area is counted per unit and heads per owner (法释〔2009〕7号 Art. 8–9): each voter is a
+unit carrying its ``head`` — one buyer of several units, and the developer's unsold units
+together, are one head. A head takes part when any of its units voted; it agrees when
+every unit it voted agrees, objects when any objects, and otherwise abstains (one person
+cannot be counted for and against at once).
 """
 
 from __future__ import annotations
@@ -45,11 +52,59 @@ class Rule:
 
 @dataclass(frozen=True)
 class Voter:
-    """One voting unit: a flat (or one owner of it) with the area it carries."""
+    """One exclusive unit with the area it carries, its vote and the head it counts towards
+    (``head`` empty: the unit is its own head)."""
 
     key: str
     area: Fraction
     choice: str | None  # None: did not take part
+    head: str = ""
+    head_name: str = ""
+
+    @property
+    def head_key(self) -> str:
+        return self.head or f"unit:{self.key}"
+
+
+@dataclass(frozen=True)
+class Head:
+    """One owner as counted for heads: their units, area and what they decided."""
+
+    key: str
+    name: str
+    units: int
+    area: Fraction
+    voted_units: int
+    choice: str | None
+
+
+def heads_of(voters: list[Voter]) -> list[Head]:
+    """The voters grouped into heads (法释〔2009〕7号 Art. 9), in the order first met."""
+    groups: dict[str, list[Voter]] = {}
+    for v in voters:
+        groups.setdefault(v.head_key, []).append(v)
+    heads = []
+    for key, units in groups.items():
+        choices = {u.choice for u in units if u.choice in (AGREE, OBJECT, ABSTAIN)}
+        if not choices:
+            choice = None
+        elif choices == {AGREE}:
+            choice = AGREE
+        elif OBJECT in choices:
+            choice = OBJECT
+        else:
+            choice = ABSTAIN
+        heads.append(
+            Head(
+                key=key,
+                name=units[0].head_name,
+                units=len(units),
+                area=sum((u.area for u in units), Fraction(0)),
+                voted_units=sum(1 for u in units if u.choice in (AGREE, OBJECT, ABSTAIN)),
+                choice=choice,
+            )
+        )
+    return heads
 
 
 @dataclass(frozen=True)
@@ -85,6 +140,8 @@ class Tally:
     checks: tuple[Check, ...]
     verdict: bool
     reasons: tuple[str, ...] = field(default=())
+    heads: tuple[Head, ...] = field(default=())
+    total_units: int = 0
 
     def as_dict(self) -> dict:
         def frac(v: Fraction | None):
@@ -119,6 +176,20 @@ class Tally:
             ],
             "verdict": self.verdict,
             "reasons": list(self.reasons),
+            "total_units": self.total_units,
+            # Only owners counted for more (or less) than their units appear: a head with
+            # several units, or the developer's unsold units.
+            "heads": [
+                {
+                    "name": h.name,
+                    "units": h.units,
+                    "voted_units": h.voted_units,
+                    "area": str(decimal(h.area)),
+                    "choice": h.choice,
+                }
+                for h in self.heads
+                if h.units > 1
+            ],
         }
 
 
@@ -137,14 +208,17 @@ def percent(value: Fraction) -> Decimal:
 
 
 def count(voters: Iterable[Voter], rule: Rule) -> Tally:
+    """The four tests of 民法典 Art. 278 ¶2 over ``voters``: area per unit, heads per owner."""
     voters = list(voters)
+    heads = heads_of(voters)
     total_area = sum((v.area for v in voters), Fraction(0))
-    total_heads = len(voters)
-    taking_part = [v for v in voters if v.choice in (AGREE, OBJECT, ABSTAIN)]
-    agreeing = [v for v in taking_part if v.choice == AGREE]
-    objecting = [v for v in taking_part if v.choice == OBJECT]
-    participating_area = sum((v.area for v in taking_part), Fraction(0))
-    agreeing_area = sum((v.area for v in agreeing), Fraction(0))
+    total_heads = len(heads)
+    taking_part_units = [v for v in voters if v.choice in (AGREE, OBJECT, ABSTAIN)]
+    participating_area = sum((v.area for v in taking_part_units), Fraction(0))
+    agreeing_area = sum((v.area for v in taking_part_units if v.choice == AGREE), Fraction(0))
+    taking_part = [h for h in heads if h.choice is not None]
+    agreeing = [h for h in taking_part if h.choice == AGREE]
+    objecting = [h for h in taking_part if h.choice == OBJECT]
     checks = (
         Check(
             "participation_area",
@@ -190,6 +264,8 @@ def count(voters: Iterable[Voter], rule: Rule) -> Tally:
         checks=checks,
         verdict=not reasons,
         reasons=tuple(reasons),
+        heads=tuple(heads),
+        total_units=len(voters),
     )
 
 

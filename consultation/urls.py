@@ -1,6 +1,15 @@
 from django.urls import path
 
-from consultation.views import agreement, archive, ballots, dossier, mediation, meetings, minutes
+from consultation.views import (
+    agreement,
+    archive,
+    ballots,
+    dossier,
+    mediation,
+    meetings,
+    minutes,
+    publicity,
+)
 
 app_name = "consultation"
 
@@ -46,6 +55,19 @@ urlpatterns = [
     path("ballots/<int:pk>/cost/", ballots.ballot_cost, name="ballot_cost"),
     path("ballots/<int:pk>/objection/", ballots.ballot_objection, name="ballot_objection"),
     path("ballots/<int:pk>/paper/", ballots.ballot_paper, name="ballot_paper"),
+    path("ballots/<int:pk>/rule-set/", ballots.ballot_rule_set, name="ballot_rule_set"),
+    path("ballots/<int:pk>/import/", ballots.ballot_import, name="ballot_import"),
+    path(
+        "ballots/<int:pk>/import/<int:import_pk>/",
+        ballots.ballot_import_preview,
+        name="ballot_import_preview",
+    ),
+    path("ballots/<int:pk>/plan/<slug:kind>/", publicity.ballot_plan, name="ballot_plan"),
+    path("<int:pk>/publicity/", publicity.meeting_publicity, name="meeting_publicity"),
+    path("notices/<int:pk>/objection/", publicity.publicity_objection, name="publicity_objection"),
+    path("objections/<int:pk>/meeting/", publicity.objection_meeting, name="objection_meeting"),
+    path("owners/merges/", publicity.owner_merges, name="owner_merges"),
+    path("owners/merges/<int:pk>/", publicity.owner_merge_decide, name="owner_merge_decide"),
     path("mediations/", mediation.mediation_list, name="mediation_list"),
     path("mediations/new/", mediation.mediation_new, name="mediation_new"),
     path("mediations/<int:pk>/", mediation.mediation_detail, name="mediation_detail"),

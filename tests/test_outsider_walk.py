@@ -11,6 +11,7 @@ from casework import services as case_services
 from casework.models import Case, OrgKind, Status
 from casework.roles import Role
 from consultation import services as meeting_services
+from consultation.models import ElectorateImport, Owner, OwnerMergeProposal
 from tests.factories import (
     BallotCampaignFactory,
     FlatFactory,
@@ -37,6 +38,7 @@ OWN_LISTS = {
     "consultation:ballot_new",
     "consultation:archive_list",
     "consultation:mediation_list",
+    "consultation:owner_merges",
     # Reports and exports of the user's own area (the exports are scanned for secrets too).
     "casework:reports",
     "casework:export_cases",
@@ -81,6 +83,16 @@ def area_a(world, mediator, settings, tmp_path):
     minutes = MinutesFactory(meeting=meeting, approved=True)
     FlatFactory(place=world.building_a, number="101", floor=1, area_m2="60.00")
     campaign = BallotCampaignFactory(case=case, title=SECRET, scope=world.building_a)
+    imported = ElectorateImport.objects.create(
+        campaign=campaign, file_name="register.csv", rows=[], uploaded_by=mediator
+    )
+    notice = meeting_services.meeting_result_post(meeting=meeting, actor=mediator, summary=SECRET)
+    objection = meeting_services.objection_record(
+        publicity=notice, actor=mediator, name=SECRET, flat="101", text=SECRET
+    )
+    twin = [Owner.objects.create(kind="person", name=SECRET) for _ in range(2)]
+    merge = OwnerMergeProposal.objects.create(building=world.building_a, name=SECRET)
+    merge.owners.set(twin)
     # A mediation is only opened on an open case: register it, then let the case wait.
     Case.objects.filter(pk=case.pk).update(status=Status.IN_PROGRESS)
     mediation = MediationFactory(case=case, matters=SECRET, with_parties=False)
@@ -95,6 +107,10 @@ def area_a(world, mediator, settings, tmp_path):
         "follow_up": follow_up.pk,
         "minutes": minutes.pk,
         "ballot": campaign.pk,
+        "import": imported.pk,
+        "publicity": notice.pk,
+        "objection": objection.pk,
+        "merge": merge.pk,
         "archive": minutes.archive_record.pk,
         "reference": case.reference,
         "archival_number": minutes.archive_record.archival_number,

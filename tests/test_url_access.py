@@ -11,7 +11,14 @@ from tests.urlwalk import ARGUMENTS, PUBLIC, paths, routes
 STAFF_ONLY = {"api:schema", "api:docs"}
 # Public machine endpoints answer bad input (an empty POST, an unknown id) with the spec's
 # error list: 400 or 404, never a login redirect.
-PUBLIC_LOOKUPS = {"open311:service", "open311:request", "open311:requests"}
+# Public look-ups by a key: an unknown key is a 404 (a notice's code that was never printed).
+PUBLIC_LOOKUPS = {
+    "open311:service",
+    "open311:request",
+    "open311:requests",
+    "notices:notice",
+    "notices:notice_pdf",
+}
 
 ROUTES = routes()
 

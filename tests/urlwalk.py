@@ -30,6 +30,10 @@ class Id:
 CASE, REFERRAL, ATTACHMENT = Id("case"), Id("referral"), Id("attachment")
 MEETING, MINUTES, FOLLOW_UP = Id("meeting"), Id("minutes"), Id("follow_up")
 BALLOT, MEDIATION, ARCHIVE = Id("ballot"), Id("mediation"), Id("archive")
+PUBLICITY, OBJECTION, MERGE = Id("publicity"), Id("objection"), Id("merge")
+IMPORT = Id("import")
+# Public notices are reached by the unguessable code printed on the paper notice.
+NOTICE_CODE = "00000000-0000-4000-8000-000000000000"
 
 # Every named URL outside the admin: its keyword arguments and what each one is. Literal
 # values are real ones (a transition that exists, a record form that exists), so that a
@@ -130,6 +134,18 @@ ARGUMENTS: dict[str, dict[str, object]] = {
     "consultation:ballot_cost": {"pk": BALLOT},
     "consultation:ballot_objection": {"pk": BALLOT},
     "consultation:ballot_paper": {"pk": BALLOT},
+    "consultation:ballot_rule_set": {"pk": BALLOT},
+    "consultation:ballot_import": {"pk": BALLOT},
+    "consultation:ballot_import_preview": {"pk": BALLOT, "import_pk": IMPORT},
+    "consultation:ballot_plan": {"pk": BALLOT, "kind": "planning"},
+    # Publicity (公示) and owners
+    "consultation:meeting_publicity": {"pk": MEETING},
+    "consultation:publicity_objection": {"pk": PUBLICITY},
+    "consultation:objection_meeting": {"pk": OBJECTION},
+    "consultation:owner_merges": {},
+    "consultation:owner_merge_decide": {"pk": MERGE},
+    "notices:notice": {"code": NOTICE_CODE},
+    "notices:notice_pdf": {"code": NOTICE_CODE},
     # People's mediation
     "consultation:mediation_list": {},
     "consultation:mediation_new": {},
@@ -176,6 +192,10 @@ PUBLIC = {
     "open311:service",
     "open311:requests",
     "open311:request",
+    # A posted notice (公示): what the paper notice in the stairwell shows — the result and
+    # unit numbers, no names or phones — reached by the code printed on it.
+    "notices:notice",
+    "notices:notice_pdf",
 }
 
 _ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>")

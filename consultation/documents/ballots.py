@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils import translation
 
+from consultation import statute
 from consultation.models import BallotCampaign
 from consultation.selectors import cost_shares
 from core import pdf
@@ -23,6 +24,8 @@ def result_data(campaign: BallotCampaign) -> dict:
             "opens_on": campaign.opens_on.isoformat(),
             "closes_on": campaign.closes_on.isoformat(),
             "rule": campaign.rule,
+            "article": str(statute.statutory_floor(campaign.matter).article),
+            "heads_article": str(statute.ARTICLE_HEADS),
             "tally": campaign.tally,
             "objection_deadline": campaign.objection_deadline.isoformat()
             if campaign.objection_deadline
@@ -33,7 +36,11 @@ def result_data(campaign: BallotCampaign) -> dict:
                     "floor": e.floor,
                     "area_m2": str(e.area_m2),
                     "votes": [
-                        {"owner": b.owner, "choice": b.get_choice_display()}
+                        {
+                            "owner": b.signer_name or b.owner,
+                            "signer": b.get_signer_kind_display() if b.signer_kind else "",
+                            "choice": b.get_choice_display(),
+                        }
                         for b in e.ballots.all()
                     ],
                 }

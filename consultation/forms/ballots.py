@@ -3,7 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from consultation.models import BallotChoice, BallotRuleSet, Matter
+from consultation import statute
+from consultation.models import BallotChoice, BallotRuleSet, Matter, SignerKind
 
 
 class BallotForm(forms.Form):
@@ -23,21 +24,57 @@ class BallotForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["scope"].queryset = places
 
+    def clean(self):
+        data = super().clean()
+        matter, rule_set = data.get("matter"), data.get("rule_set")
+        if matter and rule_set:
+            floor = statute.statutory_floor(matter)
+            for problem in statute.rule_problems(rule_set.as_rule(), floor):
+                self.add_error("rule_set", problem)
+        return data
+
+
+class RuleSetChangeForm(forms.Form):
+    rule_set = forms.ModelChoiceField(
+        queryset=BallotRuleSet.objects.filter(active=True), label=_("Rule set")
+    )
+    reason = forms.CharField(max_length=500, label=_("Reason for the change"))
+
+
+class ImportForm(forms.Form):
+    register = forms.FileField(label=_("Property register (CSV or XLSX)"))
+
 
 class VoteForm(forms.Form):
     entry = forms.IntegerField(widget=forms.HiddenInput)
-    owner = forms.CharField(max_length=100, required=False)
+    signer_kind = forms.ChoiceField(
+        choices=SignerKind.choices, required=False, label=_("Signed by")
+    )
+    signer_name = forms.CharField(max_length=100, required=False, label=_("Signer's name"))
     choice = forms.ChoiceField(choices=BallotChoice.choices, label=_("Choice"))
     objection_reason = forms.CharField(
         max_length=2000, required=False, label=_("Reason for objecting")
     )
-    by_proxy = forms.BooleanField(required=False, label=_("By proxy"))
-    proxy_evidence = forms.FileField(required=False, label=_("Proxy authorisation"))
+    proxy_evidence = forms.FileField(required=False, label=_("Proxy's written mandate"))
 
 
 class CostForm(forms.Form):
     total_yuan = forms.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, label=_("Total cost (yuan)")
+    )
+
+
+class MeetingOnObjectionForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    venue = forms.CharField(max_length=200, label=_("Venue"))
+    chair = forms.CharField(max_length=100, label=_("Chair"))
+
+
+class NoticeForm(forms.Form):
+    summary = forms.CharField(
+        max_length=4000, label=_("Text of the notice"), widget=forms.Textarea(attrs={"rows": 3})
     )
 
 

@@ -17,7 +17,7 @@ from django_fsm import ConcurrentTransitionMixin, transition
 from simple_history.models import HistoricalRecords
 
 from casework.models import Case, Flat, Place
-from consultation import permissions
+from consultation import permissions, statute
 from core.exceptions import ImmutableRecord
 from core.fields import StateField
 
@@ -33,7 +33,9 @@ def _fraction_validator(value: str) -> None:
 
 class BallotRuleSet(models.Model):
     """Thresholds as data, versioned: a rule set in use is never edited, a new version is
-    added instead (a street may apply stricter local rules)."""
+    added instead. A rule set is the statutory floor (``statute.statutory_floor``) or
+    stricter: higher thresholds, "more than" for "at least", or "no explicit objection"
+    (a street's stricter local rule) — never below it."""
 
     code = models.SlugField(_("code"), max_length=50)
     version = models.PositiveSmallIntegerField(_("version"), default=1)
@@ -58,11 +60,6 @@ class BallotRuleSet(models.Model):
         _("fails on any explicit objection"),
         default=False,
         help_text=_("A stricter local rule: the matter fails if any owner explicitly objects."),
-    )
-    vote_per_owner = models.BooleanField(
-        _("each co-owner votes"),
-        default=False,
-        help_text=_("Otherwise a flat with several owners votes once."),
     )
     source = models.CharField(_("source"), max_length=300, blank=True)
     active = models.BooleanField(_("active"), default=True)
@@ -100,8 +97,15 @@ class BallotRuleSet(models.Model):
             "approval_heads": self.approval_heads,
             "approval_heads_inclusive": self.approval_heads_inclusive,
             "no_explicit_objection": self.no_explicit_objection,
-            "vote_per_owner": self.vote_per_owner,
+            "source": self.source,
         }
+
+    def clean(self):
+        # No matter may be decided below 民法典 Art. 278 ¶2's lowest floor; whether the rule
+        # suits a given matter is checked where the two meet (BallotCampaign.clean).
+        problems = statute.rule_problems(self.as_rule(), statute.lowest_floor())
+        if problems:
+            raise ValidationError(problems)
 
 
 class Matter(models.TextChoices):
@@ -117,7 +121,7 @@ class Matter(models.TextChoices):
     OTHER = "other", _("Other common matter")
 
 
-MAJOR_MATTERS = frozenset({Matter.ELEVATOR, Matter.REBUILD, Matter.RAISE_FUND, Matter.CHANGE_USE})
+MAJOR_MATTERS = frozenset(Matter(code) for code in statute.MAJOR_MATTER_CODES)
 
 
 class CampaignStatus(models.TextChoices):
@@ -136,6 +140,36 @@ def _has_scope_flats(campaign: BallotCampaign) -> bool:
 
 
 _has_scope_flats.message = _("The scope has no flats: enter the flats before opening.")
+
+
+def rule_below_floor(campaign: BallotCampaign) -> list[str]:
+    """What is unlawful in the rule this ballot would count by (its frozen copy once open,
+    else its rule set), for its matter (民法典 Art. 278 ¶2)."""
+    rule = campaign.rule or campaign.rule_set.as_rule()
+    return statute.rule_problems(rule, statute.statutory_floor(campaign.matter))
+
+
+def _rule_lawful(campaign: BallotCampaign) -> bool:
+    return not rule_below_floor(campaign)
+
+
+_rule_lawful.message = _(
+    "The rule set is below the statutory floor for this matter (Civil Code Art. 278 ¶2): "
+    "choose a lawful rule set first."
+)
+
+
+def _may_count(campaign: BallotCampaign) -> bool:
+    if timezone.localdate() > campaign.closes_on:
+        return True
+    entries = campaign.electorate.all()
+    return entries.exists() and not entries.filter(ballots__isnull=True).exists()
+
+
+_may_count.message = _(
+    "The ballot has not closed yet: it is counted after its closing day, or earlier only "
+    "when every unit has voted."
+)
 
 
 def _tally_passed(campaign: BallotCampaign) -> bool:
@@ -161,6 +195,25 @@ def _window_over(campaign: BallotCampaign) -> bool:
 
 
 _window_over.message = _("The objection window is still open, or the ballot failed.")
+
+
+def _plan_publicised(campaign: BallotCampaign) -> bool:
+    """An elevator plan takes effect only after its planning publicity and then its comment
+    period have both run their course (DOMAIN.md §6: two steps, two settings)."""
+    if campaign.matter != Matter.ELEVATOR:
+        return True
+    ended = {
+        p.kind
+        for p in campaign.publicities.all()
+        if p.kind in ("planning", "comments") and p.ends_on < timezone.localdate()
+    }
+    return ended == {"planning", "comments"}
+
+
+_plan_publicised.message = _(
+    "An elevator plan takes effect after its planning publicity and its comment period "
+    "have both ended."
+)
 
 
 class BallotCampaign(ConcurrentTransitionMixin, models.Model):
@@ -226,6 +279,12 @@ class BallotCampaign(ConcurrentTransitionMixin, models.Model):
     def is_major(self) -> bool:
         return self.matter in MAJOR_MATTERS
 
+    def clean(self):
+        if self.rule_set_id and self.matter:
+            problems = rule_below_floor(self)
+            if problems:
+                raise ValidationError({"rule_set": problems})
+
     @transition(
         field=status,
         source=CampaignStatus.DRAFT,
@@ -240,7 +299,7 @@ class BallotCampaign(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=CampaignStatus.ANNOUNCED,
         target=CampaignStatus.COLLECTING,
-        conditions=[_has_scope_flats],
+        conditions=[_has_scope_flats, _rule_lawful],
         permission=permissions.can_run_ballot,
         custom={"label": _("Open and freeze the electorate")},
     )
@@ -251,6 +310,7 @@ class BallotCampaign(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=CampaignStatus.COLLECTING,
         target=CampaignStatus.COUNTED,
+        conditions=[_rule_lawful, _may_count],
         permission=permissions.can_run_ballot,
         custom={"label": _("Close and count")},
     )
@@ -287,15 +347,14 @@ class BallotCampaign(ConcurrentTransitionMixin, models.Model):
         permission=permissions.can_run_ballot,
         custom={"label": _("Publish the result"), "public": True},
     )
-    def publish(self, **_params):
-        days = settings.LINLI["BALLOT_OBJECTION_DAYS"]
-        self.objection_deadline = timezone.localdate() + dt.timedelta(days=days)
+    def publish(self, *, window: tuple[dt.date, dt.date] | None = None, **_params):
+        self.objection_deadline = window[1] if window else None
 
     @transition(
         field=status,
         source=CampaignStatus.PUBLISHED,
         target=CampaignStatus.EFFECTIVE,
-        conditions=[_window_over],
+        conditions=[_window_over, _plan_publicised],
         permission=permissions.can_run_ballot,
         custom={"label": _("Make effective"), "public": True},
     )
@@ -321,6 +380,11 @@ class ElectorateEntry(models.Model):
     floor = models.SmallIntegerField(_("floor"))
     area_m2 = models.DecimalField(_("exclusive floor area (m²)"), max_digits=8, decimal_places=2)
     owners = models.JSONField(_("owners"), default=list)
+    # The owners as persons when the ballot opened ([{"id", "name", "kind"}]) and the head
+    # (法释〔2009〕7号 Art. 9) the unit counts towards: one buyer of several units is one.
+    holders = models.JSONField(_("owners as persons"), default=list)
+    head = models.CharField(_("counted as owner"), max_length=200, blank=True)
+    developer_unsold = models.BooleanField(_("developer's unsold unit"), default=False)
     paper_code = models.UUIDField(_("paper form code"), default=uuid.uuid4, editable=False)
 
     class Meta:
@@ -350,8 +414,16 @@ def _proxy_path(instance, filename):
     return f"ballots/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{instance.proxy_extension}"
 
 
+class SignerKind(models.TextChoices):
+    OWNER = "owner", _("the owner")
+    CO_OWNER = "co_owner", _("a co-owner")
+    PROXY = "proxy", _("a proxy with a written mandate")
+
+
 class Ballot(models.Model):
-    """One flat's vote (or one co-owner's, when the rule set says each owner votes)."""
+    """One unit's vote, and who signed it (法释〔2009〕7号 Art. 9: co-owners of a unit are one
+    owner, so a unit votes once). ``owner`` is only set on papers from before that rule,
+    when a rule set could let each co-owner vote."""
 
     entry = models.ForeignKey(
         ElectorateEntry, verbose_name=_("flat"), on_delete=models.PROTECT, related_name="ballots"
@@ -359,6 +431,10 @@ class Ballot(models.Model):
     owner = models.CharField(_("owner (when each co-owner votes)"), max_length=100, blank=True)
     choice = models.CharField(_("choice"), max_length=8, choices=BallotChoice.choices)
     objection_reason = models.TextField(_("reason for objecting"), blank=True, max_length=2000)
+    signer_kind = models.CharField(
+        _("signed by"), max_length=10, choices=SignerKind.choices, blank=True
+    )
+    signer_name = models.CharField(_("signer's name"), max_length=100, blank=True)
     by_proxy = models.BooleanField(_("cast by proxy"), default=False)
     proxy_evidence = models.FileField(
         _("proxy evidence"), upload_to=_proxy_path, blank=True, max_length=200
@@ -392,32 +468,3 @@ class Ballot(models.Model):
         return {"image/jpeg": ".jpg", "image/png": ".png", "application/pdf": ".pdf"}.get(
             self.proxy_content_type, ".bin"
         )
-
-
-class BallotObjection(models.Model):
-    """An objection to a published result, received within the window."""
-
-    campaign = models.ForeignKey(
-        BallotCampaign,
-        verbose_name=_("ballot"),
-        on_delete=models.PROTECT,
-        related_name="objections",
-    )
-    name = models.CharField(_("from"), max_length=100)
-    flat = models.CharField(_("flat"), max_length=100, blank=True)
-    text = models.TextField(_("objection"), max_length=5000)
-    received_at = models.DateTimeField(_("received at"), default=timezone.now)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-
-    class Meta:
-        verbose_name = _("objection")
-        verbose_name_plural = _("objections")
-        ordering = ["received_at", "id"]
-
-    def __str__(self):
-        return f"{self.name}: {self.text[:40]}"

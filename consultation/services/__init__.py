@@ -23,6 +23,7 @@ from consultation.services.ballots import (
     SCOPE_KINDS,
     all_ballot_transitions,
     archive_result,
+    ballot_change_rule_set,
     ballot_count,
     ballot_create,
     ballot_open,
@@ -84,6 +85,20 @@ from consultation.services.minutes import (
     minutes_update,
     signature_record,
 )
+from consultation.services.owners import (
+    electorate_import_apply,
+    electorate_import_discard,
+    electorate_import_read,
+    merge_decide,
+    parse_register,
+)
+from consultation.services.publicity import (
+    elevator_plan_post,
+    meeting_result_post,
+    objection_open_meeting,
+    objection_record,
+    window_for,
+)
 
 __all__ = [
     "BALLOTS",
@@ -102,6 +117,7 @@ __all__ = [
     "archive_minutes",
     "archive_result",
     "attendance_mark",
+    "ballot_change_rule_set",
     "ballot_count",
     "ballot_create",
     "ballot_open",
@@ -114,6 +130,10 @@ __all__ = [
     "criterion_add",
     "decision_add",
     "dossier_archive",
+    "electorate_import_apply",
+    "electorate_import_discard",
+    "electorate_import_read",
+    "elevator_plan_post",
     "extension_record",
     "follow_up_add",
     "follow_up_close",
@@ -129,7 +149,9 @@ __all__ = [
     "mediation_set_mediators",
     "mediation_transition",
     "meeting_create",
+    "meeting_result_post",
     "meeting_transition",
+    "merge_decide",
     "minutes_approve",
     "minutes_correct",
     "minutes_draft",
@@ -139,7 +161,10 @@ __all__ = [
     "next_archival_number",
     "notice_record",
     "objection_add",
+    "objection_open_meeting",
+    "objection_record",
     "overdue_return_visits",
+    "parse_register",
     "register",
     "require_mediator",
     "require_status",
@@ -151,4 +176,5 @@ __all__ = [
     "staff_in_area",
     "statement_add",
     "verify",
+    "window_for",
 ]

@@ -16,21 +16,23 @@ from django_fsm import Transition
 
 from casework.models import Case, CaseEvent, EventKind, Flat, Place, PlaceKind
 from casework.uploads import clean_file_name, inspect
-from consultation import permissions
+from consultation import permissions, statute
 from consultation.documents import ballots as ballot_documents
 from consultation.models import (
     ArchiveRecord,
     Ballot,
     BallotCampaign,
     BallotChoice,
-    BallotObjection,
     BallotRuleSet,
     CampaignStatus,
     ElectorateEntry,
     Matter,
+    Ownership,
+    PublicityKind,
+    SignerKind,
 )
 from consultation.selectors import compute_tally
-from consultation.services import archive
+from consultation.services import archive, publicity
 from core.exceptions import ActionForbidden, TransitionRefused
 from core.transitions import Machine
 
@@ -81,6 +83,8 @@ def ballot_create(
         problems.append(_("The ballot must close on or after the day it opens."))
     if not rule_set.active:
         problems.append(_("This rule set is no longer in use."))
+    if matter in Matter.values:
+        problems += statute.rule_problems(rule_set.as_rule(), statute.statutory_floor(matter))
     if problems:
         raise TransitionRefused(*problems)
     campaign = BallotCampaign(
@@ -104,25 +108,39 @@ def ballot_create(
 
 
 def freeze_electorate(campaign: BallotCampaign) -> int:
-    """Copy the flats in scope (floor, area, owners) into the ballot: from now on the
-    ballot counts these rows, whatever later happens to the flats."""
-    flats = (
+    """Copy the units in scope (floor, area, owners as persons) into the ballot, with the head
+    each counts towards (法释〔2009〕7号 Art. 9, ``statute.head_key``): from now on the ballot
+    counts these rows, whatever later happens to the flats or their owners. A unit with no
+    owner on the register is its own head under the names on the flat."""
+    flats = list(
         Flat.objects.filter(place__path__startswith=campaign.scope.path)
         .select_related("place")
         .prefetch_related("owners")
     )
-    entries = [
-        ElectorateEntry(
-            campaign=campaign,
-            flat=flat,
-            building=flat.place.full_name,
-            number=flat.number,
-            floor=flat.floor,
-            area_m2=flat.area_m2,
-            owners=[o.name for o in flat.owners.all()],
+    holdings: dict[int, list] = {}
+    for ownership in Ownership.objects.filter(flat__in=flats).select_related("owner"):
+        owner = ownership.owner
+        holdings.setdefault(ownership.flat_id, []).append(owner)
+    entries = []
+    for flat in flats:
+        owners = sorted(holdings.get(flat.pk, []), key=lambda o: o.pk)
+        unsold = bool(owners) and all(o.is_developer for o in owners)
+        entries.append(
+            ElectorateEntry(
+                campaign=campaign,
+                flat=flat,
+                building=flat.place.full_name,
+                number=flat.number,
+                floor=flat.floor,
+                area_m2=flat.area_m2,
+                owners=[o.name for o in owners] or [o.name for o in flat.owners.all()],
+                holders=[{"id": o.pk, "name": o.name, "kind": o.kind} for o in owners],
+                head=statute.head_key(frozenset(o.pk for o in owners), developer_unsold=unsold)
+                if owners
+                else "",
+                developer_unsold=unsold,
+            )
         )
-        for flat in flats
-    ]
     ElectorateEntry.objects.bulk_create(entries)
     return len(entries)
 
@@ -157,10 +175,70 @@ def ballot_count(campaign: BallotCampaign, *, actor) -> dict:
     return {"tally": compute_tally(campaign).as_dict()}
 
 
+@BALLOTS.before("publish")
+def ballot_publish_window(campaign: BallotCampaign, *, actor) -> dict:
+    """The result's publicity window from the settings, stored as the objection deadline."""
+    _days, _basis, first, last = publicity.window_for(
+        PublicityKind.BALLOT_RESULT, timezone.localdate()
+    )
+    return {"window": (first, last)}
+
+
 @BALLOTS.after("publish")
 def ballot_publish(campaign: BallotCampaign, *, actor) -> None:
-    """What publishing also does: archive the result sheet as PDF/A."""
+    """What publishing also does: post the result notice (公示) and archive the result sheet
+    as PDF/A."""
+    tally = campaign.tally or {}
+    # The notice is posted for residents: its text is written in Chinese whoever publishes.
+    with translation.override("zh-hans"):
+        verdict = _("passed") if tally.get("verdict") else _("failed")
+        summary = _("The owners' ballot “%(title)s” has %(verdict)s.") % {
+            "title": campaign.title,
+            "verdict": verdict,
+        }
+    publicity.post(
+        actor=actor, kind=PublicityKind.BALLOT_RESULT, campaign=campaign, summary=summary
+    )
     archive_result(campaign, actor)
+
+
+def ballot_change_rule_set(
+    *, campaign: BallotCampaign, actor, rule_set: BallotRuleSet, reason: str
+) -> BallotCampaign:
+    """Put a ballot that has not been counted under another rule set (a lawful one: the
+    thresholds are arithmetic, the owners' votes do not depend on them), with a reason on the
+    case's public log. A counted ballot keeps the rule and result it was counted under."""
+    if not permissions.can_run_ballot(campaign, actor):
+        raise ActionForbidden(_("You are not allowed to change this ballot's rule set."))
+    open_states = {CampaignStatus.DRAFT, CampaignStatus.ANNOUNCED, CampaignStatus.COLLECTING}
+    problems = []
+    if campaign.status not in open_states:
+        problems.append(_("A counted ballot keeps the rule it was counted under."))
+    if not rule_set.active:
+        problems.append(_("This rule set is no longer in use."))
+    problems += statute.rule_problems(rule_set.as_rule(), statute.statutory_floor(campaign.matter))
+    if not (reason or "").strip():
+        problems.append(_("Give the reason for the change."))
+    if problems:
+        raise TransitionRefused(*problems)
+    with transaction.atomic():
+        locked = BallotCampaign.objects.select_for_update().get(pk=campaign.pk)
+        old = locked.rule_set
+        if locked.status not in open_states:
+            raise TransitionRefused(_("A counted ballot keeps the rule it was counted under."))
+        locked.rule_set = rule_set
+        if locked.rule is not None:
+            locked.rule = rule_set.as_rule()
+        locked.version += 1
+        locked.save(update_fields=["rule_set", "rule", "version"])
+        _log(
+            locked,
+            actor,
+            _("Ballot “%(title)s” now counted under %(new)s (was %(old)s): %(reason)s")
+            % {"title": locked.title, "new": rule_set, "old": old, "reason": reason.strip()},
+            public=True,
+        )
+    return locked
 
 
 def ballot_record(
@@ -169,57 +247,82 @@ def ballot_record(
     actor,
     entry: ElectorateEntry,
     choice: str,
-    owner: str = "",
+    signer_kind: str = SignerKind.OWNER,
+    signer_name: str = "",
     objection_reason: str = "",
-    by_proxy: bool = False,
     proxy_upload=None,
 ) -> Ballot:
-    """Enter (or correct, while collecting) one flat's ballot."""
+    """Enter (or correct, while collecting) one unit's vote and who signed it: the owner, a
+    co-owner (one vote for the unit: co-owners are one owner, 法释〔2009〕7号 Art. 9), or a
+    proxy with a written mandate (the mandate's photo or PDF is required). Votes are taken
+    from the opening day to the closing day."""
     if not permissions.can_run_ballot(campaign, actor):
         raise ActionForbidden(_("You are not allowed to enter ballots here."))
     if campaign.status != CampaignStatus.COLLECTING:
         raise TransitionRefused(_("Ballots are entered while the ballot is collecting."))
     if entry.campaign_id != campaign.pk:
         raise TransitionRefused(_("This flat is not in the ballot's electorate."))
+    today = timezone.localdate()
+    if today < campaign.opens_on:
+        raise TransitionRefused(
+            _("The ballot opens on %(day)s: no votes are taken before it opens.")
+            % {"day": campaign.opens_on}
+        )
+    if today > campaign.closes_on:
+        raise TransitionRefused(
+            _("The ballot closed on %(day)s: votes after the closing day are not counted.")
+            % {"day": campaign.closes_on}
+        )
     problems = []
     if choice not in BallotChoice.values:
         problems.append(_("Choose agree, object or abstain."))
-    per_owner = bool(campaign.rule.get("vote_per_owner")) and len(entry.owners) > 1
-    owner = (owner or "").strip()
-    if per_owner and owner not in entry.owners:
-        problems.append(_("Each co-owner votes here: choose which owner this ballot is from."))
-    if not per_owner:
-        owner = ""
+    signer_name = (signer_name or "").strip()
+    owners = list(entry.owners)
+    if signer_kind not in SignerKind.values:
+        problems.append(_("Say who signed: the owner, a co-owner or a proxy."))
+    elif signer_kind == SignerKind.PROXY:
+        if not signer_name:
+            problems.append(_("Give the proxy's name."))
+        if proxy_upload is None and not (
+            Ballot.objects.filter(entry=entry, owner="").exclude(proxy_evidence="").exists()
+        ):
+            problems.append(_("Attach the proxy's written mandate."))
+    else:
+        if not signer_name and len(owners) == 1:
+            signer_name = owners[0]
+        if owners and signer_name not in owners:
+            problems.append(
+                _("The signer must be one of the unit's owners on the register: %(names)s.")
+                % {"names": "、".join(owners)}
+            )
+        elif not signer_name:
+            problems.append(_("Give the signer's name."))
+        if signer_kind == SignerKind.CO_OWNER and len(owners) < 2:
+            problems.append(_("This unit has one owner on the register, not co-owners."))
     if choice == BallotChoice.OBJECT and not (objection_reason or "").strip():
         problems.append(_("An objection needs its reason."))
-    if (
-        by_proxy
-        and proxy_upload is None
-        and not Ballot.objects.filter(entry=entry, owner=owner).exclude(proxy_evidence="").exists()
-    ):
-        problems.append(_("Attach the proxy's authorisation."))
     if problems:
         raise TransitionRefused(*problems)
     accepted = None
     if proxy_upload is not None:
         clean_file_name(getattr(proxy_upload, "name", ""))
         accepted = inspect(proxy_upload)  # a photo comes back without EXIF/GPS
+    fields = {
+        "choice": choice,
+        "objection_reason": objection_reason.strip() if choice == "object" else "",
+        "signer_kind": signer_kind,
+        "signer_name": signer_name,
+        "by_proxy": signer_kind == SignerKind.PROXY,
+        "collected_by": actor,
+    }
     with transaction.atomic():
+        # One vote per unit: the paper is keyed by the unit alone (owner="").
         ballot, created = Ballot.objects.select_for_update().get_or_create(
-            entry=entry,
-            owner=owner,
-            defaults={
-                "choice": choice,
-                "objection_reason": objection_reason.strip() if choice == "object" else "",
-                "by_proxy": by_proxy,
-                "collected_by": actor,
-            },
+            entry=entry, owner="", defaults=fields
         )
         if not created:
-            ballot.choice = choice
-            ballot.objection_reason = objection_reason.strip() if choice == "object" else ""
-            ballot.by_proxy = by_proxy
-            ballot.collected_by = actor
+            for name, value in fields.items():
+                setattr(ballot, name, value)
             ballot.collected_at = timezone.now()
         if accepted is not None:
             ballot.proxy_content_type = accepted.content_type
@@ -229,25 +332,15 @@ def ballot_record(
 
 
 def objection_add(*, campaign: BallotCampaign, actor, name: str, flat: str, text: str):
-    """Record an objection to the published result while its window is open."""
+    """Record an objection to the published result while its notice is posted."""
     if not permissions.can_run_ballot(campaign, actor):
         raise ActionForbidden(_("You are not allowed to record objections here."))
-    if campaign.status != CampaignStatus.PUBLISHED or (
-        campaign.objection_deadline and campaign.objection_deadline < timezone.localdate()
-    ):
+    notice = campaign.publicities.filter(kind=PublicityKind.BALLOT_RESULT).first()
+    if campaign.status != CampaignStatus.PUBLISHED or notice is None:
         raise TransitionRefused(_("Objections are received while the published result is open."))
-    if not (name or "").strip() or not (text or "").strip():
-        raise TransitionRefused(_("Give who objects and what the objection is."))
-    with transaction.atomic():
-        objection = BallotObjection.objects.create(
-            campaign=campaign,
-            name=name.strip(),
-            flat=(flat or "").strip(),
-            text=text.strip(),
-            recorded_by=actor,
-        )
-        _log(campaign, actor, _("Objection to the ballot result from %(name)s.") % {"name": name})
-    return objection
+    return publicity.objection_record(
+        publicity=notice, actor=actor, name=name, flat=flat, text=text
+    )
 
 
 # ------------------------------------------------------------------ cost sharing

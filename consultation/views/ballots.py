@@ -14,7 +14,15 @@ from casework import selectors as case_selectors
 from casework.models import PlaceKind
 from consultation import selectors, services
 from consultation.forms import ballots as forms
-from consultation.models import BallotRuleSet, CampaignStatus, Matter
+from consultation.models import (
+    BallotRuleSet,
+    CampaignStatus,
+    ElectorateImport,
+    ImportStatus,
+    Matter,
+    SignerKind,
+    rule_below_floor,
+)
 from consultation.permissions import can_run_ballot
 from consultation.services.ballots import BALLOTS
 from core.exceptions import ServiceError
@@ -97,9 +105,13 @@ def ballot_detail(request, pk: int):
             ).items(),
             key=lambda kv: int(kv[0]),
         ),
-        "objections": campaign.objections.all(),
+        "publicities": selectors.publicities_of(campaign=campaign),
         "choices": forms.VoteForm.base_fields["choice"].choices,
-        "per_owner": bool((campaign.rule or {}).get("vote_per_owner")),
+        "signer_kinds": SignerKind.choices,
+        "below_floor": rule_below_floor(campaign),
+        "rule_sets": BallotRuleSet.objects.filter(active=True),
+        "imports": campaign.imports.filter(status=ImportStatus.PREVIEW)[:5],
+        "plan_steps": selectors.plan_steps(campaign),
         "archive_record": getattr(campaign, "archive_record", None)
         if campaign.status in {CampaignStatus.PUBLISHED, CampaignStatus.EFFECTIVE}
         else None,
@@ -144,9 +156,9 @@ def ballot_vote(request, pk: int):
             actor=request.user,
             entry=entry,
             choice=data["choice"],
-            owner=data["owner"],
+            signer_kind=data["signer_kind"] or SignerKind.OWNER,
+            signer_name=data["signer_name"],
             objection_reason=data["objection_reason"],
-            by_proxy=data["by_proxy"],
             proxy_upload=data["proxy_evidence"],
         )
     except ServiceError as exc:
@@ -207,4 +219,70 @@ def ballot_paper(request, pk: int):
             "entries": campaign.electorate.all(),
             "rule": campaign.rule or campaign.rule_set.as_rule(),
         },
+    )
+
+
+@require_POST
+def ballot_rule_set(request, pk: int):
+    """Put a ballot not yet counted under another (lawful) rule set, with a reason."""
+    campaign = _campaign(request, pk)
+    form = forms.RuleSetChangeForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form)
+    else:
+        try:
+            services.ballot_change_rule_set(
+                campaign=campaign,
+                actor=request.user,
+                rule_set=form.cleaned_data["rule_set"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ServiceError as exc:
+            refused(request, exc)
+    return redirect(_back(pk, "rule"))
+
+
+def ballot_import(request, pk: int):
+    """Upload the property register for the ballot's scope; a good file goes to its preview,
+    a bad one is refused with every bad line named (nothing is kept)."""
+    campaign = _campaign(request, pk)
+    if not can_run_ballot(campaign, request.user):
+        raise PermissionDenied(_("Only the ballot's officers import its electorate."))
+    form = forms.ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            imported = services.electorate_import_read(
+                campaign=campaign, actor=request.user, upload=form.cleaned_data["register"]
+            )
+        except ServiceError as exc:
+            refused(request, exc)
+        else:
+            return redirect("consultation:ballot_import_preview", pk=pk, import_pk=imported.pk)
+    return render(request, "consultation/ballot_import.html", {"campaign": campaign, "form": form})
+
+
+def ballot_import_preview(request, pk: int, import_pk: int):
+    """What an import will do — merged owners, co-owned units, the developer's unsold units —
+    and the buttons that apply or discard it."""
+    campaign = _campaign(request, pk)
+    if not can_run_ballot(campaign, request.user):
+        raise PermissionDenied(_("Only the ballot's officers import its electorate."))
+    imported = get_object_or_404(ElectorateImport, pk=import_pk, campaign=campaign)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "apply":
+                units = services.electorate_import_apply(
+                    electorate_import=imported, actor=request.user
+                )
+                messages.success(request, _("The register is applied: %(n)s units.") % {"n": units})
+            else:
+                services.electorate_import_discard(electorate_import=imported, actor=request.user)
+                messages.info(request, _("The import was discarded."))
+        except ServiceError as exc:
+            refused(request, exc)
+        return redirect(_back(pk, "electorate"))
+    return render(
+        request,
+        "consultation/ballot_import_preview.html",
+        {"campaign": campaign, "imported": imported, "preview": selectors.import_preview(imported)},
     )

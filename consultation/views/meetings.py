@@ -121,6 +121,7 @@ def meeting_detail(request, pk: int):
         "transitions": MEETINGS.available(meeting, user),
         "minutes": minutes,
         "is_evaluation": meeting.kind == MeetingKind.EVALUATION,
+        "publicities": selectors.publicities_of(meeting=meeting),
     }
     if can_run:
         context.update(

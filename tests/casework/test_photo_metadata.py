@@ -116,7 +116,8 @@ def test_a_proxy_authorisation_photo_is_stored_without_gps(world, mediator, sett
         actor=mediator,
         entry=campaign.electorate.get(),
         choice="agree",
-        by_proxy=True,
+        signer_kind="proxy",
+        signer_name="代理人",
         proxy_upload=SimpleUploadedFile("委托书.jpg", phone_photo()),
     )
     assert ballot.proxy_content_type == "image/jpeg"

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from casework.models import Flat, FlatOwner
+from casework.models import Flat
 from consultation import selectors, services
 from consultation.models import (
     ArchiveRecord,
@@ -18,7 +18,14 @@ from consultation.models import (
     ElectorateEntry,
 )
 from core.exceptions import ActionForbidden, ImmutableRecord, TransitionRefused
-from tests.factories import BallotCampaignFactory, FlatFactory, StairwellFactory, vote
+from tests.factories import (
+    BallotCampaignFactory,
+    FlatFactory,
+    StairwellFactory,
+    own,
+    pass_publicity,
+    vote,
+)
 
 
 @pytest.fixture
@@ -62,13 +69,21 @@ def test_a_ballot_passes_through_its_lifecycle_and_archives_its_result(
     campaign = go(campaign, "announce", "open", actor=mediator)
     # 11 of 12 vote; the ground floor flats object; the rest agree.
     vote(campaign, mediator, ["object", "object"] + ["agree"] * 9 + [None])
+    with pytest.raises(TransitionRefused, match="has not closed yet"):
+        go(campaign, "count", actor=mediator)  # one unit has not voted and it is still open
+    BallotCampaign.objects.filter(pk=campaign.pk).update(
+        opens_on=dt.date.today() - dt.timedelta(days=20),
+        closes_on=dt.date.today() - dt.timedelta(days=1),
+    )
+    campaign.refresh_from_db()
     campaign = go(campaign, "count", actor=mediator)
     assert campaign.tally["verdict"] is True
     with pytest.raises(TransitionRefused, match="The tally passed"):
         go(campaign, "declare_failed", actor=mediator)
     campaign = go(campaign, "declare_passed", "publish", actor=mediator)
     assert campaign.status == CampaignStatus.PUBLISHED
-    assert campaign.objection_deadline == dt.date.today() + dt.timedelta(days=17)
+    notice = campaign.publicities.get(kind="ballot_result")
+    assert campaign.objection_deadline == notice.ends_on >= dt.date.today() + dt.timedelta(days=6)
     with pytest.raises(TransitionRefused, match="objection window"):
         go(campaign, "make_effective", actor=mediator)
     record = ArchiveRecord.objects.get(ballot=campaign)
@@ -80,10 +95,14 @@ def test_a_ballot_passes_through_its_lifecycle_and_archives_its_result(
     services.objection_add(
         campaign=campaign, actor=mediator, name="业主101", flat="101", text="采光问题未解决"
     )
+    assert notice.objections.get().text == "采光问题未解决"
     BallotCampaign.objects.filter(pk=campaign.pk).update(
         objection_deadline=dt.date.today() - dt.timedelta(days=1)
     )
     campaign.refresh_from_db()
+    with pytest.raises(TransitionRefused, match="planning publicity and its comment period"):
+        go(campaign, "make_effective", actor=mediator)
+    pass_publicity(campaign, mediator)
     campaign = go(campaign, "make_effective", actor=mediator)
     assert campaign.status == CampaignStatus.EFFECTIVE
 
@@ -114,9 +133,18 @@ def test_ballot_entry_validates(campaign, mediator, outsider):
     entry = campaign.electorate.first()
     with pytest.raises(TransitionRefused, match="objection needs its reason"):
         services.ballot_record(campaign=campaign, actor=mediator, entry=entry, choice="object")
-    with pytest.raises(TransitionRefused, match="proxy"):
+    with pytest.raises(TransitionRefused, match="written mandate"):
         services.ballot_record(
-            campaign=campaign, actor=mediator, entry=entry, choice="agree", by_proxy=True
+            campaign=campaign,
+            actor=mediator,
+            entry=entry,
+            choice="agree",
+            signer_kind="proxy",
+            signer_name="代理人",
+        )
+    with pytest.raises(TransitionRefused, match="one of the unit's owners"):
+        services.ballot_record(
+            campaign=campaign, actor=mediator, entry=entry, choice="agree", signer_name="路人"
         )
     with pytest.raises(ActionForbidden):
         services.ballot_record(campaign=campaign, actor=outsider, entry=entry, choice="agree")
@@ -126,34 +154,35 @@ def test_ballot_entry_validates(campaign, mediator, outsider):
     assert list(entry.ballots.values_list("choice", flat=True)) == ["abstain"]
 
 
-def test_each_co_owner_votes_when_the_rule_says_so(case, stairwell, mediator):
-    per_owner = BallotRuleSet.objects.create(
-        code="per-owner",
-        name="每位共有人投票",
-        participation_area="2/3",
-        participation_heads="2/3",
-        approval_area="3/4",
-        approval_heads="3/4",
-        vote_per_owner=True,
-    )
+def test_co_owners_of_one_unit_vote_once_and_count_as_one_owner(case, stairwell, mediator):
+    # 法释〔2009〕7号 Art. 9: co-owners of one unit are one owner (no per-co-owner voting).
     flat = Flat.objects.get(place=stairwell, number="101")
-    FlatOwner.objects.create(flat=flat, name="配偶101")
-    campaign = BallotCampaignFactory(
-        case=case, scope=stairwell, rule_set=per_owner, title="共有人分别表决", collecting=True
-    )
+    own(flat, "配偶101")
+    campaign = BallotCampaignFactory(case=case, scope=stairwell, collecting=True)
     entry = campaign.electorate.get(number="101")
     assert sorted(entry.owners) == ["业主101", "配偶101"]
-    with pytest.raises(TransitionRefused, match="which owner"):
-        services.ballot_record(campaign=campaign, actor=mediator, entry=entry, choice="agree")
     services.ballot_record(
-        campaign=campaign, actor=mediator, entry=entry, choice="agree", owner="业主101"
+        campaign=campaign,
+        actor=mediator,
+        entry=entry,
+        choice="agree",
+        signer_kind="co_owner",
+        signer_name="配偶101",
     )
+    services.ballot_record(
+        campaign=campaign,
+        actor=mediator,
+        entry=entry,
+        choice="object",
+        objection_reason="改主意",
+        signer_kind="co_owner",
+        signer_name="业主101",
+    )
+    paper = entry.ballots.get()  # one vote per unit: the second corrected the first
+    assert (paper.choice, paper.signer_name) == ("object", "业主101")
     tally = selectors.compute_tally(campaign)
-    assert tally.total_heads == 13  # 11 flats + 2 co-owners of 101
-    assert tally.participating_area == 30  # half of 101's 60 m²
-    with pytest.raises(ImmutableRecord):
-        per_owner.name = "改名"
-        per_owner.save()  # a rule set in use is never edited
+    assert tally.total_heads == 12 and tally.participating_area == 60
+    assert not hasattr(BallotRuleSet, "vote_per_owner")
 
 
 def test_cost_shares_are_by_floor_and_add_up(case, stairwell, mediator):

@@ -20,7 +20,14 @@ def test_seed_meetings_after_seed_demo_is_idempotent(db, capsys):
     assert hearing.status == MeetingStatus.CLOSED
     assert hearing.minutes.get().status == MinutesStatus.APPROVED
     assert ArchiveRecord.objects.count() == 1
-    assert BallotCampaign.objects.get().status == "collecting"
+    demo = BallotCampaign.objects.get()
+    assert demo.status == "collecting"
+    # The demo stairwell's owners are persons; one owns both ground-floor flats (one head).
+    from consultation.selectors import compute_tally
+
+    tally = compute_tally(demo)
+    assert tally.total_heads == tally.total_units - 1
+    assert tally.as_dict()["heads"][0]["units"] == 2
     # Every demo meeting is linked to a case whose page lists it.
     assert all(m.cases.exists() for m in Meeting.objects.all())
 

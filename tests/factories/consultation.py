@@ -21,6 +21,7 @@ and minutes ``created_by=``) to act as someone else.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
@@ -46,6 +47,11 @@ from consultation.models import (
     MeetingStatus,
     Minutes,
     MinutesStatus,
+    Owner,
+    OwnerKind,
+    Ownership,
+    Publicity,
+    PublicityKind,
     Signature,
 )
 from tests.factories.casework import (
@@ -257,6 +263,27 @@ class StairwellFactory(PlaceFactory):
             for number, area in (("01", "60.00"), ("02", "90.00")):
                 flat = FlatFactory(place=self, number=f"{floor}{number}", floor=floor, area_m2=area)
                 FlatOwnerFactory(flat=flat)
+                own(flat, f"业主{flat.number}")
+
+
+def own(flat, *names: str, developer: bool = False) -> list[Owner]:
+    """Register ``names`` as the owners of ``flat`` (persons; equal shares), reusing an owner
+    of that name already registered in the same place — one person, several units. With
+    ``developer``: the developer's unsold unit."""
+    owners = []
+    for name in names:
+        owner = Owner.objects.filter(
+            name=name, ownerships__flat__place=flat.place, is_developer=developer
+        ).first() or Owner.objects.create(
+            name=name,
+            kind=OwnerKind.ORGANISATION if developer else OwnerKind.PERSON,
+            is_developer=developer,
+        )
+        Ownership.objects.create(
+            owner=owner, flat=flat, share=(Decimal(1) / len(names)).quantize(Decimal("0.0001"))
+        )
+        owners.append(owner)
+    return owners
 
 
 def major_rule() -> BallotRuleSet:
@@ -323,15 +350,48 @@ class BallotCampaignFactory(factory.django.DjangoModelFactory):
         for name in _BALLOT_PATHS[walk_to]:
             if name == "count":
                 vote(campaign, actor, votes)
+                if campaign.electorate.filter(ballots__isnull=True).exists():
+                    # Not every unit voted: count after the closing day, as time would.
+                    BallotCampaign.objects.filter(pk=campaign.pk).update(
+                        opens_on=timezone.localdate() - dt.timedelta(days=20),
+                        closes_on=timezone.localdate() - dt.timedelta(days=1),
+                    )
+                    campaign.refresh_from_db()
             elif name == "declare":
                 name = "declare_passed" if campaign.outcome_passed else "declare_failed"
-            elif name == "make_effective":  # the objection window has passed
-                BallotCampaign.objects.filter(pk=campaign.pk).update(
-                    objection_deadline=timezone.localdate() - dt.timedelta(days=1)
-                )
-                campaign.refresh_from_db()
+            elif name == "make_effective":  # the notices have run their course
+                pass_publicity(campaign, actor)
             campaign = ballot_services.ballot_transition(campaign=campaign, name=name, actor=actor)
         return campaign
+
+
+def pass_publicity(campaign: BallotCampaign, actor) -> None:
+    """Let a published ballot's notices run their course, as time would: the result's
+    objection window ended yesterday and, for an elevator, the planning publicity and the
+    comment period were posted after it and have ended too."""
+    today = timezone.localdate()
+    BallotCampaign.objects.filter(pk=campaign.pk).update(
+        objection_deadline=today - dt.timedelta(days=1)
+    )
+    Publicity.objects.filter(campaign=campaign, kind=PublicityKind.BALLOT_RESULT).update(
+        starts_on=today - dt.timedelta(days=30), ends_on=today - dt.timedelta(days=24)
+    )
+    if campaign.matter == Matter.ELEVATOR:
+        for kind, first, last in (
+            (PublicityKind.PLANNING, 23, 12),
+            (PublicityKind.COMMENTS, 11, 1),
+        ):
+            Publicity.objects.create(
+                kind=kind,
+                campaign=campaign,
+                summary=campaign.title,
+                starts_on=today - dt.timedelta(days=first),
+                ends_on=today - dt.timedelta(days=last),
+                days=first - last + 1,
+                day_basis="calendar",
+                created_by=actor,
+            )
+    campaign.refresh_from_db()
 
 
 def vote(campaign: BallotCampaign, actor, choices=None) -> None:

@@ -6,15 +6,16 @@ real services, so the demo shows exactly what the pages would produce.
 """
 
 import datetime as dt
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from casework.models import OPEN_STATUSES, Case, Organisation, Place, PlaceKind
+from casework.models import OPEN_STATUSES, Case, Flat, Organisation, Place, PlaceKind
 from consultation import selectors, services
-from consultation.models import BallotRuleSet, Meeting, MeetingKind
+from consultation.models import BallotRuleSet, Meeting, MeetingKind, Owner, OwnerKind, Ownership
 from consultation.services import ballots as ballot_services
 
 PEOPLE = [
@@ -120,6 +121,7 @@ class Command(BaseCommand):
         )
         if stairwell is None:
             return
+        self._owners(stairwell)
         campaign = ballot_services.ballot_create(
             actor=mediator,
             case=case,
@@ -142,6 +144,8 @@ class Command(BaseCommand):
                 actor=mediator,
                 entry=entry,
                 choice=choice,
+                signer_kind="co_owner" if len(entry.owners) > 1 else "owner",
+                signer_name=entry.owners[0] if entry.owners else "",
                 objection_reason="担心采光和噪音" if choice == "object" else "",
             )
         ballot_services.cost_set(
@@ -150,6 +154,28 @@ class Command(BaseCommand):
             total_yuan="680000.00",
             coefficients=selectors.default_coefficients([e.floor for e in entries]),
         )
+
+    def _owners(self, stairwell):
+        """The stairwell's owners as persons (from the names on its flats), one of them owning
+        the two flats of the ground floor — counted once (法释〔2009〕7号 Art. 9)."""
+        flats = list(
+            Flat.objects.filter(place=stairwell)
+            .prefetch_related("owners")
+            .order_by("floor", "number")
+        )
+        for flat in flats:
+            names = [o.name for o in flat.owners.all()] or [f"业主{flat.number}"]
+            share = (Decimal(1) / len(names)).quantize(Decimal("0.0001"))
+            for name in names:
+                Ownership.objects.get_or_create(
+                    owner=Owner.objects.create(kind=OwnerKind.PERSON, name=name),
+                    flat=flat,
+                    defaults={"share": share},
+                )
+        if len(flats) > 1:
+            first = Ownership.objects.filter(flat=flats[0]).first()
+            Ownership.objects.filter(flat=flats[1]).delete()
+            Ownership.objects.create(owner=first.owner, flat=flats[1])
 
     def _meeting(self, mediator, committee, kind, topic, cases, starts_at):
         meeting = services.meeting_create(
