@@ -1,9 +1,10 @@
 """Role grants, changes and revocations, written to the security record as they happen
 (``core.audit``). Apps built on casework join in through ``casework.hooks``."""
 
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
-from casework.models import Membership
+from casework import tallies
+from casework.models import Case, Membership, Rating, Referral
 from core.audit import record
 from core.models import SecurityEventKind
 
@@ -56,3 +57,28 @@ def connect_audit() -> None:
     pre_save.connect(_membership_before, sender=Membership, dispatch_uid="linli-role-before")
     post_save.connect(_membership_saved, sender=Membership, dispatch_uid="linli-role-saved")
     post_delete.connect(_membership_deleted, sender=Membership, dispatch_uid="linli-role-gone")
+
+
+def _tally_case_saved(sender, instance, **kwargs):
+    tallies.refresh(instance.pk)
+
+
+def _tally_case_deleting(sender, instance, **kwargs):
+    tallies.forget(instance.pk)
+
+
+def _tally_child_changed(sender, instance, **kwargs):
+    tallies.refresh(instance.case_id)
+
+
+def connect_tallies() -> None:
+    """The summary tables' one choke point (``casework.tallies``): every save or delete of
+    a case, a referral or a rating refreshes what that case counts in, in the same
+    transaction."""
+    post_save.connect(_tally_case_saved, sender=Case, dispatch_uid="linli-tally-case")
+    pre_delete.connect(_tally_case_deleting, sender=Case, dispatch_uid="linli-tally-case-gone")
+    for model in (Referral, Rating):
+        post_save.connect(_tally_child_changed, sender=model, dispatch_uid=f"linli-tally-{model}")
+        post_delete.connect(
+            _tally_child_changed, sender=model, dispatch_uid=f"linli-tally-{model}-gone"
+        )
