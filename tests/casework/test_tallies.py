@@ -116,7 +116,9 @@ def test_the_tables_equal_a_full_recount_after_any_sequence_of_service_calls(
                     for r in referral:
                         officer = receivers[r.organisation_id]
                         actor = (
-                            mediator if kind in {"accept_reply", "send_back", "recall"} else officer
+                            supervisor
+                            if kind in {"accept_reply", "send_back", "recall"}
+                            else officer
                         )
                         services.referral_transition(
                             referral=r, name=kind, actor=actor, **REFERRAL_STEPS[kind]
