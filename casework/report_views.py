@@ -127,9 +127,9 @@ def report_dashboard(request):
             _("The three rates by month (%)"),
             labels,
             [
-                (_("Response"), [m["response"]["percent"] for m in report.months]),
-                (_("Resolution"), [m["resolution"]["percent"] for m in report.months]),
-                (_("Satisfaction"), [m["satisfaction"]["percent"] for m in report.months]),
+                (_("Response rate"), [m["response"]["percent"] for m in report.months]),
+                (_("Resolution rate"), [m["resolution"]["percent"] for m in report.months]),
+                (_("Satisfaction rate"), [m["satisfaction"]["percent"] for m in report.months]),
             ],
         ),
         "chart_status": charts.stacked(
@@ -195,9 +195,23 @@ def export_report(request, fmt: str):
         ]
         for m in report.months
     ]
-    rows += [[], [_("Organisation"), _("Referrals"), _("Response rate (%)"), _("On-time rate (%)")]]
     rows += [
-        [o["name"], o["referrals"], o["response"]["percent"], o["on_time"]["percent"]]
+        [],
+        [
+            _("Organisation"),
+            _("Referrals"),
+            _("Response rate (%)"),
+            _("On-time rate (%)"),
+            _("Resolution rate (%)"),
+            _("Satisfaction rate (%)"),
+        ],
+    ]
+    rows += [
+        [
+            o["name"],
+            o["referrals"],
+            *(o[r]["percent"] for r in ("response", "on_time", "resolution", "satisfaction")),
+        ]
         for o in report.organisations
     ]
     stamp = f"{period.first:%Y%m}-{period.last:%Y%m}"

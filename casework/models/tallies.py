@@ -27,8 +27,8 @@ class Tally(models.Model):
     n = models.IntegerField(_("count"), default=0)
 
     class Meta:
-        verbose_name = _("tally")
-        verbose_name_plural = _("tallies")
+        verbose_name = _("summary count")
+        verbose_name_plural = _("summary counts")
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "place_id", "category_id", "organisation_id", "day", "value"],
@@ -55,8 +55,8 @@ class TallyState(models.Model):
     keys = models.JSONField(_("keys"), default=list)
 
     class Meta:
-        verbose_name = _("tally state")
-        verbose_name_plural = _("tally states")
+        verbose_name = _("summary state of a case")
+        verbose_name_plural = _("summary states of cases")
 
     def __str__(self):
         return f"{self.case_id}: {len(self.keys)} keys"

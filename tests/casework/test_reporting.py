@@ -375,3 +375,33 @@ def test_monthly_report_pdf(client, street, supervisor, tmp_path):
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True).stdout.decode()
     assert "2026-09" in text and "幸福物业" in text
     assert ExportLog.objects.get().format == "pdf"
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "title"),
+    [
+        ("2026-10", "2026-10", "Monthly report"),
+        ("2026-07", "2026-09", "Quarterly report"),
+        ("2026-08", "2026-10", "Report for a custom period"),
+        ("2025-01", "2025-12", "Annual report"),
+        ("2025-11", "2026-10", "Report for a custom period"),
+    ],
+)
+def test_the_report_title_follows_its_range(client, mediator, start, end, title):
+    client.force_login(mediator)
+    page = client.get(reverse("casework:reports"), {"start": start, "end": end}).content.decode()
+    assert re.search(rf"<h1>\s*{title}", page)
+
+
+def test_rate_names_in_chinese_are_the_rates(client, street, mediator):
+    client.force_login(mediator)
+    response = client.get(
+        reverse("casework:reports"),
+        {"start": "2026-09", "end": "2026-10"},
+        headers={"accept-language": "zh-hans"},
+    )
+    page = response.content.decode()
+    assert "自定义期间报表" in page
+    for rate in ("响应率", "解决率", "满意率", "按时反馈率"):
+        assert rate in page
+    assert "办理情况" not in page  # the case's resolution summary, not a rate
