@@ -23,3 +23,4 @@ class CaseworkConfig(AppConfig):
         append_only.guard("casework_caseevent", prunable=False)
         signals.connect_audit()
         signals.connect_tallies()
+        signals.connect_filter_cache()

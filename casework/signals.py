@@ -82,3 +82,33 @@ def connect_tallies() -> None:
         post_delete.connect(
             _tally_child_changed, sender=model, dispatch_uid=f"linli-tally-{model}-gone"
         )
+
+
+def _filters_stale(sender, update_fields=None, **kwargs):
+    # A sign-in saves the user's last_login (and a password change the hash): the names
+    # and roles the forms show are unchanged, so the cache stays.
+    if update_fields and set(update_fields) <= {"last_login", "password"}:
+        return
+    from casework import filter_forms
+
+    filter_forms.invalidate()
+
+
+def connect_filter_cache() -> None:
+    """The cached case-list filter forms (``casework.filter_forms``) go stale when what they
+    offer changes: places, categories, officers (users and their memberships) and the
+    places an organisation covers."""
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import m2m_changed
+
+    from casework import filter_forms
+    from casework.models import Category, Organisation, Place
+
+    for model in (Place, Category, Membership, Organisation, get_user_model()):
+        for signal in (post_save, post_delete):
+            signal.connect(_filters_stale, sender=model, dispatch_uid=f"linli-filters-{model}")
+    m2m_changed.connect(
+        filter_forms.invalidate,
+        sender=Organisation.places.through,
+        dispatch_uid="linli-filters-org-places",
+    )

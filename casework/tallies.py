@@ -230,11 +230,13 @@ def stored() -> Counter:
     )
 
 
-def _encode(counter: Counter) -> list:
+def encode(counter: Counter) -> list:
+    """A case's keys as ``TallyState.keys`` holds them: ``[[*key, n], ...]``, sorted."""
     return sorted([*key, n] for key, n in counter.items() if n)
 
 
-def _decode(keys: list) -> Counter:
+def decode(keys: list) -> Counter:
+    """``TallyState.keys`` back to a ``Counter`` of keys."""
     return Counter({tuple(entry[:6]): entry[6] for entry in keys})
 
 
@@ -260,14 +262,14 @@ def refresh(case_id: int) -> None:
     if not Case.objects.filter(pk=case_id).exists():
         return
     state, _created = TallyState.objects.select_for_update().get_or_create(case_id=case_id)
-    before = _decode(state.keys)
+    before = decode(state.keys)
     now: Counter = Counter()
     for _pk, counted in facts_for(Case.objects.filter(pk=case_id)):
         now = counted
     delta = {key: now.get(key, 0) - before.get(key, 0) for key in before.keys() | now.keys()}
     if any(delta.values()):
         _apply(delta)
-        state.keys = _encode(now)
+        state.keys = encode(now)
         state.save(update_fields=["keys"])
 
 
@@ -275,7 +277,7 @@ def forget(case_id: int) -> None:
     """Take a case that is being deleted out of the counts (its state row goes with it)."""
     state = TallyState.objects.select_for_update().filter(case_id=case_id).first()
     if state is not None:
-        _apply({key: -n for key, n in _decode(state.keys).items()})
+        _apply({key: -n for key, n in decode(state.keys).items()})
 
 
 def rebuild(*, batch: int = 5000) -> tuple[int, int]:
@@ -288,7 +290,7 @@ def rebuild(*, batch: int = 5000) -> tuple[int, int]:
         states: list[TallyState] = []
         for pk, counted in facts_for(Case.objects.all()):
             total.update(counted)
-            states.append(TallyState(case_id=pk, keys=_encode(counted)))
+            states.append(TallyState(case_id=pk, keys=encode(counted)))
             cases += 1
             if len(states) >= batch:
                 TallyState.objects.bulk_create(states)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casework import hooks, permissions, selectors, services, submissions, tallies
+from casework import filter_forms, hooks, permissions, selectors, services, submissions, tallies
 from casework.calendar import add_working_days, unpublished_years
 from casework.filters import CaseFilter
 from casework.forms import (
@@ -38,6 +37,7 @@ from casework.models import (
     PartyRole,
     Status,
 )
+from casework.paging import LIST_CAP, CappedPaginator
 from casework.roles import Role
 from casework.sla import overdue_referrals
 from core import idempotency
@@ -136,14 +136,21 @@ def case_list(request):
         queryset = base.none()
     if not request.GET.get("o"):
         queryset = queryset.order_by("-created_at", "-id")
-    paginator = Paginator(_list_rows(queryset), PAGE_SIZE)
+    paginator = CappedPaginator(_list_rows(queryset), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "casework/case_list.html",
-        {"filter": case_filter, "page": page, "query": query.urlencode()},
+        {
+            "filter": case_filter,
+            "filter_fields": filter_forms.rendered_fields(request, case_filter.form),
+            "page": page,
+            "query": query.urlencode(),
+            "capped": paginator.capped,
+            "cap": LIST_CAP,
+        },
     )
 
 
