@@ -89,6 +89,10 @@ def facts(case: Case, place_id: int, referrals: Iterable, ratings: Iterable) -> 
     rolled-up place. The one definition of every number the summary tables hold."""
     out: Counter = Counter()
     category = case.category_id
+    tz = timezone.get_current_timezone()  # once: looking it up costs more than the rest
+
+    def month_of(moment: dt.datetime) -> dt.date:
+        return moment.astimezone(tz).date().replace(day=1)
 
     def add(kind: str, day: dt.date = EPOCH, value: int = 0, org: int = 0) -> None:
         out[(kind, place_id, category, org, day.isoformat(), value)] += 1
