@@ -23,16 +23,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+# The largest database tests/perf/bench.py built (BENCH_SIZES, else BENCH_CASES, 100,000).
+SIZE = max(
+    int(n)
+    for n in os.environ.get("BENCH_SIZES", os.environ.get("BENCH_CASES", "100000")).split(",")
+    if n.strip()
+)
+BASE_URL = os.environ.get("DATABASE_URL", "")
 ENV = {
     "LINLI_ENV": "test",
     "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"),
+    "DATABASE_URL": f"{BASE_URL}_bench_{SIZE}"
+    if BASE_URL.startswith("postgres")
+    else f"sqlite:///{ROOT / 'var' / f'bench-{SIZE}.sqlite3'}",
     "ALLOWED_HOSTS": "127.0.0.1",
 }
 os.environ.update(ENV)
-if os.environ.get("BENCH_CASES") and not ENV["DATABASE_URL"].startswith("sqlite"):
-    ENV["DATABASE_URL"] += f"_bench_{os.environ['BENCH_CASES']}"
-    os.environ.update(ENV)
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 CONNECTIONS = int(os.environ.get("BENCH_CLIENTS", "48"))
 THREADS = 8
