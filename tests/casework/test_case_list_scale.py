@@ -123,3 +123,38 @@ def test_the_cached_form_is_per_area(client, world, mediator, supervisor):
     client.force_login(mediator)
     area = _list_queries(client)[0].content.decode()
     assert "和平小区" in whole and "和平小区" not in area  # estate B is not the mediator's
+
+
+@pytest.mark.postgres
+def test_postgres_searches_through_trigram_indexes(world):
+    if connection.vendor != "postgresql":
+        pytest.skip("pg_trgm is PostgreSQL's; SQLite keeps its plain search")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE %s", ["%_trgm"])
+        assert {r[0] for r in cursor.fetchall()} >= {
+            "case_description_trgm",
+            "case_reference_trgm",
+            "party_name_trgm",
+        }
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: force the choice
+        found = filters.CaseFilter({"q": "夜间施工"}, queryset=Case.objects.all()).qs
+        plan = found.explain()
+    assert "case_description_trgm" in plan and "case_reference_trgm" in plan
+
+
+def test_search_finds_cases_by_description_reference_and_party_name(client, world, mediator):
+    from tests.factories import PartyFactory
+
+    by_words = _case(world, description="楼上夜间施工噪音")
+    by_name = _case(world)
+    PartyFactory(case=by_name, name="欧阳晓燕")
+    _case(world, description="宠物扰民")
+    client.force_login(mediator)
+
+    def found(q):
+        page = client.get(reverse("casework:case_list"), {"q": q}).context["page"]
+        return {c.pk for c in page.object_list}
+
+    assert found("夜间施工") == {by_words.pk}
+    assert found("晓燕") == {by_name.pk}
+    assert found(by_words.reference) == {by_words.pk}
