@@ -24,7 +24,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        counted = self.object_list[: LIST_CAP + 1].count()
+        head = self.object_list[: LIST_CAP + 1]
+        counted = head.count() if hasattr(head, "query") else len(head)
         self.capped = counted > LIST_CAP
         return min(counted, LIST_CAP)
 
