@@ -69,7 +69,8 @@ serve:
 test: messages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-## Benchmarks (tests/perf): build a 100,000-case database once, print a timing table
+## Benchmarks (tests/perf): build a database per size once (BENCH_SIZES=10000,100000,1000000;
+## default 100,000; with DATABASE_URL=postgres://... on PostgreSQL), print a timing table
 bench: messages
 	$(PY) tests/perf/bench.py
 	$(PY) tests/perf/portal_bench.py

@@ -38,6 +38,7 @@ from casework.models import (
     Referral,
     ReturnReason,
 )
+from casework.paging import CappedPagination
 from core import idempotency
 from core.exceptions import ActionForbidden, ConcurrentChange, ServiceError
 
@@ -116,6 +117,7 @@ class ReferralViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ReferralSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = ReferralFilter
+    pagination_class = CappedPagination
 
     def get_queryset(self):
         return (
@@ -250,6 +252,7 @@ class CaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = CaseSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = CaseFilter
+    pagination_class = CappedPagination  # a count that stops at 10,000 (casework.paging)
 
     def get_queryset(self):
         return (

@@ -22,3 +22,5 @@ class CaseworkConfig(AppConfig):
         # The case event log: no UPDATE or DELETE at the database (both engines).
         append_only.guard("casework_caseevent", prunable=False)
         signals.connect_audit()
+        signals.connect_tallies()
+        signals.connect_filter_cache()

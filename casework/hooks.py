@@ -12,7 +12,10 @@ here from their ``AppConfig.ready`` (consultation's registrations are in
   owns and a function giving that template's context (``None``: nothing to show). The
   page renders them in the order they were registered, each with its context as ``p``;
 - **sweep reminders**: what the SLA sweep (``manage.py sla_sweep``) also chases, each
-  answering ``(overdue, chased now)`` under its label.
+  answering ``(overdue, chased now)`` under its label;
+- **report counts**: numbers the supervisors' report takes from another app's records
+  (people's mediations reached or failed, counted from the mediations, not the case's
+  outcome), each under its name.
 
 The registry is filled once at start-up, the same way in every process: it is
 configuration, not state that one process could change.
@@ -66,6 +69,7 @@ _case_guards: list[CaseGuard] = []
 _case_panels: list[PanelSpec] = []
 _dashboard_panels: list[PanelSpec] = []
 _sweep_reminders: list[SweepReminder] = []
+_report_counts: dict[str, Callable[..., dict[str, int]]] = {}
 
 
 # ------------------------------------------------------------------- registering
@@ -110,6 +114,18 @@ def sweep_reminder(label: str) -> Callable:
     def register(chase):
         _sweep_reminders.append(SweepReminder(label, chase))
         return chase
+
+    return register
+
+
+def report_count(name: str) -> Callable:
+    """Register the decorated ``count(cases, first, last) -> {label: n}`` as the report's
+    section ``name``: counts over the given cases' records dated from ``first`` to ``last``
+    (dates, both included)."""
+
+    def register(count):
+        _report_counts[name] = count
+        return count
 
     return register
 
@@ -159,3 +175,8 @@ def _rendered(specs: list[PanelSpec], *args) -> list[Panel]:
 def sweep_reminders(today: dt.date) -> tuple[tuple[str, int, int], ...]:
     """Run every registered reminder: ``(label, overdue, chased now)`` each."""
     return tuple((r.label, *r.chase(today)) for r in _sweep_reminders)
+
+
+def report_counts(cases, first: dt.date, last: dt.date) -> dict[str, dict[str, int]]:
+    """Every registered report section's counts over ``cases`` in ``first`` .. ``last``."""
+    return {name: count(cases, first, last) for name, count in _report_counts.items()}

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework import charts, exports, permissions, reporting, selectors
+from casework import charts, exports, permissions, reporting, selectors, tallies
 from casework.filters import CaseFilter
 from casework.models import Category, ExportKind, ExportLog, Party, PartyRole
 from casework.roles import Role
@@ -92,10 +92,24 @@ def report_scope(request):
     return form, period, cases
 
 
+def scoped_report(request):
+    """(form, period, report) for the request's filters: the report from the summary
+    tables over the user's area narrowed by the form (``casework.tallies.scope_for``)."""
+    form, period, cases = report_scope(request)
+    if form.is_bound and not form.is_valid():
+        scope = tallies.Scope(cases=cases)  # nothing (``cases`` is empty)
+    else:
+        data = form.cleaned_data if form.is_bound else {}
+        category = data.get("category")
+        scope = tallies.scope_for(
+            request.user, place=data.get("place"), category_id=category.pk if category else None
+        )
+    return form, period, reporting.build(scope, period, cases=cases)
+
+
 def report_dashboard(request):
     require_reporter(request.user)
-    form, period, cases = report_scope(request)
-    report = reporting.build(cases, period)
+    form, _period, report = scoped_report(request)
     labels = [m["month"].strftime("%Y-%m") for m in report.months]
     context = {
         "form": form,
@@ -113,9 +127,9 @@ def report_dashboard(request):
             _("The three rates by month (%)"),
             labels,
             [
-                (_("Response"), [m["response"]["percent"] for m in report.months]),
-                (_("Resolution"), [m["resolution"]["percent"] for m in report.months]),
-                (_("Satisfaction"), [m["satisfaction"]["percent"] for m in report.months]),
+                (_("Response rate"), [m["response"]["percent"] for m in report.months]),
+                (_("Resolution rate"), [m["resolution"]["percent"] for m in report.months]),
+                (_("Satisfaction rate"), [m["satisfaction"]["percent"] for m in report.months]),
             ],
         ),
         "chart_status": charts.stacked(
@@ -161,8 +175,7 @@ def export_cases(request, fmt: str):
 def export_report(request, fmt: str):
     _require_format(fmt)
     require_reporter(request.user)
-    _form, period, cases = report_scope(request)
-    report = reporting.build(cases, period)
+    _form, period, report = scoped_report(request)
     header = [
         _("Month"),
         _("Opened"),
@@ -182,9 +195,23 @@ def export_report(request, fmt: str):
         ]
         for m in report.months
     ]
-    rows += [[], [_("Organisation"), _("Referrals"), _("Response rate (%)"), _("On-time rate (%)")]]
     rows += [
-        [o["name"], o["referrals"], o["response"]["percent"], o["on_time"]["percent"]]
+        [],
+        [
+            _("Organisation"),
+            _("Referrals"),
+            _("Response rate (%)"),
+            _("On-time rate (%)"),
+            _("Resolution rate (%)"),
+            _("Satisfaction rate (%)"),
+        ],
+    ]
+    rows += [
+        [
+            o["name"],
+            o["referrals"],
+            *(o[r]["percent"] for r in ("response", "on_time", "resolution", "satisfaction")),
+        ]
         for o in report.organisations
     ]
     stamp = f"{period.first:%Y%m}-{period.last:%Y%m}"
@@ -197,8 +224,7 @@ def report_pdf(request):
     """The monthly report as a PDF/A (the archival pipeline, ``core.pdf``), logged as an
     export."""
     require_reporter(request.user)
-    _form, period, cases = report_scope(request)
-    report = reporting.build(cases, period)
+    _form, period, report = scoped_report(request)
     with translation.override("zh-hans"):
         labels = [m["month"].strftime("%Y-%m") for m in report.months]
         chart = charts.bars(

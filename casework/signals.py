@@ -1,9 +1,10 @@
 """Role grants, changes and revocations, written to the security record as they happen
 (``core.audit``). Apps built on casework join in through ``casework.hooks``."""
 
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
-from casework.models import Membership
+from casework import tallies
+from casework.models import Case, Membership, Rating, Referral
 from core.audit import record
 from core.models import SecurityEventKind
 
@@ -56,3 +57,58 @@ def connect_audit() -> None:
     pre_save.connect(_membership_before, sender=Membership, dispatch_uid="linli-role-before")
     post_save.connect(_membership_saved, sender=Membership, dispatch_uid="linli-role-saved")
     post_delete.connect(_membership_deleted, sender=Membership, dispatch_uid="linli-role-gone")
+
+
+def _tally_case_saved(sender, instance, **kwargs):
+    tallies.refresh(instance.pk)
+
+
+def _tally_case_deleting(sender, instance, **kwargs):
+    tallies.forget(instance.pk)
+
+
+def _tally_child_changed(sender, instance, **kwargs):
+    tallies.refresh(instance.case_id)
+
+
+def connect_tallies() -> None:
+    """The summary tables' one choke point (``casework.tallies``): every save or delete of
+    a case, a referral or a rating refreshes what that case counts in, in the same
+    transaction."""
+    post_save.connect(_tally_case_saved, sender=Case, dispatch_uid="linli-tally-case")
+    pre_delete.connect(_tally_case_deleting, sender=Case, dispatch_uid="linli-tally-case-gone")
+    for model in (Referral, Rating):
+        post_save.connect(_tally_child_changed, sender=model, dispatch_uid=f"linli-tally-{model}")
+        post_delete.connect(
+            _tally_child_changed, sender=model, dispatch_uid=f"linli-tally-{model}-gone"
+        )
+
+
+def _filters_stale(sender, update_fields=None, **kwargs):
+    # A sign-in saves the user's last_login (and a password change the hash): the names
+    # and roles the forms show are unchanged, so the cache stays.
+    if update_fields and set(update_fields) <= {"last_login", "password"}:
+        return
+    from casework import filter_forms
+
+    filter_forms.invalidate()
+
+
+def connect_filter_cache() -> None:
+    """The cached case-list filter forms (``casework.filter_forms``) go stale when what they
+    offer changes: places, categories, officers (users and their memberships) and the
+    places an organisation covers."""
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import m2m_changed
+
+    from casework import filter_forms
+    from casework.models import Category, Organisation, Place
+
+    for model in (Place, Category, Membership, Organisation, get_user_model()):
+        for signal in (post_save, post_delete):
+            signal.connect(_filters_stale, sender=model, dispatch_uid=f"linli-filters-{model}")
+    m2m_changed.connect(
+        filter_forms.invalidate,
+        sender=Organisation.places.through,
+        dispatch_uid="linli-filters-org-places",
+    )

@@ -6,19 +6,22 @@
 - panels: the case page's meetings (with their follow-up actions), people's mediation and
   owner ballots; the dashboard's open judicial-confirmation windows and overdue return
   visits (for the mediations the user may read);
-- the SLA sweep also chases overdue return visits (回访).
+- the SLA sweep also chases overdue return visits (回访);
+- the supervisors' report counts people's mediations that reached an agreement in effect
+  or ended without one, from the mediations themselves (not the case's outcome).
 
 Registered once at start-up by ``ConsultationConfig.ready``.
 """
 
 from __future__ import annotations
 
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from casework import hooks
 from casework.models import Status
 from consultation import selectors
-from consultation.models import Mediation, dossier_missing_items
+from consultation.models import Mediation, MediationStatus, dossier_missing_items
 from consultation.services import mediation as mediation_services
 
 
@@ -116,3 +119,23 @@ def return_visits_panel(request, today) -> dict | None:
     """Return visits overdue (the first ten)."""
     rows = list(selectors.return_visits_overdue_for(request.user, today)[:10])
     return {"rows": rows} if rows else None
+
+
+@hooks.report_count("mediation")
+def mediation_outcomes(cases, first, last) -> dict[str, int]:
+    """People's mediations of ``cases`` that ended from ``first`` to ``last``: with an
+    agreement in effect, or without one. A mediation's end day is stamped by both ways of
+    ending (``ended_on``), so one indexed range and a GROUP BY answer it."""
+    mediations = Mediation.objects.filter(ended_on__gte=first, ended_on__lte=last)
+    if cases.query.where:  # an unfiltered case set needs no "case IN (...)"
+        mediations = mediations.filter(case__in=cases)
+    counts = dict(
+        mediations.order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return {
+        "agreement": counts.get(MediationStatus.AGREED, 0),
+        "failed": counts.get(MediationStatus.ENDED, 0),
+    }

@@ -35,6 +35,7 @@ from casework.models.referrals import (
     ReferralStatus,
     ReturnReason,
 )
+from casework.models.tallies import Tally, TallyState
 from casework.roles import Role
 
 # Migration 0004 names the attachments' upload function by this path; migrations never change.
@@ -81,6 +82,8 @@ __all__ = [
     "Role",
     "Score",
     "Status",
+    "Tally",
+    "TallyState",
     "attachment_path",
     "calendar_changed",
     "mask_phone",

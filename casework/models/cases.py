@@ -215,6 +215,14 @@ class Case(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("cases")
         ordering = ["-created_at", "-id"]
         indexes = [
+            # Every sort the case list offers, with the id as the tie-break the list adds
+            # (casework.views.case_list), so page n of any order is an index walk: at 1M
+            # cases sorting by priority without one cost 1.7 s. Built CONCURRENTLY on
+            # PostgreSQL (migration 0024). Reference is unique: its own index serves.
+            models.Index(fields=["created_at", "id"], name="case_sort_created"),
+            models.Index(fields=["due_date", "id"], name="case_sort_due"),
+            models.Index(fields=["priority", "id"], name="case_sort_priority"),
+            models.Index(fields=["status", "id"], name="case_sort_status"),
             models.Index(fields=["status", "-created_at"], name="case_status_created"),
             models.Index(fields=["assigned_officer", "status"], name="case_officer_status"),
             # "Recently updated" on the dashboard sorts by this at 100k cases.

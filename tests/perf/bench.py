@@ -1,20 +1,26 @@
 """Benchmarks, run on purpose with `make bench` (never part of the test suite).
 
-Builds (once) a database of N cases with parties and events through bulk inserts, then
-times the workspace pages in-process with Django's test client and prints median and
-p95 server time and query count per page.
+Builds (once per size) a database of N cases with parties, events, referrals and ratings
+(``tests/perf/generate.py``: COPY on PostgreSQL), then times the pages in-process with
+Django's test client — median and p95 server time and query count — with two anchors
+measured in the same run: a trivial view (``/healthz``) and the Django admin's case
+changelist. With several sizes each is built in its own database and measured by its own
+process, and the table puts the sizes side by side.
 
-    make bench                       # SQLite in var/bench.sqlite3, 100,000 cases
-    BENCH_CASES=20000 make bench
-    DATABASE_URL=postgres://... make bench
+    make bench                                      # SQLite, 100,000 cases
+    BENCH_SIZES=10000,100000 make bench             # one column per size
+    DATABASE_URL=postgres://u@h/linli BENCH_SIZES=10000,100000,1000000 make bench
+        # PostgreSQL: databases linli_bench_10000, ... created beside the named one
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("LINLI_ENV", "test")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}")
+os.environ.setdefault("LINLI_TWO_FACTOR_REQUIRED", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 
 import django  # noqa: E402
@@ -32,28 +39,15 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from casework.calendar import working_days_between  # noqa: E402
 from casework.models import (  # noqa: E402
     Case,
-    CaseEvent,
-    Category,
-    Channel,
-    EventKind,
-    Organisation,
-    Outcome,
-    Party,
-    PartyRole,
     Place,
-    PlaceKind,
-    Priority,
-    Rating,
-    Referral,
     Status,
 )
 from core.models import YearSequence  # noqa: E402
@@ -62,155 +56,6 @@ N = int(os.environ.get("BENCH_CASES", "100000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
 BATCH = 5000
 ENDED = {Status.RESOLVED, Status.CLOSED, Status.ARCHIVED}
-
-
-def generate(n: int) -> float:
-    """Bulk-insert ``n`` cases with 1–2 parties and 3 events each; returns seconds taken."""
-    started = time.perf_counter()
-    with open(os.devnull, "w") as quiet:
-        call_command("seed_demo", cases=0, stdout=quiet)
-    rng = random.Random(7)
-    buildings = list(Place.objects.filter(kind=PlaceKind.BUILDING))
-    committees = {
-        o.places.first().path: o
-        for o in Organisation.objects.filter(kind="residents_committee").prefetch_related("places")
-    }
-    officers = list(get_user_model().objects.filter(username__startswith="mediator"))
-    categories = list(Category.objects.all())
-    agencies = list(Organisation.objects.exclude(kind="residents_committee")[:6])
-    statuses = list(Status)
-    now = timezone.now()
-    previous: list[Case] = []
-    for offset in range(Case.objects.count(), n, BATCH):
-        size = min(BATCH, n - offset)
-        cases = []
-        for i in range(offset, offset + size):
-            building = rng.choice(buildings)
-            status = rng.choice(statuses)
-            if status == Status.MERGED and not previous:
-                status = Status.REGISTERED
-            created = now - dt.timedelta(minutes=rng.randint(0, 365 * 24 * 60))
-            worked = status not in {Status.REGISTERED, Status.REJECTED, Status.MERGED}
-            accepted = created + dt.timedelta(hours=rng.randint(1, 30)) if worked else None
-            contact = (
-                accepted + dt.timedelta(hours=rng.randint(1, 60))
-                if worked and status != Status.ACCEPTED
-                else None
-            )
-            resolved = created + dt.timedelta(days=rng.randint(1, 25)) if status in ENDED else None
-            org = next(o for path, o in committees.items() if building.path.startswith(path))
-            if status == Status.MERGED:
-                outcome = Outcome.DUPLICATE
-            else:
-                outcome = Outcome.RESOLVED if status in ENDED else ""
-            cases.append(
-                Case(
-                    reference=f"2026-{i + 1:06d}",
-                    organisation=org,
-                    channel=rng.choice(Channel.values),
-                    category=rng.choice(categories),
-                    place=building,
-                    description="噪音扰民，夜间施工。" * rng.randint(1, 5),
-                    priority=rng.choice(Priority.values),
-                    assigned_officer=rng.choice(officers) if status != Status.REGISTERED else None,
-                    status=status,
-                    outcome=outcome,
-                    merged_into=rng.choice(previous) if status == Status.MERGED else None,
-                    created_at=created,
-                    accepted_at=accepted,
-                    first_contact_at=contact,
-                    resolved_at=resolved,
-                    first_contact_working_days=working_days_between(created.date(), contact.date())
-                    if contact
-                    else None,
-                    resolution_working_days=working_days_between(created.date(), resolved.date())
-                    if resolved
-                    else None,
-                    due_date=(created + dt.timedelta(days=rng.randint(3, 30))).date(),
-                )
-            )
-        with transaction.atomic():
-            made = Case.objects.bulk_create(cases)
-            if made[0].pk is None:
-                made = list(Case.objects.filter(reference__in=[c.reference for c in cases]))
-            previous = made
-            parties, events = [], []
-            for case in made:
-                for k in range(rng.randint(1, 2)):
-                    parties.append(
-                        Party(
-                            case=case,
-                            role=PartyRole.APPLICANT if k == 0 else PartyRole.RESPONDENT,
-                            name=f"居民{case.pk}-{k}",
-                            phone=f"138{case.pk:08d}"[-11:],
-                        )
-                    )
-                events += [
-                    CaseEvent(
-                        case=case,
-                        kind=EventKind.REGISTERED,
-                        to_status=Status.REGISTERED,
-                        created_at=case.created_at,
-                        is_public=True,
-                    ),
-                    CaseEvent(
-                        case=case,
-                        kind=EventKind.NOTE,
-                        note="已联系诉求人。",
-                        created_at=case.created_at,
-                    ),
-                    CaseEvent(
-                        case=case,
-                        kind=EventKind.TRANSITION,
-                        transition="accept",
-                        from_status=Status.REGISTERED,
-                        to_status=case.status,
-                        created_at=case.created_at,
-                    ),
-                ]
-            Party.objects.bulk_create(parties)
-            CaseEvent.objects.bulk_create(events)
-            # One case in ten referred out, one resolved case in three rated: what the
-            # report's rates read.
-            referrals, ratings = [], []
-            for case in made:
-                if case.accepted_at and rng.random() < 0.1:
-                    sent = case.accepted_at + dt.timedelta(hours=2)
-                    signed = sent + dt.timedelta(hours=rng.randint(1, 48))
-                    referrals.append(
-                        Referral(
-                            case=case,
-                            organisation=rng.choice(agencies),
-                            role="lead",
-                            kind="complaint",
-                            instructions="请核查处置。",
-                            status="closed",
-                            dispatched_by=officers[0],
-                            dispatched_at=sent,
-                            sign_due=(sent + dt.timedelta(days=1)).date(),
-                            signed_at=signed,
-                            signed_in_time=signed.date() <= (sent + dt.timedelta(days=1)).date(),
-                            reply_due=(sent + dt.timedelta(days=7)).date(),
-                            replied_at=(replied := signed + dt.timedelta(days=rng.randint(1, 9))),
-                            replied_in_time=replied.date() <= (sent + dt.timedelta(days=7)).date(),
-                            reply="已处置。",
-                        )
-                    )
-                if case.resolved_at and rng.random() < 0.33:
-                    ratings.append(
-                        Rating(
-                            case=case,
-                            efficiency=rng.randint(1, 5),
-                            attitude=rng.randint(1, 5),
-                            result=rng.randint(1, 5),
-                            satisfied=rng.random() < 0.8,
-                            created_at=case.resolved_at + dt.timedelta(days=1),
-                        )
-                    )
-            Referral.objects.bulk_create(referrals)
-            Rating.objects.bulk_create(ratings)
-    YearSequence.objects.update_or_create(name="case", year=2026, defaults={"last": n})
-    return time.perf_counter() - started
 
 
 def generate_mediations() -> int:
@@ -294,20 +139,66 @@ def measure(client: Client, url: str, params: dict | None = None) -> tuple[float
     return statistics.median(timings), p95, queries
 
 
-def main() -> None:
+def rows_to_measure():
+    """(label, url, params) of every page measured, the anchors first."""
+    from consultation.models import Mediation
+
+    sample = Case.objects.filter(status=Status.IN_PROGRESS).order_by("pk").first()
+    area = Place.objects.get(pk=int(sample.place.path[9:17]))
+    cases = reverse("casework:case_list")
+    return [
+        ("anchor: trivial view (/healthz)", reverse("healthz"), None),
+        ("anchor: admin changelist (cases)", reverse("admin:casework_case_changelist"), None),
+        ("case list, first page", cases, None),
+        (
+            "case list, status+category+place",
+            cases,
+            {"status": "in_progress", "category": sample.category_id, "place": area.pk},
+        ),
+        ("case list, by priority", cases, {"o": "priority"}),
+        ("case list, by due date desc", cases, {"o": "-due"}),
+        ("case list, by status", cases, {"o": "status"}),
+        ("case list, by reference", cases, {"o": "reference"}),
+        ("case list, page 2000 (capped)", cases, {"page": "2000"}),
+        ("case list, last page by priority", cases, {"o": "-priority", "page": "last"}),
+        ("case list, search 施工", cases, {"q": "施工扰民"}),
+        ("case list, search reference", cases, {"q": f"2026-{sample.pk:06d}"[:-1]}),
+        ("case page", reverse("casework:case_detail", args=[sample.pk]), None),
+        ("dashboard (supervisor)", reverse("casework:home"), None),
+        (
+            "mediation page",
+            reverse(
+                "consultation:mediation_detail",
+                args=[Mediation.objects.filter(status="agreed").order_by("pk").first().pk],
+            ),
+            None,
+        ),
+        ("reports, last 12 months (supervisor)", reverse("casework:reports"), None),
+        ("Open311 requests.json", reverse("open311:requests", args=["json"]), None),
+    ]
+
+
+def child() -> dict:
+    """Build this process's database if needed, measure, and return the results."""
     call_command("migrate", verbosity=0)
+    from tests.perf.generate import generate
+
     have = Case.objects.count()
     if have < N:
-        print(f"Generating {N - have:,} cases (bulk inserts)...", flush=True)
-        print(f"  generated in {generate(N):.1f} s")
+        print(f"[{N:,}] generating {N - have:,} cases (COPY / bulk inserts)...", flush=True)
+        seconds = generate(N)
+        print(f"[{N:,}]   generated in {seconds:.1f} s", flush=True)
         maintain()
     from consultation.models import Mediation
 
     if not Mediation.objects.exists():
-        print(f"Adding {generate_mediations():,} people's mediations...", flush=True)
+        print(f"[{N:,}] adding {generate_mediations():,} people's mediations...", flush=True)
         maintain()
+    if os.environ.get("BENCH_BUILD_ONLY"):
+        return {"vendor": connection.vendor, "cases": Case.objects.count(), "rows": {}}
     client = Client()
     supervisor = get_user_model().objects.get(username="supervisor")
+    supervisor.is_staff = supervisor.is_superuser = False
     client.force_login(supervisor)
     # A supervisor signs in with two-factor: the session carries a verified device, as in
     # production after the code (the device is loaded on every request, and counted).
@@ -320,36 +211,70 @@ def main() -> None:
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
-    sample = Case.objects.filter(status=Status.IN_PROGRESS).order_by("pk").first()
-    area = Place.objects.get(pk=int(sample.place.path[9:17]))
-    rows = [
-        ("case list, first page", reverse("casework:case_list"), None),
-        (
-            "case list, status+category+place",
-            reverse("casework:case_list"),
-            {"status": "in_progress", "category": sample.category_id, "place": area.pk},
-        ),
-        ("case page", reverse("casework:case_detail", args=[sample.pk]), None),
-        ("dashboard (supervisor)", reverse("casework:home"), None),
-        (
-            "mediation page",
-            reverse(
-                "consultation:mediation_detail",
-                args=[Mediation.objects.filter(status="agreed").order_by("pk").first().pk],
-            ),
-            None,
-        ),
-        ("reports, last 12 months (supervisor)", reverse("casework:reports"), None),
-    ]
-    print(
-        f"\n{connection.vendor}, {Case.objects.count():,} cases, {RUNS} runs each "
-        "(in-process server time)\n"
+    admin = get_user_model().objects.filter(is_superuser=True).first()
+    admin_client = Client()
+    admin_client.force_login(admin)
+    admin_device, _ = TOTPDevice.objects.get_or_create(
+        user=admin, name="bench", defaults={"confirmed": True}
     )
-    print(f"{'page':<36} {'median ms':>10} {'p95 ms':>8} {'queries':>8}")
-    print("-" * 66)
-    for label, url, params in rows:
-        median, p95, queries = measure(client, url, params)
-        print(f"{label:<36} {median:>10.1f} {p95:>8.1f} {queries:>8}")
+    admin_session = admin_client.session
+    admin_session[DEVICE_ID_SESSION_KEY] = admin_device.persistent_id
+    admin_session.save()
+    results = {}
+    for label, url, params in rows_to_measure():
+        who = admin_client if label.startswith("anchor: admin") else client
+        results[label] = measure(who, url, params)
+    return {"vendor": connection.vendor, "cases": Case.objects.count(), "rows": results}
+
+
+def print_table(runs: list[dict]) -> None:
+    sizes = [f"{r['cases']:,}" for r in runs]
+    print(f"\n{runs[0]['vendor']}, {RUNS} runs each, median / p95 ms (queries), in-process\n")
+    head = f"{'page':<38}" + "".join(f"{s:>24}" for s in sizes)
+    print(head)
+    print("-" * len(head))
+    for label in runs[0]["rows"]:
+        cells = []
+        for r in runs:
+            median, p95, queries = r["rows"][label]
+            cells.append(f"{median:.1f} / {p95:.1f} ({queries})")
+        print(f"{label:<38}" + "".join(f"{c:>24}" for c in cells))
+
+
+def main() -> None:
+    if os.environ.get("BENCH_CHILD"):
+        print("BENCH-RESULT " + json.dumps(child()), flush=True)
+        return
+    sizes = [int(s) for s in os.environ.get("BENCH_SIZES", str(N)).split(",") if s.strip()]
+    base = os.environ["DATABASE_URL"]
+    runs = []
+    for size in sizes:
+        env = {**os.environ, "BENCH_CHILD": "1", "BENCH_CASES": str(size)}
+        env["DATABASE_URL"] = database_for(base, size)
+        out = subprocess.run(
+            [sys.executable, __file__], env=env, stdout=subprocess.PIPE, text=True, check=True
+        ).stdout
+        for line in out.splitlines():
+            if line.startswith("BENCH-RESULT "):
+                runs.append(json.loads(line.removeprefix("BENCH-RESULT ")))
+            else:
+                print(line, flush=True)
+    if runs and runs[0]["rows"]:
+        print_table(runs)
+
+
+def database_for(url: str, size: int) -> str:
+    """The database of one size beside ``url``'s (created on PostgreSQL if missing)."""
+    if url.startswith("sqlite"):
+        return f"sqlite:///{ROOT / 'var' / f'bench-{size}.sqlite3'}"
+    import psycopg
+
+    head, _, name = url.rpartition("/")
+    name = f"{name.split('?')[0]}_bench_{size}"
+    with psycopg.connect(f"{head}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{head}/{name}"
 
 
 if __name__ == "__main__":

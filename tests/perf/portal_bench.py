@@ -1,8 +1,14 @@
 """Throughput of the resident status page under gunicorn (2 workers), measured in the
 same run as a trivial view served the same way; prints both and their ratio.
 
-Uses the benchmark database that tests/perf/bench.py builds. Load comes from this
-machine only (127.0.0.1), bounded in time.
+Two loads on the status page: every request for one case (its cached summary), and — as
+residents really come — a different case on each request, from ``BENCH_PORTAL_CASES``
+verified sessions (default 5,000) written in one bulk insert. ``BENCH_CLIENTS`` is the
+number of concurrent connections (default 48: 6 processes x 8 threads).
+
+Uses the benchmark database that tests/perf/bench.py builds (``DATABASE_URL``; with
+``BENCH_CASES`` on PostgreSQL, the ``<name>_bench_<n>`` database bench.py made). Load
+comes from this machine only (127.0.0.1), bounded in time.
 """
 
 from __future__ import annotations
@@ -17,16 +23,27 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+# The largest database tests/perf/bench.py built (BENCH_SIZES, else BENCH_CASES, 100,000).
+SIZE = max(
+    int(n)
+    for n in os.environ.get("BENCH_SIZES", os.environ.get("BENCH_CASES", "100000")).split(",")
+    if n.strip()
+)
+BASE_URL = os.environ.get("DATABASE_URL", "")
 ENV = {
     "LINLI_ENV": "test",
     "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"),
+    "DATABASE_URL": f"{BASE_URL}_bench_{SIZE}"
+    if BASE_URL.startswith("postgres")
+    else f"sqlite:///{ROOT / 'var' / f'bench-{SIZE}.sqlite3'}",
     "ALLOWED_HOSTS": "127.0.0.1",
 }
 os.environ.update(ENV)
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
-CLIENTS = 2  # processes, each with THREADS connections
-THREADS = 4
+CONNECTIONS = int(os.environ.get("BENCH_CLIENTS", "48"))
+THREADS = 8
+CLIENTS = max(1, CONNECTIONS // THREADS)  # processes, each with THREADS connections
+MANY = int(os.environ.get("BENCH_PORTAL_CASES", "5000"))
 
 
 def _prepare() -> str:
@@ -52,6 +69,32 @@ def _prepare() -> str:
     return f"sessionid={session.session_key}"
 
 
+def _many_sessions(n: int) -> list[str]:
+    """Verified sessions for ``n`` different cases, written in one bulk insert."""
+    import datetime as dt
+
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
+
+    from casework.models import Case
+    from casework.portal_views import VERIFIED_KEY
+
+    store = SessionStore()
+    expires = timezone.now() + dt.timedelta(hours=2)
+    rows = [
+        Session(
+            session_key=get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789"),
+            session_data=store.encode({VERIFIED_KEY: {"pk": pk, "at": time.time() + 3600}}),
+            expire_date=expires,
+        )
+        for pk in Case.objects.order_by("?").values_list("pk", flat=True)[:n]
+    ]
+    Session.objects.bulk_create(rows, batch_size=2000)
+    return [f"sessionid={row.session_key}" for row in rows]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -62,13 +105,17 @@ def _client(args) -> int:
     import http.client
     import threading
 
-    port, path, cookie, seconds = args
+    port, path, cookies, seconds, offset = args
+    cookies = cookies if isinstance(cookies, list) else [cookies]
     counts = [0] * THREADS
     stop = time.monotonic() + seconds
 
     def run(i):
+        n = offset * THREADS + i
         while time.monotonic() < stop:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            cookie = cookies[n % len(cookies)]
+            n += CONNECTIONS  # each connection its own stride: a different case each time
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             conn.request("GET", path, headers={"Cookie": cookie})
             response = conn.getresponse()
             response.read()
@@ -85,16 +132,23 @@ def _client(args) -> int:
     return sum(counts)
 
 
-def _rate(port: int, path: str, cookie: str) -> float:
-    _client((port, path, cookie, 1.0))  # warm-up
+def _rate(port: int, path: str, cookie, *, warm: bool = True) -> float:
+    if warm:
+        _client((port, path, cookie if isinstance(cookie, str) else cookie[:1], 1.0, 0))
     with multiprocessing.Pool(CLIENTS) as pool:
         started = time.monotonic()
-        total = sum(pool.map(_client, [(port, path, cookie, SECONDS)] * CLIENTS))
+        jobs = [(port, path, cookie, SECONDS, k) for k in range(CLIENTS)]
+        total = sum(pool.map(_client, jobs))
         return total / (time.monotonic() - started)
 
 
 def main() -> None:
     cookie = _prepare()
+    cookies = _many_sessions(MANY)
+    from django.db import connection
+
+    vendor = connection.vendor
+    connection.close()  # the server's workers open their own
     port = _free_port()
     server = subprocess.Popen(
         [
@@ -121,15 +175,20 @@ def main() -> None:
                 time.sleep(0.1)
         trivial = _rate(port, "/healthz", "")
         status = _rate(port, "/r/status/case/", cookie)
+        spread = _rate(port, "/r/status/case/", cookies, warm=False)
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print(f"\ngunicorn, 2 sync workers, {CLIENTS}x{THREADS} clients, {SECONDS:.0f} s each\n")
-    print(f"{'view':<36} {'requests/s':>12}")
-    print("-" * 50)
-    print(f"{'trivial view (/healthz)':<36} {trivial:>12.0f}")
-    print(f"{'resident status page (20 events)':<36} {status:>12.0f}")
-    print(f"{'ratio':<36} {status / trivial:>11.0%}")
+    print(
+        f"\n{vendor}, gunicorn, 2 sync workers, {CLIENTS}x{THREADS} connections, "
+        f"{SECONDS:.0f} s each\n"
+    )
+    print(f"{'view':<48} {'requests/s':>12} {'of trivial':>11}")
+    print("-" * 73)
+    print(f"{'trivial view (/healthz)':<48} {trivial:>12.0f} {'100%':>11}")
+    print(f"{'status page, one case (20 events)':<48} {status:>12.0f} {status / trivial:>11.0%}")
+    label = f"status page, a different case each ({len(cookies):,})"
+    print(f"{label:<48} {spread:>12.0f} {spread / trivial:>11.0%}")
 
 
 if __name__ == "__main__":
