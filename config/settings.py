@@ -208,8 +208,32 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded evidence, archived PDFs and export files: local files by default; on several
+# machines an S3-compatible object store (MinIO, Aliyun OSS, Tencent COS) through
+# django-storages, set by LINLI_S3_BUCKET and its companions. Files are never public:
+# no public ACL, and they are streamed to users only by the permission-checked views.
+S3_BUCKET = env.str("LINLI_S3_BUCKET", default="")
+if S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("LINLI_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("LINLI_S3_REGION", default="") or None,
+            "access_key": env.str("LINLI_S3_ACCESS_KEY", default="") or None,
+            "secret_key": env.str("LINLI_S3_SECRET_KEY", default="") or None,
+            "location": env.str("LINLI_S3_PREFIX", default=""),
+            # Aliyun OSS and Tencent COS want virtual-hosted addressing; MinIO path style.
+            "addressing_style": env.str("LINLI_S3_ADDRESSING_STYLE", default="") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if IS_PRODUCTION
@@ -238,6 +262,33 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="linli@localhost")
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Redis that does not answer within a second is an outage to report (/readyz), not a
+# request that hangs for the kernel's TCP timeout.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 1, "socket_timeout": 2}
+    )
+
+# The job queue (core.jobs, config/celery.py). Without a broker the jobs run in the
+# process that asked for them, right after the commit (make run, tests, one machine).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request hands a job over in well under a second or not at all (the relay re-sends it).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "max_retries": 1}
+CELERY_TIMEZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
+# What celery beat runs, as management commands: name -> crontab (minute hour day month
+# weekday, in TIME_ZONE). Each run is a job (core.jobs), retried and visible like any
+# other. To schedule a new command, add a line here (and say why). These replace the
+# systemd timers of a single machine (docs/deploy.md: run beat, or the timers, not both).
+LINLI_SCHEDULE = {
+    "sla_sweep": "*/5 * * * *",
+    "verify_archive": "30 2 * * *",
+    "prune_security_events": "45 2 * * *",
+    "prune_submission_keys": "15 3 * * *",
+}
 # django-ratelimit (core.throttle) counts in the default cache and refuses when the cache
 # does not answer: a limiter that fails open is no limiter.
 RATELIMIT_USE_CACHE = "default"

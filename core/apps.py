@@ -13,7 +13,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         # Imported here, not at the top: these modules use the models, which Django loads
         # only after every app's configuration (``checks`` registers the system checks).
-        from core import append_only, audit, checks, security  # noqa: F401
+        from core import append_only, audit, checks, job_kinds, security  # noqa: F401
 
         append_only.guard("core_securityevent", prunable=True)
         connection_created.connect(
