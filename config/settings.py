@@ -110,12 +110,15 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_prometheus",
     "core",
     "casework",
     "consultation",
 ]
 
 MIDDLEWARE = [
+    # Request counts and latencies for /metrics (django-prometheus): first and last.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # First, so that they see every response (core/middleware.py).
     "core.middleware.RequestContextMiddleware",
     "core.middleware.PrivacyHeadersMiddleware",
@@ -139,6 +142,7 @@ MIDDLEWARE = [
     "core.throttle.ThrottledMiddleware",
     "core.security.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 # The admin lives at a configurable path so it is not where scanners look first.
@@ -330,7 +334,7 @@ if IS_PRODUCTION:
     # holds nothing. Which proxies' X-Forwarded-Proto counts is gunicorn's decision
     # (FORWARDED_ALLOW_IPS, config/gunicorn.conf.py): it checks the proxy's address, which
     # Django's SECURE_PROXY_SSL_HEADER cannot.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
@@ -514,3 +518,47 @@ LINLI = {
         "RETENTION_YEARS": env.int("LINLI_MEDIATION_RETENTION_YEARS", default=10),
     },
 }
+
+# --- Observability (docs/deploy.md) ---
+# Prometheus metrics at /metrics: requests (always), and with LINLI_METRICS=true also
+# database queries and cache hits through django-prometheus's wrappers. Never public: a
+# scraper sends "Authorization: Bearer <LINLI_METRICS_TOKEN>" or comes from an address in
+# LINLI_METRICS_ALLOWED_IPS; anyone else gets 404. With several gunicorn workers set
+# PROMETHEUS_MULTIPROC_DIR to an empty directory so their counters are summed.
+METRICS_TOKEN = env.str("LINLI_METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("LINLI_METRICS_ALLOWED_IPS", default=[])
+if env.bool("LINLI_METRICS", default=False):
+    _engine = DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    if _engine in {"postgresql", "sqlite3"}:
+        DATABASES["default"]["ENGINE"] = f"django_prometheus.db.backends.{_engine}"
+    CACHES["default"]["BACKEND"] = {
+        "django.core.cache.backends.redis.RedisCache": (
+            "django_prometheus.cache.backends.redis.NativeRedisCache"
+        ),
+        "django.core.cache.backends.locmem.LocMemCache": (
+            "django_prometheus.cache.backends.locmem.LocMemCache"
+        ),
+    }.get(CACHES["default"]["BACKEND"], CACHES["default"]["BACKEND"])
+
+# Error reporting to Sentry or a self-hosted GlitchTip (same protocol), only when
+# SENTRY_DSN is set. No personal data leaves: no user, address, cookies or request
+# bodies (send_default_pii=False, and core.sentry.scrub_event removes what is left).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    from core.sentry import scrub_event
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default=LINLI_ENV),
+        release=env.str("SENTRY_RELEASE", default="") or None,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        max_request_body_size="never",
+        include_local_variables=False,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        before_send=scrub_event,
+    )

@@ -24,4 +24,7 @@ class CoreConfig(AppConfig):
             append_only.reinstall_after_migrate, sender=self, dispatch_uid="linli-append-only"
         )
         audit.connect_signals()
+        from core import metrics
+
+        metrics.register_collector()
         user_logged_in.connect(security.stamp_login, dispatch_uid="linli-idle-stamp-login")

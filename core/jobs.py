@@ -106,10 +106,11 @@ def dispatch(job_id: int, *, countdown: int = 0) -> None:
     """Hand job ``job_id`` to the worker (or run it here when there is no broker). A
     broker that does not answer is logged, not raised: the relay hands the job over later."""
     if broker_configured():
-        from core.tasks import run_job
+        from celery import current_app
 
         try:
-            run_job.apply_async((job_id,), countdown=countdown)
+            # By name (core.tasks.run_job): the message carries only the job's number.
+            current_app.send_task("linli.run_job", args=(job_id,), countdown=countdown)
         except Exception:
             logger.exception("could not hand job %s to the queue; the relay will", job_id)
         return
@@ -121,9 +122,9 @@ def run(job_id: int) -> str | None:
     """Claim job ``job_id`` if it is due and run it once. Returns its new status, or None
     when someone else has it (already running, done, or not yet due)."""
     now = timezone.now()
-    claimed = Job.objects.filter(
-        pk=job_id, status=JobStatus.PENDING, run_after__lte=now
-    ).update(status=JobStatus.RUNNING, attempts=F("attempts") + 1, started_at=now)
+    claimed = Job.objects.filter(pk=job_id, status=JobStatus.PENDING, run_after__lte=now).update(
+        status=JobStatus.RUNNING, attempts=F("attempts") + 1, started_at=now
+    )
     if not claimed:
         return None
     current = Job.objects.get(pk=job_id)

@@ -37,6 +37,8 @@ BALLOT, MEDIATION, ARCHIVE = Id("ballot"), Id("mediation"), Id("archive")
 # reason.
 ARGUMENTS: dict[str, dict[str, object]] = {
     "healthz": {},
+    "readyz": {},
+    "metrics": {},
     "login": {},
     "logout": {},
     "password_reset": {},
@@ -156,6 +158,7 @@ PUBLIC = {
     "login",
     "set_language",
     "healthz",
+    "readyz",
     "portal:submit",
     "portal:receipt",
     "portal:lookup",
