@@ -501,6 +501,9 @@ LINLI = {
     # Owner-consent ballots: days residents may object after the result is published
     # (DOMAIN.md §6: ~10 days of publicity plus 7 days for comments).
     "BALLOT_OBJECTION_DAYS": env.int("LINLI_BALLOT_OBJECTION_DAYS", default=17),
+    # Background jobs (core.jobs): the first retry waits this many seconds, each next one
+    # four times longer, at most an hour.
+    "JOB_BACKOFF_SECONDS": env.int("LINLI_JOB_BACKOFF_SECONDS", default=30),
     # Prefix of archival numbers: LL-2026-0001.
     "ARCHIVE_PREFIX": env.str("LINLI_ARCHIVE_PREFIX", default="LL"),
     # People's mediation (DOMAIN.md §4). Numbers read "(2026) 邻里人调字第12号": the
