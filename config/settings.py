@@ -283,6 +283,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request hands a job over in well under a second or not at all (the relay re-sends it).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "max_retries": 1}
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
+# The worker logs through LOGGING below (JSON lines with tracebacks), not Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # What celery beat runs, as management commands: name -> crontab (minute hour day month
 # weekday, in TIME_ZONE). Each run is a job (core.jobs), retried and visible like any
 # other. To schedule a new command, add a line here (and say why). These replace the

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import hmac
+import os
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404
-from django_prometheus.exports import ExportToDjangoView
+from django.http import Http404, HttpResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import REGISTRY
 
@@ -63,4 +64,12 @@ def allowed(request) -> bool:
 def metrics_view(request):
     if not allowed(request):
         raise Http404
-    return ExportToDjangoView(request)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Several gunicorn workers: their counters summed from the shared directory, and
+        # the outbox's depth read once (it is the database's, not a worker's).
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        registry.register(OutboxCollector())
+    else:
+        registry = REGISTRY
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
