@@ -12,6 +12,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.exceptions import ImmutableRecord
 
@@ -166,7 +167,7 @@ class JobStatus(models.TextChoices):
     PENDING = "pending", _("Waiting")
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("job", "Failed")
 
 
 class Job(models.Model):
@@ -186,7 +187,9 @@ class Job(models.Model):
     max_attempts = models.PositiveSmallIntegerField(_("maximum attempts"), default=5)
     run_after = models.DateTimeField(_("run after"), default=timezone.now)
     last_error = models.TextField(_("last error"), blank=True)
-    result = models.JSONField(_("result"), default=dict, encoder=DjangoJSONEncoder, blank=True)
+    result = models.JSONField(
+        pgettext_lazy("job", "result"), default=dict, encoder=DjangoJSONEncoder, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("asked for by"),
