@@ -144,7 +144,13 @@ def case_list(request):
     return render(
         request,
         "casework/case_list.html",
-        {"filter": case_filter, "page": page, "query": query.urlencode()},
+        {
+            "filter": case_filter,
+            "page": page,
+            "query": query.urlencode(),
+            # The export buttons keep the filters (reports are for mediators, supervisors).
+            "can_export": permissions.has_role(request.user, Role.SUPERVISOR, Role.MEDIATOR),
+        },
     )
 
 

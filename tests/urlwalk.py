@@ -94,6 +94,8 @@ ARGUMENTS: dict[str, dict[str, object]] = {
     "casework:export_cases": {"fmt": "csv"},
     "casework:export_report": {"fmt": "csv"},
     "casework:export_log": {},
+    "casework:my_exports": {},
+    "casework:my_export_download": {"pk": Id("export")},
     "casework:security_log": {},
     "casework:inbox": {},
     "casework:inbox_detail": {"pk": REFERRAL},

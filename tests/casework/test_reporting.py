@@ -252,8 +252,16 @@ def test_the_report_query_count_does_not_grow(client, world, street, mediator):
 
 
 def test_exports_mask_phones_neutralise_formulas_and_are_logged(
-    client, street, mediator, supervisor
+    client,
+    street,
+    mediator,
+    supervisor,
+    colleague,
+    django_capture_on_commit_callbacks,
+    settings,
+    tmp_path,
 ):
+    settings.MEDIA_ROOT = tmp_path
     street["a"].description = '=HYPERLINK("http://evil.example","click")'
     street["a"].save()
     client.force_login(mediator)
@@ -282,10 +290,19 @@ def test_exports_mask_phones_neutralise_formulas_and_are_logged(
 
     mediator = get_user_model().objects.get(pk=mediator.pk)
     client.force_login(mediator)
-    response = client.get(reverse("casework:export_cases", args=["xlsx"]))
+    # XLSX is built by a background job; the page lists it, ready, with its link.
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = client.get(reverse("casework:export_cases", args=["xlsx"]))
+    assert asked.status_code == 302 and asked["Location"] == reverse("casework:my_exports")
+    page = client.get(asked["Location"]).content.decode()
+    assert "Your spreadsheet is being prepared" in page and "Ready" in page
+    link = re.search(r'href="(/reports/my-exports/\d+/download/)"', page).group(1)
+    response = client.get(link)
+    assert response["Content-Disposition"].startswith('attachment; filename="linli-cases-')
     from openpyxl import load_workbook
 
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert sheet.title == "Cases"
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert "13912345678" in {v[7] for v in values[1:]}
     # XLSX keeps the formula as a text cell, shown as typed (no apostrophe added).
@@ -297,6 +314,10 @@ def test_exports_mask_phones_neutralise_formulas_and_are_logged(
     registered = sheet.cell(row=2, column=2)
     assert registered.is_date and registered.number_format == "yyyy-mm-dd hh:mm"
     assert ExportLog.objects.filter(unmasked=True, format="xlsx").count() == 1
+    # The file is the asker's alone.
+    client.force_login(colleague)
+    assert client.get(link).status_code == 404
+    assert "/download/" not in client.get(reverse("casework:my_exports")).content.decode()
 
     # Supervisors read the log; mediators may not.
     assert client.get(reverse("casework:export_log")).status_code == 403
