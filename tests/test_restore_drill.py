@@ -18,16 +18,12 @@ from django.conf import settings as django_settings
 from django.db import connection
 from weasyprint import HTML
 
-from casework.models import Category
 from consultation.services.archive import register
 from tests.factories import make_case
+from tests.reference_data import ensure_reference_data
 
-# Transactional (pg_dump must see committed rows), with the seeded rows (categories, the
-# calendar) put back after the flush.
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+# Transactional (transactional_db below): pg_dump, another process, must see the rows.
+pytestmark = pytest.mark.postgres
 
 ROOT = Path(django_settings.BASE_DIR)
 
@@ -55,7 +51,6 @@ def restored_database(transactional_db):
     with psycopg.connect(_url(db, "postgres"), autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     yield db, name
-    connection.close()
     with psycopg.connect(_url(db, "postgres"), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -66,10 +61,7 @@ def test_a_dump_restored_into_a_new_database_verifies_its_archive(
     db, restored = restored_database
     live_media, restored_media = tmp_path / "media", tmp_path / "restored-media"
     settings.MEDIA_ROOT = str(live_media)
-    # A transactional test starts from an emptied database: the seeded category again.
-    Category.objects.get_or_create(
-        code="construction_noise", defaults={"name": "Construction noise", "name_zh": "施工噪音"}
-    )
+    ensure_reference_data()  # a transactional test may start from an emptied database
     case = make_case(place=world.building_a, organisation=world.committee_a)
     pdf = HTML(string="<h1>纪要</h1><p>Archived before the backup.</p>").write_pdf()
     record = register(pdf, title="Minutes", retention_years=10, actor=mediator)

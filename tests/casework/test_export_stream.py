@@ -6,7 +6,8 @@ from __future__ import annotations
 import csv
 import io
 
-from django.db import connection
+from django.core.signals import request_finished
+from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -50,6 +51,12 @@ def test_a_download_broken_off_is_logged_with_the_rows_sent(client, world, super
     first = next(stream)
     assert first.decode("utf-8-sig").startswith("Reference,")
     assert not ExportLog.objects.exists()
-    response.close()  # the browser went away
+    # The browser went away: the server closes the response (without the end-of-request
+    # signal closing the test's database connection, as Django's test client does).
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
     log = ExportLog.objects.get()
     assert (log.user, log.format, log.rows) == (supervisor, "csv", 0)
