@@ -90,7 +90,15 @@ def case_rows(cases, *, unmasked: bool) -> tuple[list[str], Iterable[list]]:
         _("What happened"),
     ]
 
+    # The rows are read while the response streams, after the view has returned: they
+    # keep the language of the request that asked (the reader's), not whatever is active.
+    language = translation.get_language()
+
     def rows() -> Iterator[list]:
+        with translation.override(language):
+            yield from _rows()
+
+    def _rows() -> Iterator[list]:
         statuses = {value: str(label) for value, label in Case._meta.get_field("status").choices}
         outcomes = {value: str(label) for value, label in Case._meta.get_field("outcome").choices}
         categories = {c.pk: c.label for c in Category.objects.all()}

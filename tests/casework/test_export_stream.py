@@ -60,3 +60,16 @@ def test_a_download_broken_off_is_logged_with_the_rows_sent(client, world, super
         request_finished.connect(close_old_connections)
     log = ExportLog.objects.get()
     assert (log.user, log.format, log.rows) == (supervisor, "csv", 0)
+
+
+def test_the_export_speaks_the_readers_language_to_the_last_row(client, world, supervisor):
+    from django.utils import translation
+
+    make_case(place=world.building_a, organisation=world.committee_a)
+    client.force_login(supervisor)
+    response = client.get(
+        reverse("casework:export_cases", args=["csv"]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    translation.activate("en")  # another request's language while the stream is read
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][0] == "编号" and rows[1][2] == "已登记"
