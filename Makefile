@@ -29,9 +29,11 @@ install: $(STAMP) system-packages
 # subsetter (without it a one-page CJK PDF takes ~22 s instead of ~0.5 s); qpdf and
 # poppler-utils, which the tests use to check the PDFs; chromium for the end-to-end
 # tests (Playwright drives Debian's browser; its own download does not work here);
-# zbar-tools, whose zbarimg reads back the two-factor QR code a browser shows.
+# zbar-tools, whose zbarimg reads back the two-factor QR code a browser shows; redis-server
+# for the shared cache / job queue tests (CI starts one); postgresql-client (pg_dump,
+# pg_restore) for the backup and restore drill.
 SYSTEM_PACKAGES := gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-	fonts-noto-cjk fontconfig qpdf poppler-utils chromium zbar-tools
+	fonts-noto-cjk fontconfig qpdf poppler-utils chromium zbar-tools redis-server postgresql-client
 system-packages:
 	@bash .ci/apt-install $(SYSTEM_PACKAGES)
 

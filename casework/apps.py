@@ -12,6 +12,7 @@ class CaseworkConfig(AppConfig):
         # only after every app's configuration.
         from casework import (
             checks,  # noqa: F401 — registers the system checks
+            exports,  # noqa: F401 — registers the XLSX export job (core.jobs)
             signals,
         )
         from casework.permissions import needs_two_factor

@@ -1,4 +1,6 @@
-"""E-mails that follow case events. Called only from ``transaction.on_commit``.
+"""E-mails that follow case events. Called inside the service's transaction: each mail
+is queued in the job outbox with the change (core.jobs), sent after the commit, and
+retried with backoff when the mail server fails — an outage delays a mail, never loses it.
 
 Mails carry a reference and a link (login required), never personal data: the mailbox
 is outside our access control.
@@ -9,13 +11,13 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from casework.models import CaseEvent, EventKind, Membership, Referral
 from casework.permissions import RECEIVING_ROLES
+from core.job_kinds import mail
 from core.transitions import transitions_of
 
 logger = logging.getLogger(__name__)
@@ -57,24 +59,18 @@ def case_event(event_id: int) -> None:
 
     with translation.override("zh-hans"):
         title = subject()
-    try:
-        send_mail(title, _bilingual(body), None, [officer.email])
-    except OSError:
-        # A mail server outage must not lose the event: it is already committed and shown
-        # on the case page; log and move on.
-        logger.exception("could not send case event mail %s", event_id)
+    mail(subject=title, body=_bilingual(body), recipients=[officer.email])
 
 
 def _send(subject_render, body_render, recipients, what) -> None:
+    """Queue one bilingual mail to ``recipients`` (``what`` names it in the logs)."""
     recipients = sorted({r for r in recipients if r})
     if not recipients:
         return
     with translation.override("zh-hans"):
         title = subject_render()
-    try:
-        send_mail(title, _bilingual(body_render), None, recipients)
-    except OSError:
-        logger.exception("could not send %s mail", what)
+    logger.debug("queueing %s mail", what)
+    mail(subject=title, body=_bilingual(body_render), recipients=recipients)
 
 
 def organisation_recipients(organisation) -> list[str]:

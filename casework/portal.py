@@ -11,7 +11,6 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -34,6 +33,7 @@ from casework.models import (
 from core import throttle
 from core.audit import pseudonym, record
 from core.exceptions import TransitionRefused
+from core.job_kinds import mail
 from core.models import SecurityEventKind
 
 logger = logging.getLogger(__name__)
@@ -96,28 +96,32 @@ def submit_online(*, data: Submission, status_code: str | None = None) -> servic
     organisation = _receiving_organisation(place)
     if organisation is None:
         raise TransitionRefused(_("No residents' committee covers this place yet."))
-    registration = services.case_register(
-        actor=None,
-        organisation=organisation,
-        category=data.category,
-        place=place,
-        channel=Channel.ONLINE,
-        description=data.description,
-        requests=data.requests,
-        address=data.address,
-        parties=[
-            services.PartyData(name=data.name, phone=data.phone, email=data.email),
-        ],
-        status_code=status_code,
-    )
-    if data.email:
-        case, code = registration.case, registration.status_code
-        lang = translation.get_language()
-        transaction.on_commit(lambda: _mail_receipt(case, code, data.email, lang))
+    # The receipt mail is queued in the registration's transaction (the outbox).
+    with transaction.atomic():
+        registration = services.case_register(
+            actor=None,
+            organisation=organisation,
+            category=data.category,
+            place=place,
+            channel=Channel.ONLINE,
+            description=data.description,
+            requests=data.requests,
+            address=data.address,
+            parties=[
+                services.PartyData(name=data.name, phone=data.phone, email=data.email),
+            ],
+            status_code=status_code,
+        )
+        if data.email:
+            case, code = registration.case, registration.status_code
+            _mail_receipt(case, code, data.email, translation.get_language())
     return registration
 
 
 def _mail_receipt(case: Case, code: str, email: str, lang: str) -> None:
+    """Queue the receipt in the registration's transaction: the resident has it on screen,
+    and a mail outage delays the mail (retried) instead of losing it. The mail holds the
+    status code, so the outbox forgets its text once it is sent (a private mail job)."""
     with translation.override(lang):
         subject = _("Your grievance %(ref)s was received") % {"ref": case.reference}
         body = _(
@@ -125,11 +129,7 @@ def _mail_receipt(case: Case, code: str, email: str, lang: str) -> None:
             "Keep both to follow your case at %(site)s/r/status/ . "
             "Staff will never ask you for the code."
         ) % {"ref": case.reference, "code": code, "site": settings.LINLI["SITE_URL"]}
-    try:
-        send_mail(subject, body, None, [email])
-    except OSError:
-        # The resident has the receipt on screen; a mail outage must not fail them.
-        logger.warning("receipt mail for case %s not sent", case.pk, exc_info=True)
+    mail(subject=subject, body=body, recipients=[email], private=True)
 
 
 # ------------------------------------------------------------------------- look-up

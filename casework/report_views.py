@@ -7,19 +7,20 @@ import datetime as dt
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework import charts, exports, permissions, reporting, selectors, tallies
-from casework.filters import CaseFilter
-from casework.models import Category, ExportKind, ExportLog, Party, PartyRole
+from casework.models import Category, ExportKind, ExportLog
 from casework.roles import Role
-from core import pdf
+from core import jobs, pdf
+from core.models import Job, JobStatus
 
 
 class ReportForm(forms.Form):
@@ -146,29 +147,63 @@ def report_dashboard(request):
 
 
 def export_cases(request, fmt: str):
+    """The case list (with its filters) as CSV — streamed now — or XLSX, built by a
+    background job: the user is sent to their exports page, where it appears when ready."""
     _require_format(fmt)
     require_reporter(request.user)
-    base = selectors.cases_visible_to(request.user)
-    case_filter = CaseFilter(request.GET or None, queryset=base, user=request.user)
-    cases = case_filter.qs if case_filter.is_bound and case_filter.is_valid() else base
-    if case_filter.is_bound and not case_filter.is_valid():
-        cases = base.none()
-    cases = (
-        cases.order_by("-created_at", "-id")
-        .select_related("category", "place", "assigned_officer")
-        .prefetch_related(
-            Prefetch(
-                "parties",
-                queryset=Party.objects.filter(role=PartyRole.APPLICANT).order_by("id"),
-                to_attr="applicants",
+    filters, user = request.GET.urlencode(), request.user
+    if fmt == "xlsx":
+        with transaction.atomic():
+            jobs.enqueue(
+                exports.XLSX_JOB,
+                {"user": user.pk, "filters": filters, "lang": translation.get_language()},
+                user=user,
             )
+        messages.success(
+            request, _("Your spreadsheet is being prepared. It appears here when it is ready.")
         )
-    )
-    unmasked = exports.can_export_unmasked(request.user)
+        return redirect("casework:my_exports")
+    cases = exports.cases_for_export(user, request.GET)
+    unmasked = exports.can_export_unmasked(user)
     header, rows = exports.case_rows(cases, unmasked=unmasked)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response, count = exports.respond(fmt, f"linli-cases-{stamp}", header, rows)
-    exports.log(request.user, ExportKind.CASES, fmt, request.GET.urlencode(), count, unmasked)
+    # Streamed: the first byte at once, flat memory; logged when the stream ends.
+    return exports.stream_csv(
+        f"linli-cases-{stamp}",
+        header,
+        rows,
+        done=lambda count: exports.log(user, ExportKind.CASES, fmt, filters, count, unmasked),
+    )
+
+
+def my_exports(request):
+    """The user's own spreadsheet exports of the last days: being prepared, ready (with
+    the download link) or failed (staff see the reason in the admin)."""
+    require_reporter(request.user)
+    mine = Job.objects.filter(created_by=request.user, kind=exports.XLSX_JOB).order_by(
+        "-created_at", "-id"
+    )[:20]
+    return render(request, "casework/my_exports.html", {"exports": mine})
+
+
+def my_export_download(request, pk: int):
+    """A finished spreadsheet, only to the user who asked for it (404 for anyone else)."""
+    require_reporter(request.user)
+    done = get_object_or_404(
+        Job, pk=pk, created_by=request.user, kind=exports.XLSX_JOB, status=JobStatus.DONE
+    )
+    try:
+        handle = default_storage.open(done.result["file"], "rb")
+    except (KeyError, FileNotFoundError):
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=done.result.get("filename", "linli-cases.xlsx"),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
     return response
 
 

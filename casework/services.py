@@ -231,7 +231,7 @@ def _move_case(locked: Case, name: str, *, actor, note="", public=None, **params
         note=_event_note(note, params),
         is_public=fired.public if public is None else public,
     )
-    transaction.on_commit(lambda: notifications.case_event(event.pk))
+    notifications.case_event(event.pk)
     return locked
 
 
@@ -272,7 +272,7 @@ def case_assign(*, case: Case, officer, actor, expected_version: int | None = No
             actor=actor,
             note=_("Assigned to %(name)s.") % {"name": person_name(officer)},
         )
-    transaction.on_commit(lambda: notifications.case_event(event.pk))
+    notifications.case_event(event.pk)
     return locked
 
 
@@ -496,7 +496,7 @@ def referral_dispatch(
             )
         else:
             CASES.bump(locked)  # the version moves: the page the user saw is stale
-    transaction.on_commit(lambda: notifications.referral_event(event.pk))
+    notifications.referral_event(event.pk)
     return referral
 
 
@@ -543,7 +543,7 @@ def referral_transition(
             _move_case(case, "resume", actor=actor)
         else:
             CASES.bump(case)
-    transaction.on_commit(lambda: notifications.referral_event(event.pk))
+    notifications.referral_event(event.pk)
     return locked
 
 
@@ -573,7 +573,7 @@ def referral_supervise(*, referral: Referral, actor, on: bool, note: str = "") -
             actor=actor,
             note=f"{text} {note.strip()}".strip(),
         )
-    transaction.on_commit(lambda: notifications.referral_event(event.pk))
+    notifications.referral_event(event.pk)
     return locked
 
 

@@ -75,7 +75,7 @@ def _chase_referral(referral: Referral) -> bool:
             note=_("%(org)s: %(what)s was due %(due)s — chased.")
             % {"org": referral.organisation.name, "what": what, "due": due},
         )
-        transaction.on_commit(lambda: notifications.chase(event.pk))
+        notifications.chase(event.pk)
     return True
 
 
@@ -93,7 +93,7 @@ def _chase_case(case: Case) -> bool:
             kind=EventKind.CHASE,
             note=_("The case was due %(due)s — chased.") % {"due": case.due_date.isoformat()},
         )
-        transaction.on_commit(lambda: notifications.chase(event.pk))
+        notifications.chase(event.pk)
     return True
 
 

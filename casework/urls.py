@@ -41,6 +41,12 @@ urlpatterns = [
     path("reports/report.pdf", report_views.report_pdf, name="report_pdf"),
     path("reports/report.<str:fmt>", report_views.export_report, name="export_report"),
     path("reports/exports/", report_views.export_log, name="export_log"),
+    path("reports/my-exports/", report_views.my_exports, name="my_exports"),
+    path(
+        "reports/my-exports/<int:pk>/download/",
+        report_views.my_export_download,
+        name="my_export_download",
+    ),
     path("reports/security/", security_views.security_log, name="security_log"),
     path("inbox/", referral_views.inbox, name="inbox"),
     path("inbox/<int:pk>/", referral_views.inbox_detail, name="inbox_detail"),

@@ -150,6 +150,8 @@ def case_list(request):
             "query": query.urlencode(),
             "capped": paginator.capped,
             "cap": LIST_CAP,
+            # The export buttons keep the filters (reports are for mediators, supervisors).
+            "can_export": permissions.has_role(request.user, Role.SUPERVISOR, Role.MEDIATOR),
         },
     )
 

@@ -110,12 +110,15 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_prometheus",
     "core",
     "casework",
     "consultation",
 ]
 
 MIDDLEWARE = [
+    # Request counts and latencies for /metrics (django-prometheus): first and last.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # First, so that they see every response (core/middleware.py).
     "core.middleware.RequestContextMiddleware",
     "core.middleware.PrivacyHeadersMiddleware",
@@ -139,6 +142,7 @@ MIDDLEWARE = [
     "core.throttle.ThrottledMiddleware",
     "core.security.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 # The admin lives at a configurable path so it is not where scanners look first.
@@ -208,8 +212,32 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded evidence, archived PDFs and export files: local files by default; on several
+# machines an S3-compatible object store (MinIO, Aliyun OSS, Tencent COS) through
+# django-storages, set by LINLI_S3_BUCKET and its companions. Files are never public:
+# no public ACL, and they are streamed to users only by the permission-checked views.
+S3_BUCKET = env.str("LINLI_S3_BUCKET", default="")
+if S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("LINLI_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("LINLI_S3_REGION", default="") or None,
+            "access_key": env.str("LINLI_S3_ACCESS_KEY", default="") or None,
+            "secret_key": env.str("LINLI_S3_SECRET_KEY", default="") or None,
+            "location": env.str("LINLI_S3_PREFIX", default=""),
+            # Aliyun OSS and Tencent COS want virtual-hosted addressing; MinIO path style.
+            "addressing_style": env.str("LINLI_S3_ADDRESSING_STYLE", default="") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if IS_PRODUCTION
@@ -238,6 +266,35 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="linli@localhost")
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Redis that does not answer within a second is an outage to report (/readyz), not a
+# request that hangs for the kernel's TCP timeout.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 1, "socket_timeout": 2}
+    )
+
+# The job queue (core.jobs, config/celery.py). Without a broker the jobs run in the
+# process that asked for them, right after the commit (make run, tests, one machine).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request hands a job over in well under a second or not at all (the relay re-sends it).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "max_retries": 1}
+CELERY_TIMEZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
+# The worker logs through LOGGING below (JSON lines with tracebacks), not Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# What celery beat runs, as management commands: name -> crontab (minute hour day month
+# weekday, in TIME_ZONE). Each run is a job (core.jobs), retried and visible like any
+# other. To schedule a new command, add a line here (and say why). These replace the
+# systemd timers of a single machine (docs/deploy.md: run beat, or the timers, not both).
+LINLI_SCHEDULE = {
+    "sla_sweep": "*/5 * * * *",
+    "verify_archive": "30 2 * * *",
+    "prune_security_events": "45 2 * * *",
+    "prune_submission_keys": "15 3 * * *",
+}
 # django-ratelimit (core.throttle) counts in the default cache and refuses when the cache
 # does not answer: a limiter that fails open is no limiter.
 RATELIMIT_USE_CACHE = "default"
@@ -279,7 +336,7 @@ if IS_PRODUCTION:
     # holds nothing. Which proxies' X-Forwarded-Proto counts is gunicorn's decision
     # (FORWARDED_ALLOW_IPS, config/gunicorn.conf.py): it checks the proxy's address, which
     # Django's SECURE_PROXY_SSL_HEADER cannot.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
@@ -454,6 +511,9 @@ LINLI = {
         "PLANNING_DAYS": env.int("LINLI_PUBLICITY_PLANNING_DAYS", default=10),
         "COMMENT_DAYS": env.int("LINLI_PUBLICITY_COMMENT_DAYS", default=7),
     },
+    # Background jobs (core.jobs): the first retry waits this many seconds, each next one
+    # four times longer, at most an hour.
+    "JOB_BACKOFF_SECONDS": env.int("LINLI_JOB_BACKOFF_SECONDS", default=30),
     # Prefix of archival numbers: LL-2026-0001.
     "ARCHIVE_PREFIX": env.str("LINLI_ARCHIVE_PREFIX", default="LL"),
     # People's mediation (DOMAIN.md §4). Numbers read "(2026) 邻里人调字第12号": the
@@ -475,4 +535,48 @@ if LINLI["PUBLICITY"]["DAY_BASIS"] not in ("calendar", "working"):
     raise ImproperlyConfigured(
         "LINLI_PUBLICITY_DAY_BASIS must be calendar or working, "
         f"not {LINLI['PUBLICITY']['DAY_BASIS']!r}"
+    )
+
+# --- Observability (docs/deploy.md) ---
+# Prometheus metrics at /metrics: requests (always), and with LINLI_METRICS=true also
+# database queries and cache hits through django-prometheus's wrappers. Never public: a
+# scraper sends "Authorization: Bearer <LINLI_METRICS_TOKEN>" or comes from an address in
+# LINLI_METRICS_ALLOWED_IPS; anyone else gets 404. With several gunicorn workers set
+# PROMETHEUS_MULTIPROC_DIR to an empty directory so their counters are summed.
+METRICS_TOKEN = env.str("LINLI_METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("LINLI_METRICS_ALLOWED_IPS", default=[])
+if env.bool("LINLI_METRICS", default=False):
+    _engine = DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    if _engine in {"postgresql", "sqlite3"}:
+        DATABASES["default"]["ENGINE"] = f"django_prometheus.db.backends.{_engine}"
+    CACHES["default"]["BACKEND"] = {
+        "django.core.cache.backends.redis.RedisCache": (
+            "django_prometheus.cache.backends.redis.NativeRedisCache"
+        ),
+        "django.core.cache.backends.locmem.LocMemCache": (
+            "django_prometheus.cache.backends.locmem.LocMemCache"
+        ),
+    }.get(CACHES["default"]["BACKEND"], CACHES["default"]["BACKEND"])
+
+# Error reporting to Sentry or a self-hosted GlitchTip (same protocol), only when
+# SENTRY_DSN is set. No personal data leaves: no user, address, cookies or request
+# bodies (send_default_pii=False, and core.sentry.scrub_event removes what is left).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    from core.sentry import scrub_event
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default=LINLI_ENV),
+        release=env.str("SENTRY_RELEASE", default="") or None,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+        max_request_body_size="never",
+        include_local_variables=False,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        before_send=scrub_event,
     )

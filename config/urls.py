@@ -2,15 +2,17 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from core import readiness
 from core.login import (
     ThrottledAdminAuthenticationForm,
     ThrottledAuthenticationForm,
     ThrottledPasswordResetView,
 )
+from core.metrics import metrics_view
 
 admin.site.site_header = "Linli 邻里"
 admin.site.site_title = "Linli"
@@ -24,8 +26,23 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
+@login_not_required
+def readyz(request):
+    """For load balancers: 200 when database, cache, job broker and storage all answer,
+    503 naming the part that does not (never an address or a secret)."""
+    results = readiness.check()
+    ready = all(state == "ok" for state in results.values())
+    return JsonResponse(
+        {"status": "ready" if ready else "not ready", "checks": results},
+        status=200 if ready else 503,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),  # public
+    path("readyz", readyz, name="readyz"),  # public; names failing parts only
+    path("metrics", metrics_view, name="metrics"),  # token or allowed address; else 404
     path(  # public; throttled per (account, address), per address; account slowed
         "accounts/login/",
         auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),

@@ -12,8 +12,8 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core import otp
-from core.models import SecurityEvent, YearSequence
+from core import jobs, otp
+from core.models import Job, JobStatus, SecurityEvent, YearSequence
 
 
 class ReadOnlyAdminMixin:
@@ -54,6 +54,71 @@ class SecurityEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The job outbox for supervisors and administrators: what is waiting, what failed and
+    why, and a retry for failed jobs (given the "change background job" permission). The
+    text of a private mail (a resident's status code) is never shown."""
+
+    list_display = [
+        "id",
+        "kind",
+        "status",
+        "attempts",
+        "max_attempts",
+        "short_error",
+        "run_after",
+        "created_at",
+        "created_by",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["kind", "last_error"]
+    date_hierarchy = "created_at"
+    list_select_related = ["created_by"]
+    actions = ["retry_failed"]
+    fields = [
+        "kind",
+        "status",
+        "attempts",
+        "max_attempts",
+        "run_after",
+        "created_at",
+        "created_by",
+        "started_at",
+        "finished_at",
+        "shown_payload",
+        "result",
+        "last_error",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj):
+        lines = obj.last_error.strip().splitlines()
+        return lines[-1][:160] if lines else ""
+
+    @admin.display(description=_("payload"))
+    def shown_payload(self, obj):
+        kind = jobs.REGISTRY.get(obj.kind)
+        if kind is not None and kind.sensitive:
+            return _("(private: not shown)")
+        return obj.payload
+
+    def has_retry_failed_permission(self, request):
+        return request.user.has_perm("core.change_job")
+
+    @admin.action(description=_("Retry the failed jobs now"), permissions=["retry_failed"])
+    def retry_failed(self, request, queryset):
+        count = jobs.retry(
+            queryset.filter(status=JobStatus.FAILED).values_list("pk", flat=True),
+            user=request.user,
+        )
+        messages.success(
+            request,
+            ngettext("%(n)d job queued again.", "%(n)d jobs queued again.", count) % {"n": count},
+        )
 
 
 # django-otp's own admin lets staff add a device with a key of their choosing and read

@@ -13,7 +13,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         # Imported here, not at the top: these modules use the models, which Django loads
         # only after every app's configuration (``checks`` registers the system checks).
-        from core import append_only, audit, checks, security  # noqa: F401
+        from core import append_only, audit, checks, job_kinds, security  # noqa: F401
 
         append_only.guard("core_securityevent", prunable=True)
         connection_created.connect(
@@ -24,4 +24,7 @@ class CoreConfig(AppConfig):
             append_only.reinstall_after_migrate, sender=self, dispatch_uid="linli-append-only"
         )
         audit.connect_signals()
+        from core import metrics
+
+        metrics.register_collector()
         user_logged_in.connect(security.stamp_login, dispatch_uid="linli-idle-stamp-login")

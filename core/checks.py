@@ -1,7 +1,10 @@
 """System checks for the kernel: its settings, and what the PDF pipeline needs."""
 
+from importlib import import_module
+
 from django.conf import settings
 from django.core import checks
+from django.utils.module_loading import import_string
 
 from core import pdf
 from core.rates import parse_rate
@@ -73,3 +76,55 @@ def pdf_fonts_check(app_configs, **kwargs):
             )
         )
     return problems
+
+
+# What each configured backend needs importable beyond its own class (Django's RedisCache
+# imports ``redis`` only on first use: in a request, as a 500).
+_BACKEND_NEEDS = {
+    "django.core.cache.backends.redis.RedisCache": ["redis"],
+    "storages.backends.s3.S3Storage": ["boto3"],
+    "storages.backends.s3boto3.S3Boto3Storage": ["boto3"],
+}
+_BROKER_NEEDS = {"redis": ["redis"], "rediss": ["redis"], "amqp": ["amqp"]}
+
+
+def _importable(dotted: str, is_class: bool) -> str | None:
+    try:
+        (import_string if is_class else import_module)(dotted)
+    except ImportError as exc:
+        return str(exc)
+    return None
+
+
+@checks.register()
+def check_backends_importable(app_configs, **kwargs):
+    """Every configured cache, storage and broker can be imported: a documented
+    ``CACHE_URL=redis://…`` must fail here, at start and at release, not in a login."""
+    wanted = []
+    for alias, cache in settings.CACHES.items():
+        wanted.append((f"CACHES[{alias!r}]", cache["BACKEND"], True))
+        wanted += [
+            (f"CACHES[{alias!r}]", m, False) for m in _BACKEND_NEEDS.get(cache["BACKEND"], [])
+        ]
+    for alias, storage in settings.STORAGES.items():
+        wanted.append((f"STORAGES[{alias!r}]", storage["BACKEND"], True))
+        wanted += [
+            (f"STORAGES[{alias!r}]", m, False) for m in _BACKEND_NEEDS.get(storage["BACKEND"], [])
+        ]
+    broker = getattr(settings, "CELERY_BROKER_URL", "")
+    if broker:
+        scheme = broker.split(":", 1)[0]
+        wanted += [("CELERY_BROKER_URL", m, False) for m in _BROKER_NEEDS.get(scheme, [])]
+    errors = []
+    for setting, dotted, is_class in wanted:
+        problem = _importable(dotted, is_class)
+        if problem:
+            errors.append(
+                checks.Error(
+                    f"{setting} needs {dotted}, which cannot be imported: {problem}",
+                    hint="Install the project with `make install` (pyproject.toml pins every "
+                    "backend the documentation names).",
+                    id="linli.E103",
+                )
+            )
+    return errors

@@ -15,13 +15,15 @@ import hashlib
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.views import PasswordResetView
 from django.core.cache import cache
+from django.template import loader
 
 from core import throttle
 from core.audit import pseudonym, record
 from core.client import client_address
+from core.job_kinds import mail
 from core.models import SecurityEventKind
 
 
@@ -108,10 +110,31 @@ class ThrottledAdminAuthenticationForm(ThrottledLoginMixin, AdminAuthenticationF
     """The admin's sign-in form: the same limiter, so it is no way around it."""
 
 
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Django's reset form, whose mail goes through the job outbox: a mail server that
+    fails once delays the link instead of losing it. The link is a secret, so the job is
+    private (its text is erased once sent, and never shown in the admin)."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        mail(subject=subject, body=body, recipients=[to_email], private=True)
+
+
 class ThrottledPasswordResetView(PasswordResetView):
     """Password reset: at most ``password_reset_email`` mails per e-mail address and
     ``password_reset_address`` requests per client address; the page is the same whether
     or not the address belongs to an account (the record says which, for supervisors)."""
+
+    form_class = OutboxPasswordResetForm
 
     def form_valid(self, form):
         email = form.cleaned_data["email"]

@@ -12,6 +12,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.exceptions import ImmutableRecord
 
@@ -157,3 +158,58 @@ class YearSequence(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.year}: {self.last}"
+
+
+# ------------------------------------------------------------ the job outbox
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", pgettext_lazy("job", "Failed")
+
+
+class Job(models.Model):
+    """One piece of work done outside the request — a mail, an export, a scheduled
+    command — written in the same transaction as the change that asks for it (a
+    transactional outbox), so a crash between commit and the queue loses nothing. A
+    worker claims it, runs it and marks it done; a failure is retried with backoff and,
+    after the last attempt, stays here as failed for staff to see and retry (core.jobs).
+    """
+
+    kind = models.CharField(_("kind"), max_length=80, db_index=True)
+    payload = models.JSONField(_("payload"), default=dict, encoder=DjangoJSONEncoder)
+    status = models.CharField(
+        _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    max_attempts = models.PositiveSmallIntegerField(_("maximum attempts"), default=5)
+    run_after = models.DateTimeField(_("run after"), default=timezone.now)
+    last_error = models.TextField(_("last error"), blank=True)
+    result = models.JSONField(
+        pgettext_lazy("job", "result"), default=dict, encoder=DjangoJSONEncoder, blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked for by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(_("last started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The relay's question: what is due (or stuck) now?
+            models.Index(fields=["status", "run_after"], name="core_job_status_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk} ({self.get_status_display()})"

@@ -44,6 +44,7 @@ OWN_LISTS = {
     "casework:export_cases",
     "casework:export_report",
     "casework:report_pdf",
+    "casework:my_exports",
     "logout",
     # The user's own two-factor sign-in (set-up, code, recovery codes): nothing of others'.
     "two_factor:overview",
@@ -97,7 +98,16 @@ def area_a(world, mediator, settings, tmp_path):
     Case.objects.filter(pk=case.pk).update(status=Status.IN_PROGRESS)
     mediation = MediationFactory(case=case, matters=SECRET, with_parties=False)
     Case.objects.filter(pk=case.pk).update(status=Status.WAITING)
+    # A spreadsheet the mediator exported (a finished background job with its file).
+    from casework.exports import XLSX_JOB
+    from core import jobs
+
+    export = jobs.enqueue(XLSX_JOB, {"user": mediator.pk, "filters": "", "lang": "zh-hans"})
+    export.created_by = mediator
+    export.save(update_fields=["created_by"])
+    assert jobs.run(export.pk) == "done"
     return {
+        "export": export.pk,
         "mediation": mediation.pk,
         "mediation_number": mediation.number,
         "case": case.pk,
@@ -137,7 +147,9 @@ def test_outsiders_get_nothing_of_another_areas_records(client, world, area_a, o
             path = route.path(area_a)
             for method in ("get", "post"):
                 response = getattr(client, method)(path)
-                body = b"" if response.streaming else response.content
+                body = (
+                    b"".join(response.streaming_content) if response.streaming else response.content
+                )
                 if name.startswith("api:"):
                     # Token-only (401) or, for the docs, staff-only (to the admin's login).
                     assert response.status_code in (401, 302, 405), (name, response.status_code)
@@ -170,6 +182,7 @@ def test_the_walk_uses_real_ids_that_insiders_can_open(client, area_a, mediator,
         "consultation:archive_download",
         "consultation:mediation_detail",
         "consultation:dossier_pdf",
+        "casework:my_export_download",
     ):
         assert client.get(walk[name].path(area_a)).status_code == 200, name
     client.force_login(agency_officer)

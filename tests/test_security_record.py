@@ -144,6 +144,7 @@ def test_exports_are_recorded_with_filter_names_only(client, supervisor, world):
     client.force_login(supervisor)
     response = client.get(reverse("casework:export_cases", args=["csv"]), {"q": "王建国"})
     assert response.status_code == 200
+    b"".join(response.streaming_content)  # a streamed export is logged when the stream ends
     export = _one(Kind.EXPORT)
     assert export.actor == supervisor and export.object_type == "casework.exportlog"
     assert export.detail["filters"] == ["q"] and export.detail["format"] == "csv"

@@ -50,6 +50,10 @@ def test_anonymous_gets_content_only_from_public_pages(client, db, route):
             assert response.status_code in allowed, (name, response.status_code)
             if response.status_code == 302:
                 assert "/accounts/login/" not in response["Location"], name
+        elif name == "metrics":
+            # For a Prometheus scraper with the token or from an allowed address only:
+            # anyone else finds nothing there (tests/test_observability.py).
+            assert response.status_code == 404, (name, response.status_code)
         elif name.startswith("api:") and name not in STAFF_ONLY:
             # Token-only endpoints: no session login, a 401 asking for the token.
             assert response.status_code == 401, (name, response.status_code)

@@ -41,6 +41,8 @@ NOTICE_CODE = "00000000-0000-4000-8000-000000000000"
 # reason.
 ARGUMENTS: dict[str, dict[str, object]] = {
     "healthz": {},
+    "readyz": {},
+    "metrics": {},
     "login": {},
     "logout": {},
     "password_reset": {},
@@ -96,6 +98,8 @@ ARGUMENTS: dict[str, dict[str, object]] = {
     "casework:export_cases": {"fmt": "csv"},
     "casework:export_report": {"fmt": "csv"},
     "casework:export_log": {},
+    "casework:my_exports": {},
+    "casework:my_export_download": {"pk": Id("export")},
     "casework:security_log": {},
     "casework:inbox": {},
     "casework:inbox_detail": {"pk": REFERRAL},
@@ -172,6 +176,7 @@ PUBLIC = {
     "login",
     "set_language",
     "healthz",
+    "readyz",
     "portal:submit",
     "portal:receipt",
     "portal:lookup",

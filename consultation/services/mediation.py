@@ -440,8 +440,6 @@ def chase_return_visits(today: dt.date | None = None) -> tuple[int, int]:
                 % {"number": mediation.number, "due": mediation.return_visit_due},
             )
             recipients = [u.email for u in mediation.mediators.all() if u.email]
-            transaction.on_commit(
-                lambda e=event.pk, r=recipients: notifications.chase(e, extra_recipients=r)
-            )
+            notifications.chase(event.pk, extra_recipients=recipients)
             chased += 1
     return len(overdue), chased

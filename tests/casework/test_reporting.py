@@ -301,13 +301,22 @@ def test_the_report_query_count_does_not_grow(client, world, street, mediator):
 
 
 def test_exports_mask_phones_neutralise_formulas_and_are_logged(
-    client, street, mediator, supervisor
+    client,
+    street,
+    mediator,
+    supervisor,
+    colleague,
+    django_capture_on_commit_callbacks,
+    settings,
+    tmp_path,
 ):
+    settings.MEDIA_ROOT = tmp_path
     street["a"].description = '=HYPERLINK("http://evil.example","click")'
     street["a"].save()
     client.force_login(mediator)
     response = client.get(reverse("casework:export_cases", args=["csv"]), {"q": ""})
-    text = response.content.decode("utf-8-sig")
+    assert response.streaming  # the first byte leaves before the last row is read
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][0] == "Reference" and len(rows) == 1 + 5
     phones = {r[7] for r in rows[1:]}
@@ -330,14 +339,34 @@ def test_exports_mask_phones_neutralise_formulas_and_are_logged(
 
     mediator = get_user_model().objects.get(pk=mediator.pk)
     client.force_login(mediator)
-    response = client.get(reverse("casework:export_cases", args=["xlsx"]))
+    # XLSX is built by a background job; the page lists it, ready, with its link.
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = client.get(reverse("casework:export_cases", args=["xlsx"]))
+    assert asked.status_code == 302 and asked["Location"] == reverse("casework:my_exports")
+    page = client.get(asked["Location"]).content.decode()
+    assert "Your spreadsheet is being prepared" in page and "Ready" in page
+    link = re.search(r'href="(/reports/my-exports/\d+/download/)"', page).group(1)
+    response = client.get(link)
+    assert response["Content-Disposition"].startswith('attachment; filename="linli-cases-')
     from openpyxl import load_workbook
 
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert sheet.title == "Cases"
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert "13912345678" in {v[7] for v in values[1:]}
-    assert any(str(v[10]).startswith("'=HYPERLINK") for v in values[1:])
+    # XLSX keeps the formula as a text cell, shown as typed (no apostrophe added).
+    [cell] = [
+        row[10] for row in sheet.iter_rows(min_row=2) if row[0].value == street["a"].reference
+    ]
+    assert cell.value == '=HYPERLINK("http://evil.example","click")' and cell.data_type == "s"
+    assert sheet.freeze_panes == "A2"
+    registered = sheet.cell(row=2, column=2)
+    assert registered.is_date and registered.number_format == "yyyy-mm-dd hh:mm"
     assert ExportLog.objects.filter(unmasked=True, format="xlsx").count() == 1
+    # The file is the asker's alone.
+    client.force_login(colleague)
+    assert client.get(link).status_code == 404
+    assert "/download/" not in client.get(reverse("casework:my_exports")).content.decode()
 
     # Supervisors read the log; mediators may not.
     assert client.get(reverse("casework:export_log")).status_code == 403
