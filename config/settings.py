@@ -457,8 +457,10 @@ LINLI = {
         "COMMITTEE_NAME": env.str(
             "LINLI_MEDIATION_COMMITTEE_NAME", default="邻里街道人民调解委员会"
         ),
-        "TIME_LIMIT_DAYS": env.int("LINLI_MEDIATION_TIME_LIMIT_DAYS", default=30),
+        # One calendar month (《人民调解工作若干规定》Art. 37; ended as 民法典 Art. 202 ends it).
+        "TIME_LIMIT_MONTHS": env.int("LINLI_MEDIATION_TIME_LIMIT_MONTHS", default=1),
         "RETURN_VISIT_DAYS": env.int("LINLI_MEDIATION_RETURN_VISIT_DAYS", default=15),
+        # 人民调解法 Art. 33, counted as 民事诉讼法 Art. 85 counts (casework.calendar).
         "JUDICIAL_CONFIRMATION_DAYS": env.int("LINLI_JUDICIAL_CONFIRMATION_DAYS", default=30),
         "RETENTION_YEARS": env.int("LINLI_MEDIATION_RETENTION_YEARS", default=10),
     },
