@@ -427,7 +427,8 @@ LINLI = {
     # tests; off for `make run`'s demo (a notice says so on every page).
     "TWO_FACTOR_REQUIRED": env.bool("LINLI_TWO_FACTOR_REQUIRED", default=LINLI_ENV != "dev"),
     # Referrals (DOMAIN.md §3, Shanghai's 1/5/15 scheme): sign for within 1 working day;
-    # reply by type; an approved extension may add at most 15 working days.
+    # reply by type; one extension per referral, asked before the reply deadline and
+    # approved by a supervisor, reaching at most 15 working days counted from receipt.
     "REFERRAL_SIGN_FOR_WORKING_DAYS": env.int("LINLI_REFERRAL_SIGN_FOR_WORKING_DAYS", default=1),
     "REFERRAL_REPLY_WORKING_DAYS": {
         "enquiry": env.int("LINLI_REFERRAL_ENQUIRY_WORKING_DAYS", default=1),
