@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casework import hooks, permissions, selectors, services, submissions
-from casework.calendar import add_working_days, unpublished_years
+from casework.calendar import add_working_days, unpublished_years, unpublished_years_of
 from casework.filters import CaseFilter
 from casework.forms import (
     AssignForm,
@@ -26,6 +26,7 @@ from casework.forms import (
     NoteForm,
     PartyForm,
     PartyFormSet,
+    ReturnVisitForm,
     dispatch_form_for,
 )
 from casework.models import (
@@ -91,6 +92,15 @@ def dashboard(request):
             active.filter(due_date__gte=today, due_date__lte=soon).order_by("due_date")
         )[:10],
         "overdue": _list_rows(active.filter(due_date__lt=today).order_by("due_date"))[:10],
+        # The officer's follow-ups (a supervisor's: the area's): first contacts with the
+        # resident and return visits (回访) due by the "due soon" horizon, overdue first.
+        "first_contacts": selectors.first_contacts_due_for(user, soon).values(
+            "pk", "reference", "first_contact_due"
+        )[:10],
+        "return_visits": selectors.return_visits_due_for(user, soon).values(
+            "pk", "reference", "return_visit_due"
+        )[:10],
+        "today": today,
         "recent": _list_rows(visible.order_by("-updated_at"))[:10],
         # A join on the case's place (indexed), not "case IN (visible cases)": at 100,000
         # cases the subquery form cost the supervisor's dashboard ~55 ms.
@@ -102,9 +112,16 @@ def dashboard(request):
         # Sections the apps built on casework add (casework.hooks).
         "panels": hooks.dashboard_panels(request, today),
     }
+    # Everyone whose deadlines fall in a year without the State Council's notice is warned:
+    # this year, the horizon's, and next year's once any open case is due there.
+    years = unpublished_years(today.year, soon.year, today.year + 1)
+    if years:
+        context["unpublished_years"] = [
+            y
+            for y in years
+            if y <= soon.year or visible.filter(due_date__year=y, status__in=OPEN_STATUSES).exists()
+        ]
     if context["is_supervisor"]:
-        # Deadlines reach into next year from autumn on: warn about either year.
-        context["unpublished_years"] = unpublished_years(today.year, soon.year + 1)
         by_status = dict(
             visible.order_by()
             .values_list("status")
@@ -144,7 +161,14 @@ def case_list(request):
     return render(
         request,
         "casework/case_list.html",
-        {"filter": case_filter, "page": page, "query": query.urlencode()},
+        {
+            "filter": case_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "unpublished_years": unpublished_years_of(
+                *(c.due_date for c in page if c.status in OPEN_STATUSES)
+            ),
+        },
     )
 
 
@@ -281,6 +305,10 @@ def case_detail(request, pk: int):
         else None,
         # values(), not only(): deferring `status` on an FSM model re-fetches it per row.
         "ratings": case.ratings.all()[:5],
+        "return_visits": case.return_visits.select_related("recorded_by")[:10],
+        "return_visit_form": ReturnVisitForm()
+        if case.status == Status.RESOLVED and permissions.can_work_case(case, user)
+        else None,
         "merged_cases": case.merged_cases.order_by("reference").values("pk", "reference"),
         "referrals": street_referral_rows(case, user),
         "dispatch_form": dispatch_form_for(case)
@@ -289,6 +317,13 @@ def case_detail(request, pk: int):
     }
     # Sections the apps built on casework add (casework.hooks): meetings, mediation...
     context["panels"] = hooks.case_panels(request, case)
+    context["unpublished_years"] = unpublished_years_of(
+        case.due_date,
+        case.first_contact_due,
+        case.return_visit_due,
+        *(row["referral"].current_due for row in context["referrals"]),
+        *(d for panel in context["panels"] for d in panel.context.get("deadlines", ())),
+    )
     return render(request, "casework/case_detail.html", context)
 
 
@@ -374,6 +409,34 @@ def case_note(request, pk: int):
     except ServiceError as exc:
         refused(request, exc)
     return redirect(reverse("casework:case_detail", args=[case.pk]) + "#timeline")
+
+
+@require_POST
+def case_return_visit(request, pk: int):
+    """Record the return visit (回访) to a resolved case."""
+    case = visible_case(request, pk)
+    form = ReturnVisitForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form)
+        return redirect(reverse("casework:case_detail", args=[case.pk]) + "#return-visit")
+    try:
+        visit = services.case_return_visit_record(
+            case=case,
+            actor=request.user,
+            expected_version=posted_version(request),
+            **form.service_kwargs(),
+        )
+    except ServiceError as exc:
+        refused(request, exc)
+    else:
+        if visit.dissatisfied:
+            messages.warning(
+                request,
+                _("The resident is not satisfied: consider reopening the case (below)."),
+            )
+        else:
+            messages.success(request, _("Return visit recorded."))
+    return redirect(reverse("casework:case_detail", args=[case.pk]) + "#return-visit")
 
 
 @require_POST

@@ -92,7 +92,15 @@ def mediation_panel(request, case) -> dict:
     missing = []
     if mediation is not None and case.status in (Status.RESOLVED, Status.CLOSED):
         missing = dossier_missing_items(mediation)
-    return {"mediation": mediation, "dossier_missing": missing}
+    deadlines = ()
+    if mediation is not None:
+        agreement = mediation.agreement_or_none
+        deadlines = (
+            mediation.due_date if mediation.under_way else None,
+            mediation.return_visit_due,
+            agreement.judicial_deadline if agreement is not None else None,
+        )
+    return {"mediation": mediation, "dossier_missing": missing, "deadlines": deadlines}
 
 
 @hooks.case_panel("consultation/_case_panel_ballots.html")

@@ -19,11 +19,13 @@ from casework.models.places import ALLOWED_PARENT_KIND, Flat, FlatOwner, Grid, P
 from casework.models.records import (
     CaseAttachment,
     CaseEvent,
+    CaseReturnVisit,
     EventKind,
     ExportKind,
     ExportLog,
     Rating,
     Score,
+    VisitManner,
     attachment_path,
 )
 from casework.models.referrals import (
@@ -54,6 +56,7 @@ __all__ = [
     "Case",
     "CaseAttachment",
     "CaseEvent",
+    "CaseReturnVisit",
     "Category",
     "Channel",
     "EventKind",
@@ -81,6 +84,7 @@ __all__ = [
     "Role",
     "Score",
     "Status",
+    "VisitManner",
     "attachment_path",
     "calendar_changed",
     "mask_phone",
