@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casework import hooks, permissions, selectors, services, submissions
-from casework.calendar import add_working_days, unpublished_years, unpublished_years_of
+from casework.calendar import add_working_days, unpublished_years_of
 from casework.filters import CaseFilter
 from casework.forms import (
     AssignForm,
@@ -112,15 +112,14 @@ def dashboard(request):
         # Sections the apps built on casework add (casework.hooks).
         "panels": hooks.dashboard_panels(request, today),
     }
-    # Everyone whose deadlines fall in a year without the State Council's notice is warned:
-    # this year, the horizon's, and next year's once any open case is due there.
-    years = unpublished_years(today.year, soon.year, today.year + 1)
-    if years:
-        context["unpublished_years"] = [
-            y
-            for y in years
-            if y <= soon.year or visible.filter(due_date__year=y, status__in=OPEN_STATUSES).exists()
-        ]
+    # Everyone is warned when this year's notice is missing or a deadline the dashboard
+    # shows falls in a year without one (the lists are evaluated once, here).
+    for key in ("mine", "due_soon", "overdue", "first_contacts", "return_visits"):
+        context[key] = list(context[key])
+    shown = [c.due_date for key in ("mine", "due_soon", "overdue") for c in context[key]]
+    shown += [r["first_contact_due"] for r in context["first_contacts"]]
+    shown += [r["return_visit_due"] for r in context["return_visits"]]
+    context["unpublished_years"] = unpublished_years_of(today, soon, *shown)
     if context["is_supervisor"]:
         by_status = dict(
             visible.order_by()

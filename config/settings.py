@@ -437,10 +437,15 @@ LINLI = {
     },
     "REFERRAL_EXTENSION_MAX_WORKING_DAYS": env.int("LINLI_REFERRAL_EXTENSION_MAX_DAYS", default=15),
     # The three meetings (DOMAIN.md §5): calendar days of notice before the meeting (a
-    # shorter notice is allowed but warned about), the share of invitees who must attend
-    # (an exact fraction), and how many years the archived minutes are kept.
+    # shorter notice is allowed but warned about; a hearing's is about 10 days), the share
+    # of invitees who must attend (an exact fraction), and how long the archived minutes
+    # are kept: a number of years or "permanent" (DOMAIN.md §8).
     "MEETING_RULES": {
-        "hearing": {"notice_lead_days": 7, "quorum": "2/3", "retention_years": 30},
+        "hearing": {
+            "notice_lead_days": env.int("LINLI_HEARING_NOTICE_DAYS", default=10),
+            "quorum": "2/3",
+            "retention_years": 30,
+        },
         "coordination": {"notice_lead_days": 3, "quorum": "1/2", "retention_years": 10},
         "evaluation": {"notice_lead_days": 5, "quorum": "2/3", "retention_years": 10},
     },

@@ -51,7 +51,13 @@ from consultation.models.meetings import (
     Statement,
     meeting_rule,
 )
-from consultation.models.minutes import FROZEN_MINUTES, Minutes, MinutesStatus, Signature
+from consultation.models.minutes import (
+    FROZEN_MINUTES,
+    Minutes,
+    MinutesSignerRole,
+    MinutesStatus,
+    Signature,
+)
 from consultation.models.signatures import (
     MediationSignature,
     Signer,
@@ -97,6 +103,7 @@ __all__ = [
     "MeetingKind",
     "MeetingStatus",
     "Minutes",
+    "MinutesSignerRole",
     "MinutesStatus",
     "Motion",
     "MotionOutcome",
