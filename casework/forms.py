@@ -220,9 +220,8 @@ class ReturnVisitForm(forms.Form):
     manner = forms.ChoiceField(label=_("How"), choices=VisitManner.choices)
     reached = forms.TypedChoiceField(
         label=_("Was the resident reached?"),
-        choices=[("yes", _("Reached")), ("no", _("Not reached"))],
+        choices=[("", "—"), ("yes", _("Reached")), ("no", _("Not reached"))],
         coerce=lambda v: v == "yes",
-        widget=forms.RadioSelect,
     )
     efficiency = forms.TypedChoiceField(
         label=_("Efficiency"), choices=[("", "—"), *Score.choices], coerce=int, required=False

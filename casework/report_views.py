@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework import charts, exports, permissions, reporting, selectors
+from casework import charts, exports, hooks, permissions, reporting, selectors
 from casework.filters import CaseFilter
 from casework.models import Category, ExportKind, ExportLog, Party, PartyRole
 from casework.roles import Role
@@ -127,6 +127,8 @@ def report_dashboard(request):
             [(_("Cases"), [n for _name, n in report.by_category[:8]])],
         ),
         "is_supervisor": permissions.has_role(request.user, Role.SUPERVISOR),
+        # Sections the apps built on casework add (casework.hooks): late judicial filings.
+        "panels": hooks.report_panels(request, cases, period),
     }
     return render(request, "casework/reports.html", context)
 

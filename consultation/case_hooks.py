@@ -119,6 +119,30 @@ def judicial_panel(request, today) -> dict | None:
     return {"rows": rows} if rows else None
 
 
+@hooks.report_panel("consultation/_report_panel_late_judicial.html")
+def late_judicial_panel(request, cases, period) -> dict | None:
+    """Judicial-confirmation filings recorded after the legal last day in the period, for
+    the report's cases and the mediations the user may read (with the reasons given)."""
+    rows = list(
+        selectors.mediations_visible_to(request.user)
+        .filter(
+            case__in=cases,
+            agreement__judicial_late=True,
+            agreement__judicial_recorded_on__range=(period.first, period.last),
+        )
+        .order_by("agreement__judicial_recorded_on", "pk")
+        .values(
+            "case_id",
+            "case__reference",
+            "number",
+            "agreement__judicial_deadline",
+            "agreement__judicial_recorded_on",
+            "agreement__judicial_late_reason",
+        )[:50]
+    )
+    return {"rows": rows}
+
+
 @hooks.dashboard_panel("consultation/_dashboard_panel_return_visits.html")
 def return_visits_panel(request, today) -> dict | None:
     """Return visits overdue (the first ten)."""

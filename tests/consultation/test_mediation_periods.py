@@ -150,3 +150,25 @@ def test_the_check_lists_agreements_before_their_first_session(
     assert MediationSession.objects.get(mediation=agreed_on_1_september.mediation).held_at == at(
         dt.date(2026, 9, 3)
     )
+
+
+def test_a_late_filing_is_listed_in_the_reports(
+    client, agreed_on_1_september, mediator, supervisor
+):
+    agreement = agreed_on_1_september
+    with time_machine.travel(at(dt.date(2026, 10, 12)), tick=False):
+        ms.judicial_record(
+            agreement=agreement,
+            actor=mediator,
+            status=JudicialStatus.FILED,
+            recorded_on=dt.date(2026, 10, 12),
+            late_reason="节后才提交。",
+        )
+    client.force_login(supervisor)
+    with time_machine.travel(at(dt.date(2026, 11, 2)), tick=False):
+        body = client.get(
+            reverse("casework:reports"), {"start": "2026-10-01", "end": "2026-10-31"}
+        ).content.decode()
+    assert "Judicial confirmation filed after the legal last day" in body
+    assert agreement.mediation.number in body and "节后才提交。" in body
+    assert "2026-10-08" in body
