@@ -348,6 +348,17 @@ def _resolve_and_close(case, mediator, supervisor):
         summary="达成调解协议",
     )
     case.refresh_from_db()
+    case_services.case_return_visit_record(
+        case=case,
+        actor=mediator,
+        manner="phone",
+        reached=True,
+        efficiency=5,
+        attitude=5,
+        result=5,
+        satisfied=True,
+    )
+    case.refresh_from_db()
     case_services.case_transition(case=case, name="close", actor=supervisor, note="回访满意")
     case.refresh_from_db()
 
@@ -364,6 +375,11 @@ def test_the_case_waits_for_its_mediation_and_its_dossier(case, mediator, superv
     case_services.case_transition(
         case=case, name="resolve", actor=mediator, outcome=Outcome.MEDIATION_AGREEMENT, summary="x"
     )
+    case.refresh_from_db()
+    with pytest.raises(TransitionRefused) as refused:
+        case_services.case_transition(case=case, name="close", actor=supervisor, note="回访")
+    assert "Record the return visit" in refused.value.messages[0]  # the case's own 回访
+    case_services.case_return_visit_record(case=case, actor=mediator, manner="phone", reached=False)
     case.refresh_from_db()
     with pytest.raises(TransitionRefused) as refused:
         case_services.case_transition(case=case, name="close", actor=supervisor, note="回访")
