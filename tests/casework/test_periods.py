@@ -154,7 +154,7 @@ for line in sys.stdin:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_bulk_delete_is_seen_at_once_by_a_second_process(tmp_path):
     """A second process (another gunicorn worker, the sweep) that has read the calendar
     sees the admin's bulk delete at its very next computation: the version stamp in the
