@@ -95,6 +95,16 @@ class Agreement(models.Model):
         )
 
     @property
+    def judicial_window_closed(self) -> bool:
+        """In effect, undecided, and the legal last day has passed."""
+        return (
+            self.in_effect
+            and self.judicial_status == JudicialStatus.PENDING
+            and self.judicial_deadline is not None
+            and timezone.localdate() > self.judicial_deadline
+        )
+
+    @property
     def judicial_days_left(self) -> int | None:
         if self.judicial_deadline is None:
             return None
