@@ -17,6 +17,8 @@ from casework.models import (
     ReferralKind,
     ReferralRole,
     ReturnReason,
+    Score,
+    VisitManner,
 )
 from core.idempotency import OneTimeTokenMixin
 
@@ -209,3 +211,44 @@ def dispatch_form_for(case, data=None) -> DispatchForm:
         organisations=selectors.receiving_organisations(),
         suggested=list(selectors.suggested_organisations(case)),
     )
+
+
+class ReturnVisitForm(forms.Form):
+    """The case officer's return visit (回访): reached or not, the three measures and the
+    overall answer when reached, in the resident's own words."""
+
+    manner = forms.ChoiceField(label=_("How"), choices=VisitManner.choices)
+    reached = forms.TypedChoiceField(
+        label=_("Was the resident reached?"),
+        choices=[("", "—"), ("yes", _("Reached")), ("no", _("Not reached"))],
+        coerce=lambda v: v == "yes",
+    )
+    efficiency = forms.TypedChoiceField(
+        label=_("Efficiency"), choices=[("", "—"), *Score.choices], coerce=int, required=False
+    )
+    attitude = forms.TypedChoiceField(
+        label=_("Attitude"), choices=[("", "—"), *Score.choices], coerce=int, required=False
+    )
+    result = forms.TypedChoiceField(
+        label=_("Result"), choices=[("", "—"), *Score.choices], coerce=int, required=False
+    )
+    satisfied = forms.TypedChoiceField(
+        label=_("Overall"),
+        choices=[("", "—"), ("yes", _("satisfied")), ("no", _("not satisfied"))],
+        coerce=lambda v: v == "yes",
+        empty_value=None,
+        required=False,
+    )
+    residents_words = forms.CharField(
+        label=_("The resident's words"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        for name in ("efficiency", "attitude", "result"):
+            if data.get(name) == "":
+                data[name] = None
+        return data

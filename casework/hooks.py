@@ -8,9 +8,9 @@ here from their ``AppConfig.ready`` (consultation's registrations are in
   while its mediation is under way"). The case's state machine checks the guards of each
   transition with its own conditions: an unmet guard removes the button and is named in
   words when someone tries (``core.transitions.reasons``);
-- **panels**: a section an app adds to the case page or the dashboard — a template the app
-  owns and a function giving that template's context (``None``: nothing to show). The
-  page renders them in the order they were registered, each with its context as ``p``;
+- **panels**: a section an app adds to the case page, the dashboard or the reports — a
+  template the app owns and a function giving that template's context (``None``: nothing
+  to show). The page renders them in the order they were registered, each with its context as ``p``;
 - **sweep reminders**: what the SLA sweep (``manage.py sla_sweep``) also chases, each
   answering ``(overdue, chased now)`` under its label;
 - **report counts**: numbers the supervisors' report takes from another app's records
@@ -68,6 +68,7 @@ class SweepReminder:
 _case_guards: list[CaseGuard] = []
 _case_panels: list[PanelSpec] = []
 _dashboard_panels: list[PanelSpec] = []
+_report_panels: list[PanelSpec] = []
 _sweep_reminders: list[SweepReminder] = []
 _report_counts: dict[str, Callable[..., dict[str, int]]] = {}
 
@@ -103,6 +104,18 @@ def dashboard_panel(template: str) -> Callable:
 
     def register(provider):
         _dashboard_panels.append(PanelSpec(template, provider))
+        return provider
+
+    return register
+
+
+def report_panel(template: str) -> Callable:
+    """Register the decorated ``context(request, cases, period) -> dict | None`` as the
+    provider of a reports-page section rendered from ``template`` (``cases``: the report's
+    filtered cases; ``period``: its ``first`` and ``last`` days)."""
+
+    def register(provider):
+        _report_panels.append(PanelSpec(template, provider))
         return provider
 
     return register
@@ -161,6 +174,11 @@ def case_panels(request, case) -> list[Panel]:
 def dashboard_panels(request, today: dt.date) -> list[Panel]:
     """The sections other apps add to the dashboard of ``request``'s user."""
     return _rendered(_dashboard_panels, request, today)
+
+
+def report_panels(request, cases, period) -> list[Panel]:
+    """The sections other apps add to the reports page for ``cases`` over ``period``."""
+    return _rendered(_report_panels, request, cases, period)
 
 
 def _rendered(specs: list[PanelSpec], *args) -> list[Panel]:

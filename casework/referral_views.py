@@ -14,9 +14,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casework import selectors, services
+from casework.calendar import unpublished_years_of
 from casework.filters import ReferralFilter
 from casework.forms import ReferralActionForm, SuperviseForm, dispatch_form_for
-from casework.models import OPEN_REFERRAL_STATUSES, Party, PartyRole, ReturnReason
+from casework.models import (
+    OPEN_REFERRAL_STATUSES,
+    Party,
+    PartyRole,
+    ReferralStatus,
+    ReturnReason,
+)
+from casework.models.referrals import extension_refusal
 from casework.views import PAGE_SIZE, visible_case
 from core.exceptions import ServiceError
 from core.view_helpers import form_errors, refused, serve_attachment
@@ -140,7 +148,12 @@ def inbox(request):
     return render(
         request,
         "casework/inbox.html",
-        {"filter": referral_filter, "page": page, "query": query.urlencode()},
+        {
+            "filter": referral_filter,
+            "page": page,
+            "query": query.urlencode(),
+            "unpublished_years": unpublished_years_of(*(r.current_due for r in page)),
+        },
     )
 
 
@@ -168,6 +181,10 @@ def inbox_detail(request, pk: int):
         "actions": actions,
         "return_reasons": ReturnReason.choices,
         "street_phone": case.organisation.phone,
+        "unpublished_years": unpublished_years_of(referral.current_due),
+        "extension_refusal": extension_refusal(referral)
+        if referral.status == ReferralStatus.SIGNED_FOR
+        else "",
     }
     return render(request, "casework/inbox_detail.html", context)
 

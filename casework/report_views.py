@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework import charts, exports, permissions, reporting, selectors, tallies
+from casework import charts, exports, hooks, permissions, reporting, selectors, tallies
 from casework.models import Category, ExportKind, ExportLog
 from casework.roles import Role
 from core import jobs, pdf
@@ -94,7 +94,7 @@ def report_scope(request):
 
 
 def scoped_report(request):
-    """(form, period, report) for the request's filters: the report from the summary
+    """(form, period, cases, report) for the request's filters: the report from the summary
     tables over the user's area narrowed by the form (``casework.tallies.scope_for``)."""
     form, period, cases = report_scope(request)
     if form.is_bound and not form.is_valid():
@@ -105,12 +105,12 @@ def scoped_report(request):
         scope = tallies.scope_for(
             request.user, place=data.get("place"), category_id=category.pk if category else None
         )
-    return form, period, reporting.build(scope, period, cases=cases)
+    return form, period, cases, reporting.build(scope, period, cases=cases)
 
 
 def report_dashboard(request):
     require_reporter(request.user)
-    form, _period, report = scoped_report(request)
+    form, period, cases, report = scoped_report(request)
     labels = [m["month"].strftime("%Y-%m") for m in report.months]
     context = {
         "form": form,
@@ -142,6 +142,8 @@ def report_dashboard(request):
             [(_("Cases"), [n for _name, n in report.by_category[:8]])],
         ),
         "is_supervisor": permissions.has_role(request.user, Role.SUPERVISOR),
+        # Sections the apps built on casework add (casework.hooks): late judicial filings.
+        "panels": hooks.report_panels(request, cases, period),
     }
     return render(request, "casework/reports.html", context)
 
@@ -210,7 +212,7 @@ def my_export_download(request, pk: int):
 def export_report(request, fmt: str):
     _require_format(fmt)
     require_reporter(request.user)
-    _form, period, report = scoped_report(request)
+    _form, period, _cases, report = scoped_report(request)
     header = [
         _("Month"),
         _("Opened"),
@@ -259,7 +261,7 @@ def report_pdf(request):
     """The monthly report as a PDF/A (the archival pipeline, ``core.pdf``), logged as an
     export."""
     require_reporter(request.user)
-    _form, period, report = scoped_report(request)
+    _form, period, _cases, report = scoped_report(request)
     with translation.override("zh-hans"):
         labels = [m["month"].strftime("%Y-%m") for m in report.months]
         chart = charts.bars(

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from casework import permissions
 from casework.models import (
+    OPEN_STATUSES,
     RECEIVING_KINDS,
     Case,
     CaseEvent,
+    CaseReturnVisit,
     Membership,
     Organisation,
     Place,
+    Rating,
     Referral,
+    Status,
 )
 from casework.roles import CASE_STAFF_ROLES, Role
 from core.models import SecurityEvent
@@ -210,3 +214,50 @@ def security_events_visible_to(user):
         return events.none()
     staff = staff_of_area(user)
     return events.filter(Q(actor__in=staff.values("pk")) | Q(username__in=staff.values("username")))
+
+
+# ---------------------------------------------------------- the officers' queues
+
+
+def _queue_of(user) -> QuerySet[Case]:
+    """The cases whose follow-ups ``user`` answers for: their own, or for a supervisor
+    every case in their area."""
+    visible = cases_visible_to(user)
+    if permissions.has_role(user, Role.SUPERVISOR):
+        return visible
+    return visible.filter(assigned_officer=user)
+
+
+def return_visits_due_for(user, until) -> QuerySet[Case]:
+    """Resolved cases in ``user``'s queue whose return visit (回访) is due by ``until`` and
+    not yet made (no visit and no resident's rating since the resolution), soonest first —
+    the dashboard's queue and a "needs me" list read this."""
+    return (
+        pending_return_visits(_queue_of(user))
+        .filter(return_visit_due__lte=until)
+        .order_by("return_visit_due", "pk")
+    )
+
+
+def pending_return_visits(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Those of ``cases`` resolved and not yet heard back from: no return visit and no
+    rating by the resident since the resolution (what closing waits for)."""
+    visits = CaseReturnVisit.objects.filter(
+        case=OuterRef("pk"), recorded_at__gte=OuterRef("resolved_at")
+    )
+    ratings = Rating.objects.filter(case=OuterRef("pk"), created_at__gte=OuterRef("resolved_at"))
+    return cases.filter(~Exists(visits), ~Exists(ratings), status=Status.RESOLVED)
+
+
+def first_contacts_due_for(user, until) -> QuerySet[Case]:
+    """Open cases in ``user``'s queue with no first contact with the resident yet, due by
+    ``until`` (DOMAIN.md §3: within a working day of acceptance), soonest first."""
+    return (
+        _queue_of(user)
+        .filter(
+            status__in=list(OPEN_STATUSES),
+            first_contact_at__isnull=True,
+            first_contact_due__lte=until,
+        )
+        .order_by("first_contact_due", "pk")
+    )

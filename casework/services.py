@@ -28,6 +28,7 @@ from casework.models import (
     Case,
     CaseAttachment,
     CaseEvent,
+    CaseReturnVisit,
     Category,
     Channel,
     EventKind,
@@ -42,7 +43,9 @@ from casework.models import (
     ReferralKind,
     ReferralRole,
     ReferralStatus,
+    Score,
     Status,
+    VisitManner,
 )
 from casework.roles import Role
 from casework.uploads import clean_file_name, inspect
@@ -580,3 +583,83 @@ def referral_supervise(*, referral: Referral, actor, on: bool, note: str = "") -
 def available_referral_transitions(referral: Referral, user) -> list[Transition]:
     """The referral transitions ``user`` may take now (the page keeps its own side's)."""
     return REFERRALS.available(referral, user)
+
+
+# ---------------------------------------------------------- return visits (回访)
+
+
+def case_return_visit_record(
+    *,
+    case: Case,
+    actor,
+    manner: str,
+    reached: bool,
+    visited_at=None,
+    efficiency: int | None = None,
+    attitude: int | None = None,
+    result: int | None = None,
+    satisfied: bool | None = None,
+    residents_words: str = "",
+    expected_version: int | None = None,
+) -> CaseReturnVisit:
+    """Record the return visit (回访) to a resolved case: reached or not, and when reached
+    the resident's satisfaction on the three measures of their own rating (efficiency,
+    attitude, result), overall, and their words. Closing needs one (or the resident's
+    rating); an unsatisfied answer is offered reopening on the case page."""
+    problems = []
+    if manner not in VisitManner.values:
+        problems.append(_("Say how the return visit was made."))
+    visited_at = visited_at or timezone.now()
+    if visited_at > timezone.now():
+        problems.append(_("The return visit cannot be in the future."))
+    words = (residents_words or "").strip()
+    if len(words) > 5000:
+        problems.append(_("The resident's words can be at most 5,000 characters."))
+    if reached:
+        scores = (efficiency, attitude, result)
+        if any(s not in Score.values for s in scores):
+            problems.append(_("Give the resident's score for efficiency, attitude and result."))
+        if satisfied is None:
+            problems.append(_("Say whether the resident is satisfied overall."))
+    else:
+        efficiency = attitude = result = satisfied = None
+    if problems:
+        raise TransitionRefused(*problems)
+    with transaction.atomic():
+        locked = CASES.lock(case, expected_version)
+        if not permissions.can_work_case(locked, actor):
+            raise ActionForbidden(_("You are not allowed to record this case's return visit."))
+        if locked.status != Status.RESOLVED:
+            raise TransitionRefused(_("A return visit follows the resolution of a case."))
+        if locked.resolved_at and visited_at < locked.resolved_at:
+            raise TransitionRefused(_("The return visit cannot be before the resolution."))
+        visit = CaseReturnVisit.objects.create(
+            case=locked,
+            visited_at=visited_at,
+            manner=manner,
+            reached=reached,
+            efficiency=efficiency,
+            attitude=attitude,
+            result=result,
+            satisfied=satisfied,
+            residents_words=words,
+            recorded_by=actor,
+        )
+        CASES.bump(locked)
+        if reached:
+            note = _(
+                "Return visit (%(manner)s): efficiency %(e)s, attitude %(a)s, result %(r)s — "
+                "%(overall)s."
+            ) % {
+                "manner": visit.get_manner_display(),
+                "e": efficiency,
+                "a": attitude,
+                "r": result,
+                "overall": _("satisfied") if satisfied else _("not satisfied"),
+            }
+        else:
+            note = _("Return visit (%(manner)s): the resident was not reached.") % {
+                "manner": visit.get_manner_display()
+            }
+        CaseEvent.objects.create(case=locked, kind=EventKind.RETURN_VISIT, actor=actor, note=note)
+    return visit

@@ -1,4 +1,5 @@
-"""The SLA sweep: flag and chase (催办) overdue referrals and cases.
+"""The SLA sweep: flag and chase (催办) overdue referrals and cases, first contacts with
+the resident and return visits (回访) after resolution.
 
 Safe to run from cron every few minutes: each overdue period (one deadline of one
 referral or case) is chased exactly once. The claim is a conditional UPDATE
@@ -15,9 +16,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import hooks, notifications
+from casework import hooks, notifications, selectors
 from casework.models import (
     CLOCK_RUNNING_STATUSES,
+    OPEN_STATUSES,
     Case,
     CaseEvent,
     EventKind,
@@ -35,6 +37,11 @@ class SweepResult:
     referrals_chased: int
     cases_overdue: int
     cases_chased: int
+    # First contacts with the resident and case return visits (回访) past their day.
+    first_contacts_overdue: int = 0
+    first_contacts_chased: int = 0
+    return_visits_overdue: int = 0
+    return_visits_chased: int = 0
     # What other apps chased through ``casework.hooks``: (label, overdue, chased).
     others: tuple[tuple[str, int, int], ...] = ()
 
@@ -97,6 +104,69 @@ def _chase_case(case: Case) -> bool:
     return True
 
 
+def overdue_first_contacts(today=None):
+    """Open cases with no first contact with the resident after its due day."""
+    today = today or timezone.localdate()
+    return Case.objects.filter(
+        status__in=list(OPEN_STATUSES),
+        first_contact_at__isnull=True,
+        first_contact_due__lt=today,
+    )
+
+
+def overdue_return_visits(today=None):
+    """Resolved cases not heard back from (no return visit, no rating) after the day the
+    return visit was due."""
+    today = today or timezone.localdate()
+    return selectors.pending_return_visits(Case.objects.all()).filter(return_visit_due__lt=today)
+
+
+def _chase_once(case: Case, field: str, due, note: str) -> bool:
+    """Claim ``field`` (the deadline chased) for ``due`` and log one chase; False when
+    another sweep claimed it first."""
+    with transaction.atomic():
+        claimed = Case.objects.filter(pk=case.pk).exclude(**{field: due}).update(**{field: due})
+        if not claimed:
+            return False
+        event = CaseEvent.objects.create(case=case, kind=EventKind.CHASE, note=note)
+        transaction.on_commit(lambda: notifications.chase(event.pk))
+    return True
+
+
+def _chase_first_contacts(today) -> tuple[int, int]:
+    overdue = overdue_first_contacts(today)
+    count = overdue.count()
+    chased = 0
+    for case in overdue.exclude(first_contact_chased_for=F("first_contact_due")).only(
+        "pk", "first_contact_due"
+    ):
+        chased += _chase_once(
+            case,
+            "first_contact_chased_for",
+            case.first_contact_due,
+            _("First contact with the resident was due %(due)s — chased.")
+            % {"due": case.first_contact_due.isoformat()},
+        )
+    return count, chased
+
+
+def _chase_return_visits(today) -> tuple[int, int]:
+    overdue = overdue_return_visits(today)
+    count = overdue.count()
+    chased = 0
+    for case in overdue.exclude(return_visit_chased_for=F("return_visit_due")).only(
+        "pk", "return_visit_due"
+    ):
+        chased += _chase_once(
+            case,
+            "return_visit_chased_for",
+            case.return_visit_due,
+            _("The return visit (回访) was due %(due)s — chased.")
+            % {"due": case.return_visit_due.isoformat()},
+        )
+    return count, chased
+
+
 def sla_sweep() -> SweepResult:
     """Chase every overdue referral and case once per deadline, then what other apps registered
     (``casework.hooks``)."""
@@ -109,11 +179,17 @@ def sla_sweep() -> SweepResult:
     cases_overdue = cases.count()
     to_chase = list(cases.exclude(chased_for=F("due_date")).only("pk", "due_date", "status"))
     cases_chased = sum(_chase_case(c) for c in to_chase)
+    first_overdue, first_chased = _chase_first_contacts(today)
+    visits_overdue, visits_chased = _chase_return_visits(today)
     others = hooks.sweep_reminders(today)
     return SweepResult(
         referrals_overdue=len(referrals),
         referrals_chased=referrals_chased,
         cases_overdue=cases_overdue,
         cases_chased=cases_chased,
+        first_contacts_overdue=first_overdue,
+        first_contacts_chased=first_chased,
+        return_visits_overdue=visits_overdue,
+        return_visits_chased=visits_chased,
         others=others,
     )

@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/<int:pk>/receipt/", views.case_receipt, name="case_receipt"),
     path("cases/<int:pk>/transition/<slug:name>/", views.case_transition, name="case_transition"),
     path("cases/<int:pk>/notes/", views.case_note, name="case_note"),
+    path("cases/<int:pk>/return-visit/", views.case_return_visit, name="case_return_visit"),
     path("cases/<int:pk>/parties/", views.case_party_add, name="case_party_add"),
     path("cases/<int:pk>/assign/", views.case_assign, name="case_assign"),
     path("cases/<int:pk>/merge/", views.case_merge, name="case_merge"),

@@ -14,8 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casework import filter_forms, hooks, permissions, selectors, services, submissions, tallies
-from casework.calendar import add_working_days, unpublished_years
+from casework import (
+    filter_forms,
+    hooks,
+    permissions,
+    selectors,
+    services,
+    submissions,
+    tallies,
+)
+from casework.calendar import add_working_days, unpublished_years_of
 from casework.filters import CaseFilter
 from casework.forms import (
     AssignForm,
@@ -25,6 +33,7 @@ from casework.forms import (
     NoteForm,
     PartyForm,
     PartyFormSet,
+    ReturnVisitForm,
     dispatch_form_for,
 )
 from casework.models import (
@@ -91,6 +100,15 @@ def dashboard(request):
             active.filter(due_date__gte=today, due_date__lte=soon).order_by("due_date")
         )[:10],
         "overdue": _list_rows(active.filter(due_date__lt=today).order_by("due_date"))[:10],
+        # The officer's follow-ups (a supervisor's: the area's): first contacts with the
+        # resident and return visits (回访) due by the "due soon" horizon, overdue first.
+        "first_contacts": selectors.first_contacts_due_for(user, soon).values(
+            "pk", "reference", "first_contact_due"
+        )[:10],
+        "return_visits": selectors.return_visits_due_for(user, soon).values(
+            "pk", "reference", "return_visit_due"
+        )[:10],
+        "today": today,
         "recent": _list_rows(visible.order_by("-updated_at"))[:10],
         # A join on the case's place (indexed), not "case IN (visible cases)": at 100,000
         # cases the subquery form cost the supervisor's dashboard ~55 ms.
@@ -102,9 +120,15 @@ def dashboard(request):
         # Sections the apps built on casework add (casework.hooks).
         "panels": hooks.dashboard_panels(request, today),
     }
+    # Everyone is warned when this year's notice is missing or a deadline the dashboard
+    # shows falls in a year without one (the lists are evaluated once, here).
+    for key in ("mine", "due_soon", "overdue", "first_contacts", "return_visits"):
+        context[key] = list(context[key])
+    shown = [c.due_date for key in ("mine", "due_soon", "overdue") for c in context[key]]
+    shown += [r["first_contact_due"] for r in context["first_contacts"]]
+    shown += [r["return_visit_due"] for r in context["return_visits"]]
+    context["unpublished_years"] = unpublished_years_of(today, soon, *shown)
     if context["is_supervisor"]:
-        # Deadlines reach into next year from autumn on: warn about either year.
-        context["unpublished_years"] = unpublished_years(today.year, soon.year + 1)
         # From the summary tables (casework.tallies): the same few hundred rows whether
         # the area holds ten thousand cases or a million.
         scope = tallies.scope_for(user)
@@ -152,6 +176,9 @@ def case_list(request):
             "cap": LIST_CAP,
             # The export buttons keep the filters (reports are for mediators, supervisors).
             "can_export": permissions.has_role(request.user, Role.SUPERVISOR, Role.MEDIATOR),
+            "unpublished_years": unpublished_years_of(
+                *(c.due_date for c in page if c.status in OPEN_STATUSES)
+            ),
         },
     )
 
@@ -289,6 +316,10 @@ def case_detail(request, pk: int):
         else None,
         # values(), not only(): deferring `status` on an FSM model re-fetches it per row.
         "ratings": case.ratings.all()[:5],
+        "return_visits": case.return_visits.select_related("recorded_by")[:10],
+        "return_visit_form": ReturnVisitForm()
+        if case.status == Status.RESOLVED and permissions.can_work_case(case, user)
+        else None,
         "merged_cases": case.merged_cases.order_by("reference").values("pk", "reference"),
         "referrals": street_referral_rows(case, user),
         "dispatch_form": dispatch_form_for(case)
@@ -297,6 +328,13 @@ def case_detail(request, pk: int):
     }
     # Sections the apps built on casework add (casework.hooks): meetings, mediation...
     context["panels"] = hooks.case_panels(request, case)
+    context["unpublished_years"] = unpublished_years_of(
+        case.due_date,
+        case.first_contact_due,
+        case.return_visit_due,
+        *(row["referral"].current_due for row in context["referrals"]),
+        *(d for panel in context["panels"] for d in panel.context.get("deadlines", ())),
+    )
     return render(request, "casework/case_detail.html", context)
 
 
@@ -382,6 +420,34 @@ def case_note(request, pk: int):
     except ServiceError as exc:
         refused(request, exc)
     return redirect(reverse("casework:case_detail", args=[case.pk]) + "#timeline")
+
+
+@require_POST
+def case_return_visit(request, pk: int):
+    """Record the return visit (回访) to a resolved case."""
+    case = visible_case(request, pk)
+    form = ReturnVisitForm(request.POST)
+    if not form.is_valid():
+        form_errors(request, form)
+        return redirect(reverse("casework:case_detail", args=[case.pk]) + "#return-visit")
+    try:
+        visit = services.case_return_visit_record(
+            case=case,
+            actor=request.user,
+            expected_version=posted_version(request),
+            **form.service_kwargs(),
+        )
+    except ServiceError as exc:
+        refused(request, exc)
+    else:
+        if visit.dissatisfied:
+            messages.warning(
+                request,
+                _("The resident is not satisfied: consider reopening the case (below)."),
+            )
+        else:
+            messages.success(request, _("Return visit recorded."))
+    return redirect(reverse("casework:case_detail", args=[case.pk]) + "#return-visit")
 
 
 @require_POST

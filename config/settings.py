@@ -484,7 +484,8 @@ LINLI = {
     # tests; off for `make run`'s demo (a notice says so on every page).
     "TWO_FACTOR_REQUIRED": env.bool("LINLI_TWO_FACTOR_REQUIRED", default=LINLI_ENV != "dev"),
     # Referrals (DOMAIN.md §3, Shanghai's 1/5/15 scheme): sign for within 1 working day;
-    # reply by type; an approved extension may add at most 15 working days.
+    # reply by type; one extension per referral, asked before the reply deadline and
+    # approved by a supervisor, reaching at most 15 working days counted from receipt.
     "REFERRAL_SIGN_FOR_WORKING_DAYS": env.int("LINLI_REFERRAL_SIGN_FOR_WORKING_DAYS", default=1),
     "REFERRAL_REPLY_WORKING_DAYS": {
         "enquiry": env.int("LINLI_REFERRAL_ENQUIRY_WORKING_DAYS", default=1),
@@ -493,10 +494,15 @@ LINLI = {
     },
     "REFERRAL_EXTENSION_MAX_WORKING_DAYS": env.int("LINLI_REFERRAL_EXTENSION_MAX_DAYS", default=15),
     # The three meetings (DOMAIN.md §5): calendar days of notice before the meeting (a
-    # shorter notice is allowed but warned about), the share of invitees who must attend
-    # (an exact fraction), and how many years the archived minutes are kept.
+    # shorter notice is allowed but warned about; a hearing's is about 10 days), the share
+    # of invitees who must attend (an exact fraction), and how long the archived minutes
+    # are kept: a number of years or "permanent" (DOMAIN.md §8).
     "MEETING_RULES": {
-        "hearing": {"notice_lead_days": 7, "quorum": "2/3", "retention_years": 30},
+        "hearing": {
+            "notice_lead_days": env.int("LINLI_HEARING_NOTICE_DAYS", default=10),
+            "quorum": "2/3",
+            "retention_years": 30,
+        },
         "coordination": {"notice_lead_days": 3, "quorum": "1/2", "retention_years": 10},
         "evaluation": {"notice_lead_days": 5, "quorum": "2/3", "retention_years": 10},
     },
@@ -525,8 +531,10 @@ LINLI = {
         "COMMITTEE_NAME": env.str(
             "LINLI_MEDIATION_COMMITTEE_NAME", default="邻里街道人民调解委员会"
         ),
-        "TIME_LIMIT_DAYS": env.int("LINLI_MEDIATION_TIME_LIMIT_DAYS", default=30),
+        # One calendar month (《人民调解工作若干规定》Art. 37; ended as 民法典 Art. 202 ends it).
+        "TIME_LIMIT_MONTHS": env.int("LINLI_MEDIATION_TIME_LIMIT_MONTHS", default=1),
         "RETURN_VISIT_DAYS": env.int("LINLI_MEDIATION_RETURN_VISIT_DAYS", default=15),
+        # 人民调解法 Art. 33, counted as 民事诉讼法 Art. 85 counts (casework.calendar).
         "JUDICIAL_CONFIRMATION_DAYS": env.int("LINLI_JUDICIAL_CONFIRMATION_DAYS", default=30),
         "RETENTION_YEARS": env.int("LINLI_MEDIATION_RETENTION_YEARS", default=10),
     },

@@ -31,7 +31,7 @@ class MinutesAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(ArchiveRecord)
 class ArchiveRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["archival_number", "title", "archived_at", "retention_years", "size"]
+    list_display = ["archival_number", "title", "format", "archived_at", "retention_label", "size"]
     search_fields = ["archival_number", "title"]
 
 

@@ -95,7 +95,15 @@ def mediation_panel(request, case) -> dict:
     missing = []
     if mediation is not None and case.status in (Status.RESOLVED, Status.CLOSED):
         missing = dossier_missing_items(mediation)
-    return {"mediation": mediation, "dossier_missing": missing}
+    deadlines = ()
+    if mediation is not None:
+        agreement = mediation.agreement_or_none
+        deadlines = (
+            mediation.due_date if mediation.under_way else None,
+            mediation.return_visit_due,
+            agreement.judicial_deadline if agreement is not None else None,
+        )
+    return {"mediation": mediation, "dossier_missing": missing, "deadlines": deadlines}
 
 
 @hooks.case_panel("consultation/_case_panel_ballots.html")
@@ -112,6 +120,30 @@ def judicial_panel(request, today) -> dict | None:
     """Agreements whose judicial-confirmation window is open (the first ten)."""
     rows = list(selectors.judicial_reminders_for(request.user, today)[:10])
     return {"rows": rows} if rows else None
+
+
+@hooks.report_panel("consultation/_report_panel_late_judicial.html")
+def late_judicial_panel(request, cases, period) -> dict | None:
+    """Judicial-confirmation filings recorded after the legal last day in the period, for
+    the report's cases and the mediations the user may read (with the reasons given)."""
+    rows = list(
+        selectors.mediations_visible_to(request.user)
+        .filter(
+            case__in=cases,
+            agreement__judicial_late=True,
+            agreement__judicial_recorded_on__range=(period.first, period.last),
+        )
+        .order_by("agreement__judicial_recorded_on", "pk")
+        .values(
+            "case_id",
+            "case__reference",
+            "number",
+            "agreement__judicial_deadline",
+            "agreement__judicial_recorded_on",
+            "agreement__judicial_late_reason",
+        )[:50]
+    )
+    return {"rows": rows}
 
 
 @hooks.dashboard_panel("consultation/_dashboard_panel_return_visits.html")

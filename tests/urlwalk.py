@@ -85,6 +85,7 @@ ARGUMENTS: dict[str, dict[str, object]] = {
     "casework:case_receipt": {"pk": CASE},
     "casework:case_transition": {"pk": CASE, "name": "accept"},
     "casework:case_note": {"pk": CASE},
+    "casework:case_return_visit": {"pk": CASE},
     "casework:case_party_add": {"pk": CASE},
     "casework:case_assign": {"pk": CASE},
     "casework:case_merge": {"pk": CASE},

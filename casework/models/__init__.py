@@ -19,11 +19,13 @@ from casework.models.places import ALLOWED_PARENT_KIND, Flat, FlatOwner, Grid, P
 from casework.models.records import (
     CaseAttachment,
     CaseEvent,
+    CaseReturnVisit,
     EventKind,
     ExportKind,
     ExportLog,
     Rating,
     Score,
+    VisitManner,
     attachment_path,
 )
 from casework.models.referrals import (
@@ -55,6 +57,7 @@ __all__ = [
     "Case",
     "CaseAttachment",
     "CaseEvent",
+    "CaseReturnVisit",
     "Category",
     "Channel",
     "EventKind",
@@ -84,6 +87,7 @@ __all__ = [
     "Status",
     "Tally",
     "TallyState",
+    "VisitManner",
     "attachment_path",
     "calendar_changed",
     "mask_phone",

@@ -2,12 +2,44 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.core.cache import cache
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 # ------------------------------------------------------------ working-day calendar
+
+# The calendar's version stamp in the shared cache (casework.calendar reads it before
+# every computation and rereads a year when it changed).
+VERSION_KEY = "linli:calendar:version"
+
+
+class CalendarQuerySet(models.QuerySet):
+    """Bulk writes bump the calendar's version too (``update()`` sends no signal)."""
+
+    def delete(self):
+        result = super().delete()
+        calendar_changed()
+        return result
+
+    def update(self, **kwargs):
+        count = super().update(**kwargs)
+        calendar_changed()
+        return count
+
+    def bulk_create(self, *args, **kwargs):
+        created = super().bulk_create(*args, **kwargs)
+        calendar_changed()
+        return created
+
+    def bulk_update(self, *args, **kwargs):
+        count = super().bulk_update(*args, **kwargs)
+        calendar_changed()
+        return count
 
 
 class CalendarYear(models.Model):
@@ -24,6 +56,7 @@ class CalendarYear(models.Model):
     )
     source = models.CharField(_("source"), max_length=100, blank=True)
     history = HistoricalRecords()
+    objects = CalendarQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("calendar year")
@@ -32,10 +65,6 @@ class CalendarYear(models.Model):
 
     def __str__(self):
         return str(self.year)
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        calendar_changed(self.year)
 
 
 class CalendarDay(models.Model):
@@ -46,6 +75,7 @@ class CalendarDay(models.Model):
     is_working = models.BooleanField(_("working day"))
     name = models.CharField(_("name"), max_length=100, blank=True)
     history = HistoricalRecords()
+    objects = CalendarQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("calendar day")
@@ -55,15 +85,21 @@ class CalendarDay(models.Model):
     def __str__(self):
         return f"{self.date} {self.name}"
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        calendar_changed(self.date.year)
 
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        calendar_changed(self.date.year)
-        return result
+def calendar_changed(*_args) -> None:
+    """Bump the calendar's version stamp: every process rereads the calendar at its next
+    deadline computation. (Years are not told apart: edits are rare, rereading is cheap.)"""
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    # Again once the change is committed: another process that reread the calendar between
+    # the first bump and the commit must not keep what it read as current.
+    transaction.on_commit(lambda: cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None))
 
 
-def calendar_changed(year: int) -> None:
-    cache.delete(f"linli:calendar:{year}")
+# Saves and deletes one by one *and* the admin's "delete selected" (``queryset.delete()``
+# sends post_delete for every row: simple_history's receivers keep it from fast-deleting).
+@receiver(post_save, sender=CalendarDay, dispatch_uid="calendar_day_saved")
+@receiver(post_delete, sender=CalendarDay, dispatch_uid="calendar_day_deleted")
+@receiver(post_save, sender=CalendarYear, dispatch_uid="calendar_year_saved")
+@receiver(post_delete, sender=CalendarYear, dispatch_uid="calendar_year_deleted")
+def _calendar_row_changed(sender, **kwargs) -> None:
+    calendar_changed()

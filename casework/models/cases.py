@@ -112,6 +112,23 @@ _no_open_referrals.message = _(
 )
 
 
+def _heard_back(case: Case) -> bool:
+    """A return visit recorded, or the resident's own rating, since the case was resolved."""
+    since = case.resolved_at
+    if since is None:
+        return False
+    return (
+        case.return_visits.filter(recorded_at__gte=since).exists()
+        or case.ratings.filter(created_at__gte=since).exists()
+    )
+
+
+_heard_back.message = _(
+    "Record the return visit (回访) first: a case closes only after a return visit or the "
+    "resident's own rating."
+)
+
+
 def _nothing_referred_out(case: Case) -> bool:
     return not _open_referrals(case).exists()
 
@@ -209,6 +226,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # The overdue deadline already chased by the SLA sweep (once per deadline).
     chased_for = models.DateField(_("chased for"), null=True, blank=True, editable=False)
+    # The return visit (回访) after resolution: due RETURN_VISIT_WORKING_DAYS after it.
+    return_visit_due = models.DateField(_("return visit due"), null=True, blank=True)
+    # The first-contact and return-visit deadlines already chased (once per deadline).
+    first_contact_chased_for = models.DateField(null=True, blank=True, editable=False)
+    return_visit_chased_for = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("case")
@@ -283,6 +305,29 @@ class Case(ConcurrentTransitionMixin, models.Model):
         if self.status not in CLOCK_RUNNING_STATUSES or self.due_date is None:
             return False
         return self.due_date < timezone.localdate()
+
+    @property
+    def first_contact_overdue(self) -> bool:
+        """No first contact with the resident by its due day (DOMAIN.md §3)."""
+        return (
+            self.status in OPEN_STATUSES
+            and self.first_contact_at is None
+            and self.first_contact_due is not None
+            and self.first_contact_due < timezone.localdate()
+        )
+
+    @property
+    def return_visit_pending(self) -> bool:
+        """Resolved, and neither a return visit nor the resident's rating since."""
+        return self.status == Status.RESOLVED and not _heard_back(self)
+
+    @property
+    def return_visit_overdue(self) -> bool:
+        return (
+            self.return_visit_pending
+            and self.return_visit_due is not None
+            and self.return_visit_due < timezone.localdate()
+        )
 
     # -- the state machine (DOMAIN.md §2). Bodies stamp fields on this row only. --
 
@@ -379,12 +424,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.resolution_working_days = working_days_between(
             timezone.localdate(self.created_at), timezone.localdate()
         )
+        self.return_visit_due = add_working_days(
+            timezone.localdate(), settings.LINLI["RETURN_VISIT_WORKING_DAYS"]
+        )
 
     @transition(
         field=status,
         source=Status.RESOLVED,
         target=Status.CLOSED,
-        conditions=[GuardsOf("close")],
+        conditions=[_heard_back, GuardsOf("close")],
         permission=permissions.can_supervise_case,
         custom={
             "label": _("Close after return visit"),
@@ -393,7 +441,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
         },
     )
     def close(self, *, note: str = "", **_params):
-        required(note, _("Record the return visit before closing the case."))
         self.closed_at = timezone.now()
 
     @transition(
@@ -413,6 +460,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.resolved_at = None
         self.resolution_working_days = None
         self.closed_at = None
+        self.return_visit_due = None
 
     @transition(
         field=status,

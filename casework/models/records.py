@@ -73,6 +73,7 @@ class EventKind(models.TextChoices):
     CHASE = "chase", _("Chased (催办)")
     SUPERVISION = "supervision", _("Supervision (督办)")
     MEDIATION = "mediation", _("People's mediation")
+    RETURN_VISIT = "return_visit", _("Return visit (回访)")
 
 
 class CaseEvent(models.Model):
@@ -206,3 +207,76 @@ class ExportLog(models.Model):
         if not self._state.adding:
             raise ImmutableRecord()
         super().save(*args, **kwargs)
+
+
+class VisitManner(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    HOME = "home", _("Home visit")
+    ON_SITE = "on_site", _("On site")
+    MESSAGE = "message", _("Text message")
+
+
+class CaseReturnVisit(models.Model):
+    """The case officer's return visit (回访) after resolution (DOMAIN.md §2-3): whether the
+    resident was reached, their satisfaction on the hotline's three measures (as in their own
+    rating), overall, and their words. A case closes only after one (or the resident's own
+    rating); an unsatisfied resident is offered reopening."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="return_visits"
+    )
+    visited_at = models.DateTimeField(_("visited at"), default=timezone.now)
+    manner = models.CharField(_("how"), max_length=12, choices=VisitManner.choices)
+    reached = models.BooleanField(_("the resident was reached"))
+    efficiency = models.PositiveSmallIntegerField(
+        _("efficiency"), choices=Score.choices, null=True, blank=True
+    )
+    attitude = models.PositiveSmallIntegerField(
+        _("attitude"), choices=Score.choices, null=True, blank=True
+    )
+    result = models.PositiveSmallIntegerField(
+        _("result"), choices=Score.choices, null=True, blank=True
+    )
+    satisfied = models.BooleanField(_("satisfied overall"), null=True, blank=True)
+    residents_words = models.TextField(_("the resident's words"), blank=True, max_length=5000)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("case return visit")
+        verbose_name_plural = _("case return visits")
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            # Reached: the three measures and the overall answer; not reached: none of them.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        reached=True,
+                        efficiency__range=(1, 5),
+                        attitude__range=(1, 5),
+                        result__range=(1, 5),
+                        satisfied__isnull=False,
+                    )
+                    | Q(
+                        reached=False,
+                        efficiency__isnull=True,
+                        attitude__isnull=True,
+                        result__isnull=True,
+                        satisfied__isnull=True,
+                    )
+                ),
+                name="case_return_visit_scores_when_reached",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case} {self.visited_at:%Y-%m-%d}"
+
+    @property
+    def dissatisfied(self) -> bool:
+        return bool(self.reached and self.satisfied is False)

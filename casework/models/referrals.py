@@ -7,6 +7,8 @@ locks, checks permissions, logs the event and moves the case between waiting and
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -15,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, transition
 
 from casework import permissions
-from casework.calendar import add_working_days
+from casework.calendar import add_working_days, working_days_between
 from casework.models.organisations import Organisation, OrgKind
 from core.exceptions import TransitionRefused
 from core.fields import StateField
@@ -85,6 +87,46 @@ def _reply_limit(kind: str) -> int:
     return settings.LINLI["REFERRAL_REPLY_WORKING_DAYS"][kind]
 
 
+def extension_cap(referral) -> dt.date:
+    """The latest reply date an extension can reach: the complex-matter limit, 15 working
+    days counted from receipt (the day the order was dispatched to the organisation; the
+    12345 scheme's 1/5/15, DOMAIN.md §3; ``REFERRAL_EXTENSION_MAX_WORKING_DAYS``)."""
+    received = timezone.localdate(referral.dispatched_at)
+    return add_working_days(received, settings.LINLI["REFERRAL_EXTENSION_MAX_WORKING_DAYS"])
+
+
+def extension_refusal(referral, today: dt.date | None = None) -> str:
+    """Why the organisation may not ask for an extension now, or ``""`` if it may:
+    one extension per referral, asked before the reply deadline, within the cap."""
+    today = today or timezone.localdate()
+    if referral.extension_requested_at is not None:
+        return str(_("This referral's one extension has already been requested."))
+    if referral.reply_due < today:
+        return str(
+            _("The reply was due %(due)s: an extension must be asked for before the deadline.")
+            % {"due": referral.reply_due.isoformat()}
+        )
+    if referral.reply_due >= extension_cap(referral):
+        return str(
+            _(
+                "The reply deadline (%(due)s) already reaches the limit of %(limit)d working "
+                "days from receipt."
+            )
+            % {
+                "due": referral.reply_due.isoformat(),
+                "limit": settings.LINLI["REFERRAL_EXTENSION_MAX_WORKING_DAYS"],
+            }
+        )
+    return ""
+
+
+def _extension_allowed(referral) -> bool:
+    return not extension_refusal(referral)
+
+
+_extension_allowed.explain = extension_refusal  # the refusal names its reason
+
+
 class Referral(ConcurrentTransitionMixin, models.Model):
     """One case sent to one organisation (lead or assisting) with its own clock."""
 
@@ -131,6 +173,10 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     )
     extension_days = models.PositiveSmallIntegerField(
         _("extension asked (working days)"), null=True, blank=True
+    )
+    # One extension per referral (DOMAIN.md §3): when it was asked, so a second is refused.
+    extension_requested_at = models.DateTimeField(
+        _("extension requested at"), null=True, blank=True, editable=False
     )
     request_note = models.TextField(_("the organisation's request"), blank=True)
     # Stamped when signed for / replied (by the dates then in force): the monthly report
@@ -263,6 +309,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=ReferralStatus.SIGNED_FOR,
         target=ReferralStatus.EXTENSION_REQUESTED,
+        conditions=[_extension_allowed],
         permission=permissions.can_receive_referral,
         custom={
             "label": _("Request extension"),
@@ -271,7 +318,8 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         },
     )
     def request_extension(self, *, days=None, reason: str = "", **_params):
-        limit = settings.LINLI["REFERRAL_EXTENSION_MAX_WORKING_DAYS"]
+        cap = extension_cap(self)
+        limit = working_days_between(self.reply_due, cap)
         try:
             days = int(days)
         except (TypeError, ValueError):
@@ -279,7 +327,15 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         problems = []
         if not 1 <= days <= limit:
             problems.append(
-                _("Ask for between 1 and %(limit)d more working days.") % {"limit": limit}
+                _(
+                    "Ask for between 1 and %(limit)d more working days: the reply is due "
+                    "within %(total)d working days of receipt, by %(cap)s at the latest."
+                )
+                % {
+                    "limit": limit,
+                    "total": settings.LINLI["REFERRAL_EXTENSION_MAX_WORKING_DAYS"],
+                    "cap": cap.isoformat(),
+                }
             )
         if not (reason or "").strip():
             problems.append(_("Explain why more time is needed."))
@@ -287,22 +343,25 @@ class Referral(ConcurrentTransitionMixin, models.Model):
             raise TransitionRefused(*problems)
         self.extension_days = days
         self.request_note = reason.strip()
+        self.extension_requested_at = timezone.now()
 
     @transition(
         field=status,
         source=ReferralStatus.EXTENSION_REQUESTED,
         target=ReferralStatus.SIGNED_FOR,
-        permission=permissions.can_dispatch_referral,
+        permission=permissions.can_supervise_referral,
         custom={"label": _("Approve the extension"), "side": "street"},
     )
     def approve_extension(self, **_params):
-        self.reply_due = add_working_days(self.reply_due, self.extension_days or 0)
+        # A supervisor's decision (DOMAIN.md §3); never past the cap from receipt.
+        extended = add_working_days(self.reply_due, self.extension_days or 0)
+        self.reply_due = min(extended, extension_cap(self))
 
     @transition(
         field=status,
         source=ReferralStatus.EXTENSION_REQUESTED,
         target=ReferralStatus.SIGNED_FOR,
-        permission=permissions.can_dispatch_referral,
+        permission=permissions.can_supervise_referral,
         custom={"label": _("Refuse the extension"), "needs": ["reason"], "side": "street"},
     )
     def refuse_extension(self, *, reason: str = "", **_params):

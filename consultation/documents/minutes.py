@@ -84,9 +84,13 @@ def build(minutes: Minutes) -> dict:
                 for f in meeting.follow_ups.select_related("organisation", "case")
             ],
             "summary": minutes.summary,
+            "disagreements": minutes.disagreements,
+            "procedural_incidents": minutes.procedural_incidents,
             "signatures": [
                 {
                     "name": s.invitee.name,
+                    "role": s.role,
+                    "role_label": s.get_role_display(),
                     "signed_at": _dt(s.signed_at),
                     "refused": s.refused,
                     "note": s.note,

@@ -153,6 +153,8 @@ class JudicialForm(_RecordForm):
     )
     recorded_on = forms.DateField(label=_("On"), **DATE)
     note = _text(_("Note"), required=False, max_length=2000, rows=2)
+    late_reason = _text(_("Why the filing was late"), required=False, max_length=2000, rows=2)
+    late_reason.help_text = _("Required when the filing is dated after the legal last day.")
 
 
 class ReturnVisitForm(_RecordForm):

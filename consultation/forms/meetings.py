@@ -7,6 +7,7 @@ from casework.models import Organisation
 from consultation.models import (
     InviteeCategory,
     MeetingKind,
+    MinutesSignerRole,
     Stance,
 )
 
@@ -104,10 +105,28 @@ class MinutesForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
+    disagreements = forms.CharField(
+        max_length=20000,
+        label=_("Points of disagreement"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    procedural_incidents = forms.CharField(
+        max_length=20000,
+        label=_("Procedural incidents"),
+        required=False,
+        help_text=_("E.g. a walk-out, an objection to the procedure, an adjournment."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class SignatureForm(forms.Form):
     invitee = forms.ModelChoiceField(queryset=None, label=_("Attendee"))
+    role = forms.ChoiceField(
+        choices=[("", _("as recorded for the meeting")), *MinutesSignerRole.choices],
+        required=False,
+        label=_("Signs as"),
+    )
     refused = forms.BooleanField(required=False, label=_("Refused to sign"))
     note = forms.CharField(max_length=2000, required=False, label=_("Note"))
 

@@ -3,7 +3,7 @@ minutes (``minutes``), signatures (``signatures``), the archive register (``arch
 owner-consent ballots (``ballots``), people's mediation (``mediation``), its agreement
 (``agreement``) and its dossier's checklist (``dossier``). Import models from here."""
 
-from consultation.models.agreement import Agreement, JudicialStatus, Obligation
+from consultation.models.agreement import NO_SESSION_YET, Agreement, JudicialStatus, Obligation
 from consultation.models.archive import ArchiveRecord, archive_path
 from consultation.models.ballots import (
     Ballot,
@@ -52,7 +52,13 @@ from consultation.models.meetings import (
     Statement,
     meeting_rule,
 )
-from consultation.models.minutes import FROZEN_MINUTES, Minutes, MinutesStatus, Signature
+from consultation.models.minutes import (
+    FROZEN_MINUTES,
+    Minutes,
+    MinutesSignerRole,
+    MinutesStatus,
+    Signature,
+)
 from consultation.models.owners import (
     ElectorateImport,
     ImportStatus,
@@ -75,6 +81,7 @@ _archive_path = archive_path
 
 __all__ = [
     "FROZEN_MINUTES",
+    "NO_SESSION_YET",
     "PREPARABLE_STATUSES",
     "RECORDABLE_STATUSES",
     "UNDER_WAY",
@@ -110,6 +117,7 @@ __all__ = [
     "MeetingStatus",
     "MergeStatus",
     "Minutes",
+    "MinutesSignerRole",
     "MinutesStatus",
     "Motion",
     "MotionOutcome",

@@ -14,6 +14,12 @@ from casework.models import Party
 from consultation.models.mediation import Mediation
 from consultation.models.signatures import Signer, SignerRole
 
+# 人民调解法 Art. 27: mediation is recorded (调解记录); the agreement follows the record.
+NO_SESSION_YET = _(
+    "No session is recorded yet: an agreement is signed and sealed only after at least one "
+    "session record."
+)
+
 
 class JudicialStatus(models.TextChoices):
     PENDING = "pending", _("Not yet decided")
@@ -52,6 +58,12 @@ class Agreement(models.Model):
     )
     judicial_recorded_on = models.DateField(_("recorded on"), null=True, blank=True)
     judicial_note = models.TextField(_("judicial confirmation note"), blank=True, max_length=2000)
+    # A filing recorded after the legal last day: accepted only with the reason (a court
+    # may still hear why), flagged on the case and counted in the reports.
+    judicial_late = models.BooleanField(_("filed after the legal last day"), default=False)
+    judicial_late_reason = models.TextField(
+        _("why the filing was late"), blank=True, max_length=2000
+    )
     drafted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("drafted by"),
@@ -73,12 +85,23 @@ class Agreement(models.Model):
 
     @property
     def judicial_reminder_due(self) -> bool:
-        """Remind of joint judicial confirmation: in effect, undecided, window still open."""
+        """Remind of joint judicial confirmation: in effect, undecided, and the legal last
+        day (民事诉讼法 Art. 85, ``judicial_deadline``) not yet past."""
         return (
             self.in_effect
             and self.judicial_status == JudicialStatus.PENDING
             and self.judicial_deadline is not None
             and timezone.localdate() <= self.judicial_deadline
+        )
+
+    @property
+    def judicial_window_closed(self) -> bool:
+        """In effect, undecided, and the legal last day has passed."""
+        return (
+            self.in_effect
+            and self.judicial_status == JudicialStatus.PENDING
+            and self.judicial_deadline is not None
+            and timezone.localdate() > self.judicial_deadline
         )
 
     @property
@@ -113,6 +136,8 @@ class Agreement(models.Model):
             problems.append(str(_("No mediator has signed.")))
         if self.sealed_at is None:
             problems.append(str(_("The committee's seal is not marked.")))
+        if not self.mediation.sessions.exists():
+            problems.append(str(NO_SESSION_YET))
         if not self.obligations.exists():
             problems.append(str(_("The agreement states no obligations.")))
         return problems

@@ -18,6 +18,18 @@ def archive_path(instance, filename) -> str:
     return f"archive/{timezone.now():%Y}/{instance.archival_number}.pdf"
 
 
+# What the PDF pipeline (core.pdf) writes: PDF/A-3b, the record's data embedded.
+ARCHIVE_FORMAT = "PDF/A-3b"
+PERMANENT = "permanent"
+
+
+def retention_years_of(value) -> int | None:
+    """A retention setting as stored: ``"permanent"`` (or None) → None, else whole years."""
+    if value is None or value == PERMANENT:
+        return None
+    return int(value)
+
+
 class ArchiveRecord(models.Model):
     """One archived document (档案): the file, its checksum, and how long it is kept."""
 
@@ -58,7 +70,12 @@ class ArchiveRecord(models.Model):
     file = models.FileField(_("file"), upload_to=archive_path, max_length=200)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveIntegerField(_("size (bytes)"))
-    retention_years = models.PositiveSmallIntegerField(_("retention (years)"))
+    # DOMAIN.md §8: the format archives accept (PDF/A, GB/T 23286 = ISO 19005) and the
+    # retention — permanent (永久), or a number of years (30, 10: a setting per kind).
+    format = models.CharField(_("format"), max_length=20, default=ARCHIVE_FORMAT)
+    retention_years = models.PositiveSmallIntegerField(
+        _("retention (years)"), null=True, blank=True, help_text=_("Empty: kept permanently.")
+    )
     archived_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("archived by"),
@@ -82,3 +99,13 @@ class ArchiveRecord(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableRecord(_("Archive records cannot be deleted."))
+
+    @property
+    def is_permanent(self) -> bool:
+        return self.retention_years is None
+
+    @property
+    def retention_label(self) -> str:
+        if self.retention_years is None:
+            return str(_("permanent"))
+        return str(_("%(n)d years") % {"n": self.retention_years})

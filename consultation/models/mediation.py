@@ -9,8 +9,6 @@ Transition bodies only stamp fields on the mediation row; every write goes throu
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -18,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, transition
 
+from casework.calendar import add_months, legal_period_end
 from casework.models import Case, Party, PartyRole
 from consultation import permissions
 from consultation.models.signatures import Signer, SignerRole
@@ -207,7 +206,8 @@ class Mediation(ConcurrentTransitionMixin, models.Model):
     def start(self, **_params):
         today = timezone.localdate()
         self.started_on = today
-        self.due_date = today + dt.timedelta(days=mediation_setting("TIME_LIMIT_DAYS"))
+        # One month, as 民法典 Art. 202 counts months (01-31 → 02-28), not 30 days.
+        self.due_date = add_months(today, mediation_setting("TIME_LIMIT_MONTHS"))
 
     @transition(
         field=status,
@@ -220,7 +220,7 @@ class Mediation(ConcurrentTransitionMixin, models.Model):
     def take_effect(self, **_params):
         self.ended_on = timezone.localdate()
         deadline = self.agreement.performance_deadline
-        self.return_visit_due = deadline + dt.timedelta(days=mediation_setting("RETURN_VISIT_DAYS"))
+        self.return_visit_due = legal_period_end(deadline, mediation_setting("RETURN_VISIT_DAYS"))
 
     @transition(
         field=status,

@@ -54,6 +54,10 @@ class Minutes(ConcurrentTransitionMixin, models.Model):
     )
     number = models.PositiveSmallIntegerField(_("version"), default=1)
     summary = models.TextField(_("summary"), max_length=20000, blank=True)
+    # DOMAIN.md §5: the minutes also record the points of disagreement (分歧意见) and the
+    # procedural incidents (程序性事项: a walk-out, an objection to the procedure, a break).
+    disagreements = models.TextField(_("points of disagreement"), max_length=20000, blank=True)
+    procedural_incidents = models.TextField(_("procedural incidents"), max_length=20000, blank=True)
     status = StateField(_("status"), choices=MinutesStatus.choices, default=MinutesStatus.DRAFT)
     corrects = models.OneToOneField(
         "self",
@@ -168,6 +172,14 @@ class Minutes(ConcurrentTransitionMixin, models.Model):
         self.archived_at = timezone.now()
 
 
+class MinutesSignerRole(models.TextChoices):
+    """In what capacity someone signs the minutes (DOMAIN.md §5: signer, role, time)."""
+
+    CHAIR = "chair", _("Chair (主持人)")
+    RECORDER = "recorder", _("Recorder (记录员)")
+    ATTENDEE = "attendee", _("Attendee (参会人员)")
+
+
 class Signature(SignatureBase):
     """An attendee's signature on the minutes, or their refusal recorded."""
 
@@ -176,6 +188,13 @@ class Signature(SignatureBase):
     )
     invitee = models.ForeignKey(
         Invitee, verbose_name=_("attendee"), on_delete=models.PROTECT, related_name="signatures"
+    )
+
+    role = models.CharField(
+        _("signs as"),
+        max_length=12,
+        choices=MinutesSignerRole.choices,
+        default=MinutesSignerRole.ATTENDEE,
     )
 
     class Meta:

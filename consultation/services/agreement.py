@@ -13,9 +13,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from casework.calendar import legal_period_end
 from casework.models import Party
 from consultation.documents import mediation as mediation_documents
 from consultation.models import (
+    NO_SESSION_YET,
     Agreement,
     JudicialStatus,
     Mediation,
@@ -61,6 +63,8 @@ def sign(*, record, actor, signer_key: str, refused: bool = False, note: str = "
             raise TransitionRefused(_("That person does not sign this record."))
         if signer.user is not None and signer.user.pk != actor.pk:
             raise ActionForbidden(_("Staff sign for themselves."))
+        if is_agreement:
+            _require_a_session(locked)
         if refused and is_agreement:
             raise TransitionRefused(
                 _(
@@ -182,6 +186,7 @@ def agreement_seal(*, agreement: Agreement, actor) -> Agreement:
         agreement = Agreement.objects.get(pk=agreement.pk)
         if agreement.sealed_at is not None:
             raise TransitionRefused(_("The seal is already marked."))
+        _require_a_session(locked)
         agreement.sealed_at = timezone.now()
         agreement.sealed_by = actor
         agreement.save(update_fields=["sealed_at", "sealed_by"])
@@ -191,6 +196,13 @@ def agreement_seal(*, agreement: Agreement, actor) -> Agreement:
     return agreement
 
 
+def _require_a_session(mediation: Mediation) -> None:
+    """人民调解法 Art. 27: the mediation is recorded, and the agreement comes out of it — no
+    signature or seal on an agreement before at least one session record."""
+    if not mediation.sessions.exists():
+        raise TransitionRefused(NO_SESSION_YET)
+
+
 def _take_effect_if_complete(locked: Mediation, agreement: Agreement, actor) -> None:
     """The agreement takes effect the moment it is complete: stamp it, move the mediation,
     and file the signed copies (one per party, one for the file) in the archive."""
@@ -198,8 +210,9 @@ def _take_effect_if_complete(locked: Mediation, agreement: Agreement, actor) -> 
         return
     now = timezone.now()
     agreement.effective_at = now
-    agreement.judicial_deadline = timezone.localdate(now) + dt.timedelta(
-        days=mediation_setting("JUDICIAL_CONFIRMATION_DAYS")
+    # 人民调解法 Art. 33's 30 days, counted as 民事诉讼法 Art. 85 counts them.
+    agreement.judicial_deadline = legal_period_end(
+        timezone.localdate(now), mediation_setting("JUDICIAL_CONFIRMATION_DAYS")
     )
     agreement.save(update_fields=["effective_at", "judicial_deadline"])
     locked.agreement = agreement
@@ -217,9 +230,19 @@ def _take_effect_if_complete(locked: Mediation, agreement: Agreement, actor) -> 
 
 
 def judicial_record(
-    *, agreement: Agreement, actor, status: str, recorded_on: dt.date, note: str = ""
+    *,
+    agreement: Agreement,
+    actor,
+    status: str,
+    recorded_on: dt.date,
+    note: str = "",
+    late_reason: str = "",
 ) -> Agreement:
-    """Record whether the parties applied for judicial confirmation (司法确认)."""
+    """Record whether the parties applied for judicial confirmation (司法确认).
+
+    A filing dated after the legal last day (``judicial_deadline``) is recorded only with
+    the reason it was late, and flagged: the court decides whether it still hears it, the
+    committee must be able to say why the window was missed."""
     if status not in (JudicialStatus.FILED, JudicialStatus.DECLINED):
         raise TransitionRefused(_("Say whether the parties filed or declined."))
     with transaction.atomic():
@@ -233,15 +256,46 @@ def judicial_record(
             raise TransitionRefused(_("Give the date; it cannot be in the future."))
         if recorded_on < timezone.localdate(agreement.effective_at):
             raise TransitionRefused(_("The date cannot be before the agreement took effect."))
+        late = (
+            status == JudicialStatus.FILED
+            and agreement.judicial_deadline is not None
+            and recorded_on > agreement.judicial_deadline
+        )
+        if late and not (late_reason or "").strip():
+            raise TransitionRefused(
+                _(
+                    "The filing is dated after the legal last day (%(deadline)s): record why "
+                    "it was late."
+                )
+                % {"deadline": agreement.judicial_deadline.isoformat()}
+            )
         agreement.judicial_status = status
         agreement.judicial_recorded_on = recorded_on
         agreement.judicial_note = (note or "").strip()
-        agreement.save(update_fields=["judicial_status", "judicial_recorded_on", "judicial_note"])
+        agreement.judicial_late = late
+        agreement.judicial_late_reason = (late_reason or "").strip() if late else ""
+        agreement.save(
+            update_fields=[
+                "judicial_status",
+                "judicial_recorded_on",
+                "judicial_note",
+                "judicial_late",
+                "judicial_late_reason",
+            ]
+        )
         MEDIATIONS.bump(locked)
         log_on_case(
             locked,
             actor,
-            _("judicial confirmation: %(status)s (%(on)s).")
-            % {"status": agreement.get_judicial_status_display(), "on": recorded_on},
+            (
+                _("judicial confirmation: %(status)s (%(on)s), after the legal last day: %(why)s")
+                if late
+                else _("judicial confirmation: %(status)s (%(on)s).")
+            )
+            % {
+                "status": agreement.get_judicial_status_display(),
+                "on": recorded_on,
+                "why": agreement.judicial_late_reason,
+            },
         )
     return agreement

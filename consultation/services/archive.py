@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from consultation.documents.minutes import minutes_pdf
 from consultation.models import ArchiveRecord, Minutes, meeting_rule
+from consultation.models.archive import ARCHIVE_FORMAT, retention_years_of
 from core.sequences import next_number
 
 # The yearly numbering of the archive register (core.sequences).
@@ -23,15 +24,19 @@ def next_archival_number(year: int) -> str:
     return f"{settings.LINLI['ARCHIVE_PREFIX']}-{year}-{number:04d}"
 
 
-def register(content: bytes, *, title: str, retention_years: int, actor, **owner) -> ArchiveRecord:
-    """File ``content`` (a PDF) in the archive register with its checksum and a new
-    archival number; ``owner`` names what it archives (``minutes=`` or ``ballot=``)."""
+def register(
+    content: bytes, *, title: str, retention_years: int | str | None, actor, **owner
+) -> ArchiveRecord:
+    """File ``content`` (a PDF/A-3b from ``core.pdf``) in the archive register with its
+    checksum, format and a new archival number; ``retention_years`` is a number of years
+    or ``"permanent"``; ``owner`` names what it archives (``minutes=`` or ``ballot=``)."""
     record = ArchiveRecord(
         archival_number=next_archival_number(timezone.localdate().year),
         title=title[:300],
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),
-        retention_years=retention_years,
+        format=ARCHIVE_FORMAT,
+        retention_years=retention_years_of(retention_years),
         archived_by=actor,
         **owner,
     )

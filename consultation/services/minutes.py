@@ -12,7 +12,14 @@ from django_fsm import Transition
 
 from consultation import permissions
 from consultation.documents import minutes as minutes_documents
-from consultation.models import Invitee, Meeting, Minutes, MinutesStatus, Signature
+from consultation.models import (
+    Invitee,
+    Meeting,
+    Minutes,
+    MinutesSignerRole,
+    MinutesStatus,
+    Signature,
+)
 from consultation.services import archive
 from consultation.services.meetings import log_on_cases
 from core.exceptions import ActionForbidden, TransitionRefused
@@ -51,8 +58,17 @@ def minutes_draft(*, meeting: Meeting, actor, summary: str = "") -> Minutes:
     )
 
 
-def minutes_update(*, minutes: Minutes, actor, summary: str, expected_version: int) -> Minutes:
-    """Save the draft minutes' summary (the version the page showed must still be current)."""
+def minutes_update(
+    *,
+    minutes: Minutes,
+    actor,
+    summary: str,
+    expected_version: int,
+    disagreements: str = "",
+    procedural_incidents: str = "",
+) -> Minutes:
+    """Save the draft minutes' summary, points of disagreement and procedural incidents
+    (DOMAIN.md §5; the version the page showed must still be current)."""
     with transaction.atomic():
         locked = MINUTES.lock(minutes, expected_version)
         if not permissions.can_write_minutes(locked, actor):
@@ -60,14 +76,33 @@ def minutes_update(*, minutes: Minutes, actor, summary: str, expected_version: i
         if locked.status != MinutesStatus.DRAFT:
             raise TransitionRefused(_("Only draft minutes can be edited."))
         locked.summary = (summary or "").strip()
+        locked.disagreements = (disagreements or "").strip()
+        locked.procedural_incidents = (procedural_incidents or "").strip()
         MINUTES.bump(locked)
     return locked
 
 
+def default_signer_role(meeting: Meeting, invitee: Invitee) -> str:
+    """The capacity an attendee signs in when none is given: the meeting's chair or
+    recorder by name, else an attendee."""
+    if invitee.name.strip() == meeting.chair.strip():
+        return MinutesSignerRole.CHAIR
+    if invitee.name.strip() == meeting.recorder.strip():
+        return MinutesSignerRole.RECORDER
+    return MinutesSignerRole.ATTENDEE
+
+
 def signature_record(
-    *, minutes: Minutes, actor, invitee: Invitee, refused: bool, note: str = ""
+    *,
+    minutes: Minutes,
+    actor,
+    invitee: Invitee,
+    refused: bool,
+    note: str = "",
+    role: str = "",
 ) -> Signature:
-    """Record an attendee's signature, or their refusal with its reason, on circulated minutes."""
+    """Record an attendee's signature, or their refusal with its reason, on circulated
+    minutes, with the capacity they sign in (chair, recorder, attendee: DOMAIN.md §5)."""
     if not permissions.can_write_minutes(minutes, actor):
         raise ActionForbidden(_("You are not allowed to record signatures."))
     if minutes.status != MinutesStatus.CIRCULATED:
@@ -76,10 +111,13 @@ def signature_record(
         raise TransitionRefused(_("Only attendees of this meeting sign its minutes."))
     if refused and not (note or "").strip():
         raise TransitionRefused(_("Note why the attendee refused to sign."))
+    if role and role not in MinutesSignerRole.values:
+        raise TransitionRefused(_("Choose the capacity the attendee signs in."))
     signature, _created = Signature.objects.update_or_create(
         minutes=minutes,
         invitee=invitee,
         defaults={
+            "role": role or default_signer_role(minutes.meeting, invitee),
             "refused": refused,
             "signed_at": None if refused else timezone.now(),
             "note": (note or "").strip(),
@@ -140,6 +178,8 @@ def minutes_correct(*, minutes: Minutes, actor, reason: str) -> Minutes:
         meeting=minutes.meeting,
         number=minutes.number + 1,
         summary=minutes.summary,
+        disagreements=minutes.disagreements,
+        procedural_incidents=minutes.procedural_incidents,
         corrects=minutes,
         correction_reason=reason.strip(),
         created_by=actor,

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from casework import permissions as case_permissions
 from casework import selectors as case_selectors
+from casework.calendar import unpublished_years_of
 from consultation import selectors, services
 from consultation.forms import mediation as mf
 from consultation.models import Mediation, MediationStatus, dossier_checklist, pending_signers
@@ -196,6 +197,11 @@ def mediation_detail(request, pk: int):
             initial={"mediators": [u.pk for u in context["mediators"]]},
             staff=case_selectors.officers_for(case),
         )
+    context["unpublished_years"] = unpublished_years_of(
+        mediation.due_date if mediation.under_way else None,
+        mediation.return_visit_due,
+        agreement.judicial_deadline if agreement is not None else None,
+    )
     return render(request, "consultation/mediation_detail.html", context)
 
 

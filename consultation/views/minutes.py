@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from consultation import selectors, services
 from consultation.documents import minutes as minutes_documents
 from consultation.forms import meetings as forms
-from consultation.models import Minutes
+from consultation.models import Minutes, MinutesSignerRole
 from consultation.permissions import can_run_meeting
 from consultation.services.minutes import MINUTES
 from consultation.views.archive import archived_file
@@ -54,7 +54,15 @@ def minutes_detail(request, pk: int):
         "transitions": MINUTES.available(minutes, request.user),
         "signatures": {s.invitee_id: s for s in minutes.signatures.all()},
         "attendees": meeting.invitees.filter(attended=True),
-        "form": forms.MinutesForm(initial={"summary": minutes.summary, "version": minutes.version}),
+        "form": forms.MinutesForm(
+            initial={
+                "summary": minutes.summary,
+                "disagreements": minutes.disagreements,
+                "procedural_incidents": minutes.procedural_incidents,
+                "version": minutes.version,
+            }
+        ),
+        "signer_roles": MinutesSignerRole.choices,
         "data": minutes.snapshot,
     }
     return render(request, "consultation/minutes_detail.html", context)
@@ -72,6 +80,8 @@ def minutes_edit(request, pk: int):
                 minutes=minutes,
                 actor=request.user,
                 summary=form.cleaned_data["summary"],
+                disagreements=form.cleaned_data["disagreements"],
+                procedural_incidents=form.cleaned_data["procedural_incidents"],
                 expected_version=form.cleaned_data["version"],
             )
         except ServiceError as exc:

@@ -57,10 +57,30 @@ def test_load_calendar_is_idempotent(db, capsys):
     assert "2027: not published" in capsys.readouterr().out
 
 
-def test_supervisors_are_warned_about_unpublished_years(client, supervisor, mediator):
-    CalendarYear.objects.filter(year=2027).update(published=False)
-    client.force_login(supervisor)
-    page = client.get(reverse("casework:home")).content.decode()
-    assert "official holiday schedule for 2027 is not loaded" in page
+def test_everyone_whose_deadlines_fall_in_an_unpublished_year_is_warned(
+    client, world, supervisor, mediator, colleague
+):
+    from casework.models import Status
+    from tests.factories import make_case
+
+    CalendarYear.objects.filter(year=2031).delete()
+    case = make_case(
+        Status.IN_PROGRESS,
+        place=world.building_a,
+        organisation=world.committee_a,
+        assigned_officer=mediator,
+        due_date=D(2031, 1, 6),
+    )
+    warning = "holiday schedule for 2031 is not published or not loaded yet"
     client.force_login(mediator)
-    assert "official holiday schedule" not in client.get(reverse("casework:home")).content.decode()
+    assert warning in client.get(reverse("casework:case_detail", args=[case.pk])).content.decode()
+    assert warning in client.get(reverse("casework:case_list")).content.decode()
+    assert warning in client.get(reverse("casework:home")).content.decode()
+    client.force_login(supervisor)  # not the supervisor's own case: on its page, not home
+    assert warning in client.get(reverse("casework:case_detail", args=[case.pk])).content.decode()
+    assert warning not in client.get(reverse("casework:home")).content.decode()
+    case.due_date = D(2026, 12, 30)
+    case.save()
+    client.force_login(mediator)
+    page = client.get(reverse("casework:case_detail", args=[case.pk])).content.decode()
+    assert warning not in page

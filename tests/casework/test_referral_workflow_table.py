@@ -29,6 +29,7 @@ from tests.factories import (
 
 R = ReferralStatus
 STREET = {"mediator", "supervisor"}  # whoever works the case
+SUPERVISOR = {"supervisor"}  # an extension is the supervisor's decision (DOMAIN.md §3)
 ORG = {"agency_officer"}  # the receiving organisation's own staff
 
 TABLE = {
@@ -37,8 +38,8 @@ TABLE = {
     "approve_return": ({R.RETURN_REQUESTED}, STREET, R.RETURNED),
     "refuse_return": ({R.RETURN_REQUESTED}, STREET, R.SIGNED_FOR),
     "request_extension": ({R.SIGNED_FOR}, ORG, R.EXTENSION_REQUESTED),
-    "approve_extension": ({R.EXTENSION_REQUESTED}, STREET, R.SIGNED_FOR),
-    "refuse_extension": ({R.EXTENSION_REQUESTED}, STREET, R.SIGNED_FOR),
+    "approve_extension": ({R.EXTENSION_REQUESTED}, SUPERVISOR, R.SIGNED_FOR),
+    "refuse_extension": ({R.EXTENSION_REQUESTED}, SUPERVISOR, R.SIGNED_FOR),
     "send_reply": ({R.SIGNED_FOR}, ORG, R.REPLIED),
     "accept_reply": ({R.REPLIED}, STREET, R.CLOSED),
     "send_back": ({R.REPLIED}, STREET, R.SIGNED_FOR),

@@ -13,7 +13,7 @@ from casework import selectors, services
 from casework.models import Case, CaseEvent, EventKind, OrgKind, Referral, ReferralStatus, Status
 from casework.roles import Role
 from casework.sla import sla_sweep
-from core.exceptions import ConcurrentChange, TransitionRefused
+from core.exceptions import ActionForbidden, ConcurrentChange, TransitionRefused
 from tests.factories import (
     CaseEventFactory,
     MembershipFactory,
@@ -206,30 +206,94 @@ def test_dispatch_needs_work_started(world, mediator):
     assert not accepted.referrals.exists()
 
 
-def test_extension_moves_the_reply_due_and_is_bounded(world, case, mediator, agency_officer):
+def _ask(referral, officer, days, reason="Awaiting the permit office."):
+    return services.referral_transition(
+        referral=referral, name="request_extension", actor=officer, days=days, reason=reason
+    )
+
+
+def test_extension_moves_the_reply_due_and_is_bounded(
+    world, case, mediator, supervisor, agency_officer
+):
+    # Dispatched 28 Sept: reply due 10 Oct (5 working days over National Day); the cap is
+    # 15 working days from receipt, 23 Oct, so at most 10 more working days.
     with at(2026, 9, 28):
         referral = dispatch(case, mediator, world.police)
         referral = services.referral_transition(
             referral=referral, name="sign_for", actor=agency_officer
         )
+        assert referral.reply_due == dt.date(2026, 10, 10)
         with pytest.raises(TransitionRefused) as refused:
-            referral = services.referral_transition(
-                referral=referral, name="request_extension", actor=agency_officer, days=16
-            )
+            _ask(referral, agency_officer, 11, reason="")
         assert len(refused.value.messages) == 2  # too many days, and no reason
+        assert "between 1 and 10" in refused.value.messages[0]
+        assert "2026-10-23" in refused.value.messages[0]
+        referral = _ask(referral, agency_officer, 2)
+        # The street's case officer does not decide it: the supervisor does.
+        with pytest.raises(ActionForbidden):
+            services.referral_transition(
+                referral=referral, name="approve_extension", actor=mediator
+            )
         referral = services.referral_transition(
-            referral=referral,
-            name="request_extension",
-            actor=agency_officer,
-            days=2,
-            reason="Awaiting the permit office.",
-        )
-        referral = services.referral_transition(
-            referral=referral, name="approve_extension", actor=mediator
+            referral=referral, name="approve_extension", actor=supervisor
         )
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.SIGNED_FOR
     assert referral.reply_due == dt.date(2026, 10, 13)  # 10 Oct + 2 working days (12, 13)
+
+
+def test_a_second_extension_is_refused_with_its_reason(
+    world, case, mediator, supervisor, agency_officer
+):
+    with at(2026, 9, 28):
+        referral = dispatch(case, mediator, world.police)
+        referral = services.referral_transition(
+            referral=referral, name="sign_for", actor=agency_officer
+        )
+        referral = _ask(referral, agency_officer, 1)
+        referral = services.referral_transition(
+            referral=referral, name="refuse_extension", actor=supervisor, reason="材料已齐全。"
+        )
+        assert referral.reply_due == dt.date(2026, 10, 10)  # unchanged
+        with pytest.raises(TransitionRefused, match="one extension has already been requested"):
+            _ask(referral, agency_officer, 1)
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.SIGNED_FOR and referral.reply_due == dt.date(
+        2026, 10, 10
+    )
+    note = referral.case.events.filter(referral=referral).order_by("-pk").first().note
+    assert "材料已齐全。" in note
+
+
+def test_an_extension_asked_after_the_reply_deadline_is_refused(
+    world, case, mediator, agency_officer
+):
+    with at(2026, 9, 28):
+        referral = dispatch(case, mediator, world.police)
+        referral = services.referral_transition(
+            referral=referral, name="sign_for", actor=agency_officer
+        )
+    with at(2026, 10, 12), pytest.raises(TransitionRefused, match="was due 2026-10-10"):
+        _ask(referral, agency_officer, 2)
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.SIGNED_FOR and referral.extension_requested_at is None
+
+
+def test_an_approved_extension_never_passes_the_cap_from_receipt(
+    world, case, mediator, supervisor, agency_officer, settings
+):
+    with at(2026, 9, 28):
+        referral = dispatch(case, mediator, world.police)
+        referral = services.referral_transition(
+            referral=referral, name="sign_for", actor=agency_officer
+        )
+        referral = _ask(referral, agency_officer, 10)
+        # The street lowers the cap in the meantime: the approval still respects it.
+        settings.LINLI = {**settings.LINLI, "REFERRAL_EXTENSION_MAX_WORKING_DAYS": 12}
+        referral = services.referral_transition(
+            referral=referral, name="approve_extension", actor=supervisor
+        )
+    assert referral.reply_due == dt.date(2026, 10, 20)  # 12 working days from 28 Sept
 
 
 def test_a_stale_referral_page_is_told_to_reload(world, case, mediator, agency_officer):

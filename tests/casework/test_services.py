@@ -32,7 +32,12 @@ def test_it_refuses_to_start_work_without_an_officer(world, supervisor):
     [
         (Status.REGISTERED, "reject", "Give the reason for not accepting the case."),
         (Status.IN_PROGRESS, "wait", "Say what the case is waiting for."),
-        (Status.RESOLVED, "close", "Record the return visit before closing the case."),
+        (
+            Status.RESOLVED,
+            "close",
+            "Record the return visit (回访) first: a case closes only after a return visit or "
+            "the resident's own rating.",
+        ),
         (Status.CLOSED, "reopen", "Give the reason for reopening the case."),
         (Status.IN_PROGRESS, "withdraw", "Record why the resident withdrew."),
     ],

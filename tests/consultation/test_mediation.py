@@ -179,7 +179,8 @@ def test_the_agreement_takes_effect_when_complete_and_is_filed_with_a_copy_each(
     assert mediation.status == MediationStatus.AGREED
     assert agreement.effective_at == timezone.now()
     assert agreement.judicial_deadline == dt.date(2026, 4, 1)  # 30 days on
-    assert mediation.return_visit_due == dt.date(2026, 4, 6)  # deadline 22 March + 15
+    # 22 March + 15 days is 6 April, the 清明 day off: the next working day (Art. 85).
+    assert mediation.return_visit_due == dt.date(2026, 4, 7)
     record = ArchiveRecord.objects.get(agreement=agreement)
     path = tmp_path / "agreement.pdf"
     path.write_bytes(record.file.read())
@@ -271,7 +272,7 @@ def test_the_database_refuses_an_ending_without_routes(mediation):
 
 def test_the_time_limit_extends_only_with_both_sides_consent(case, mediator, parties):
     mediation = MediationFactory(case=case, mediating=True)  # started on 2 March
-    assert mediation.due_date == dt.date(2026, 4, 1)
+    assert mediation.due_date == dt.date(2026, 4, 2)  # one month (民法典 Art. 202), not 30 days
     applicant, respondent = parties
     with pytest.raises(TransitionRefused, match="陈建国"):
         ms.extension_record(
@@ -292,7 +293,7 @@ def test_the_time_limit_extends_only_with_both_sides_consent(case, mediator, par
     )
     mediation.refresh_from_db()
     assert mediation.due_date == dt.date(2026, 4, 15)
-    assert mediation.extensions.get().previous_due == dt.date(2026, 4, 1)
+    assert mediation.extensions.get().previous_due == dt.date(2026, 4, 2)
 
 
 def test_overdue_return_visits_appear_in_the_sla_sweep_once(
@@ -300,10 +301,10 @@ def test_overdue_return_visits_appear_in_the_sla_sweep_once(
 ):
     mediation = MediationFactory(case=case, mediating=True)
     AgreementFactory(mediation=mediation, in_effect=True, performance_deadline=dt.date(2026, 3, 22))
-    clock.move_to(START + dt.timedelta(days=35))  # 6 April is the due day: not yet overdue
+    clock.move_to(START + dt.timedelta(days=36))  # 7 April is the due day: not yet overdue
     call_command("sla_sweep")
     assert "return visits overdue 0" in capsys.readouterr().out
-    clock.move_to(START + dt.timedelta(days=36))
+    clock.move_to(START + dt.timedelta(days=37))
     call_command("sla_sweep")
     assert "return visits overdue 1, chased now 1" in capsys.readouterr().out
     call_command("sla_sweep")
@@ -347,6 +348,17 @@ def _resolve_and_close(case, mediator, supervisor):
         summary="达成调解协议",
     )
     case.refresh_from_db()
+    case_services.case_return_visit_record(
+        case=case,
+        actor=mediator,
+        manner="phone",
+        reached=True,
+        efficiency=5,
+        attitude=5,
+        result=5,
+        satisfied=True,
+    )
+    case.refresh_from_db()
     case_services.case_transition(case=case, name="close", actor=supervisor, note="回访满意")
     case.refresh_from_db()
 
@@ -363,6 +375,11 @@ def test_the_case_waits_for_its_mediation_and_its_dossier(case, mediator, superv
     case_services.case_transition(
         case=case, name="resolve", actor=mediator, outcome=Outcome.MEDIATION_AGREEMENT, summary="x"
     )
+    case.refresh_from_db()
+    with pytest.raises(TransitionRefused) as refused:
+        case_services.case_transition(case=case, name="close", actor=supervisor, note="回访")
+    assert "Record the return visit" in refused.value.messages[0]  # the case's own 回访
+    case_services.case_return_visit_record(case=case, actor=mediator, manner="phone", reached=False)
     case.refresh_from_db()
     with pytest.raises(TransitionRefused) as refused:
         case_services.case_transition(case=case, name="close", actor=supervisor, note="回访")

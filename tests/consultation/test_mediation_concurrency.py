@@ -8,7 +8,12 @@ from django.utils import timezone
 from consultation import services as ms
 from consultation.models import ArchiveRecord, Mediation, MediationStatus
 from tests.concurrency import needs_postgres, race
-from tests.factories import AgreementFactory, MediationFactory, sides
+from tests.factories import (
+    AgreementFactory,
+    MediationFactory,
+    MediationSessionFactory,
+    sides,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -64,6 +69,7 @@ def test_ending_and_drafting_at_once_one_wins(mediating, mediator, supervisor):
 def test_the_last_signature_and_the_seal_at_once_take_effect_exactly_once(mediating, mediator):
     mediation = mediating
     applicant, respondent = sides(mediation.case)
+    MediationSessionFactory(mediation=mediation, actor=mediator, signed=True)  # Art. 27
     agreement = AgreementFactory(mediation=mediation, obligations=[(respondent, "pay")])
     ms.sign(record=agreement, actor=mediator, signer_key=f"p{applicant.pk}")
     ms.sign(record=agreement, actor=mediator, signer_key=f"u{mediator.pk}")

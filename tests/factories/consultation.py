@@ -547,7 +547,8 @@ class MediationSessionFactory(factory.django.DjangoModelFactory):
 class AgreementFactory(factory.django.DjangoModelFactory):
     """The agreement of a mediation under way, drafted with ``agreement_draft``: the
     respondent pays 一千二百元 and repairs, the applicant lets the repair in.
-    ``signed``: every party and the mediator sign (not yet in effect: the seal is
+    ``signed``: (after a signed session record, if none is recorded yet) every party and
+    the mediator sign (not yet in effect: the seal is
     missing). ``in_effect``: signed and sealed, so it takes effect as the product does it
     — the mediation agreed, its return visit due, the copies archived."""
 
@@ -579,6 +580,9 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *, sign_all, seal, actor, **kwargs):
         agreement = mediation_services.agreement_draft(actor=actor, **kwargs)
+        if (sign_all or seal) and not agreement.mediation.sessions.exists():
+            # 人民调解法 Art. 27: the record comes first; an agreement is signed after it.
+            MediationSessionFactory(mediation=agreement.mediation, actor=actor, signed=True)
         if sign_all:
             for party in agreement.mediation.case.parties.order_by("pk"):
                 mediation_services.sign(record=agreement, actor=actor, signer_key=f"p{party.pk}")

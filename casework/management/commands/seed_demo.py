@@ -397,7 +397,21 @@ class Command(BaseCommand):
         )
         if state == Status.RESOLVED:
             return
-        if state == Status.REOPENED:
+        reopen = state == Status.REOPENED
+        # The return visit (回访) comes first: closing waits for it.
+        services.case_return_visit_record(
+            case=case,
+            actor=officer,
+            manner="phone",
+            reached=True,
+            efficiency=3 if reopen else 5,
+            attitude=4 if reopen else 5,
+            result=2 if reopen else 5,
+            satisfied=not reopen,
+            residents_words="问题又出现了。" if reopen else "处理得很及时，谢谢。",
+        )
+        case.refresh_from_db()
+        if reopen:
             return go("reopen", reason="回访时诉求人表示问题反复出现。")
         go("close", actor=supervisor, note="次日回访：诉求人表示满意。")
         if state == Status.ARCHIVED:
