@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import Transition
 
-from casework import notifications, permissions, status_codes
+from casework import events, notifications, permissions, status_codes
 from casework.calendar import add_working_days
 from casework.models import (
     OPEN_REFERRAL_STATUSES,
@@ -177,7 +177,8 @@ def case_register(
             kind=EventKind.REGISTERED,
             to_status=Status.REGISTERED,
             actor=actor,
-            note=_("Registered via %(channel)s.") % {"channel": case.get_channel_display()},
+            code=events.REGISTERED,
+            params={"channel": case.channel},
             is_public=True,
         )
     return Registration(case=case, status_code=code)
@@ -217,9 +218,21 @@ def case_transition(
         return _move_case(locked, name, actor=actor, note=note, public=public, **params)
 
 
-def _move_case(locked: Case, name: str, *, actor, note="", public=None, **params) -> Case:
+def _move_case(
+    locked: Case,
+    name: str,
+    *,
+    actor,
+    note="",
+    public=None,
+    code: str = "",
+    code_params: dict | None = None,
+    **params,
+) -> Case:
     """Fire ``name`` on a case this transaction has locked, log its one event and tell the
-    officer after commit (also the case's own step in a merge, a referral, a resumption)."""
+    officer after commit (also the case's own step in a merge, a referral, a resumption).
+    A step the system takes says why as ``code``/``code_params`` (casework.events), a
+    person's reason stays in the note as written."""
     fired = CASES.fire(locked, name, actor=actor, note=note, **params)
     event = CaseEvent.objects.create(
         case=locked,
@@ -228,7 +241,10 @@ def _move_case(locked: Case, name: str, *, actor, note="", public=None, **params
         from_status=fired.source,
         to_status=locked.status,
         actor=actor,
-        note=_event_note(note, params),
+        code=code,
+        params=code_params or {},
+        # A system step's reason is its code; only a person's words are a note.
+        note=(note or "").strip() if code else _event_note(note, params),
         is_public=fired.public if public is None else public,
     )
     transaction.on_commit(lambda: notifications.case_event(event.pk))
@@ -270,7 +286,8 @@ def case_assign(*, case: Case, officer, actor, expected_version: int | None = No
             case=locked,
             kind=EventKind.ASSIGNMENT,
             actor=actor,
-            note=_("Assigned to %(name)s.") % {"name": person_name(officer)},
+            code=events.ASSIGNED,
+            params={"name": person_name(officer), "user": officer.pk},
         )
     transaction.on_commit(lambda: notifications.case_event(event.pk))
     return locked
@@ -312,8 +329,8 @@ def case_add_party(*, case: Case, actor, party: PartyData) -> Party:
             case=locked,
             kind=EventKind.NOTE,
             actor=actor,
-            note=_("Party added: %(name)s (%(role)s).")
-            % {"name": added.name, "role": added.get_role_display()},
+            code=events.PARTY_ADDED,
+            params={"name": added.name, "role": added.role},
         )
     return added
 
@@ -364,8 +381,9 @@ def case_merge(*, target: Case, duplicates: Sequence[Case], actor, note: str = "
             case=target,
             kind=EventKind.MERGE,
             actor=actor,
-            note=_("Merged duplicates: %(refs)s.") % {"refs": ", ".join(refs)}
-            + (f" {note.strip()}" if note.strip() else ""),
+            code=events.MERGED,
+            params={"refs": refs},
+            note=note.strip(),
             is_public=True,
         )
     return target
@@ -397,7 +415,8 @@ def attachment_add(*, case: Case, actor, upload, public: bool = False):
                 case=case,
                 kind=EventKind.ATTACHMENT,
                 actor=actor,
-                note=_("Attached %(name)s.") % {"name": name},
+                code=events.ATTACHED,
+                params={"name": name},
                 is_public=public,
             )
         except Exception:
@@ -483,8 +502,8 @@ def referral_dispatch(
             kind=EventKind.REFERRAL,
             transition="dispatch",
             actor=actor,
-            note=_("Referred to %(org)s (%(role)s).")
-            % {"org": organisation.name, "role": referral.get_role_display()},
+            code=events.REFERRED,
+            params={"org": organisation.name, "role": referral.role},
             is_public=True,
         )
         if locked.status == Status.IN_PROGRESS:
@@ -493,6 +512,8 @@ def referral_dispatch(
                 "wait",
                 actor=actor,
                 reason=_("Referred to %(org)s.") % {"org": organisation.name},
+                code=events.WAITS_FOR_REFERRAL,
+                code_params={"org": organisation.name},
             )
         else:
             CASES.bump(locked)  # the version moves: the page the user saw is stale
@@ -513,26 +534,23 @@ def referral_transition(
     When the last open referral ends (closed, returned or recalled) a waiting case resumes
     and its deadline moves by the working days it waited.
     """
-    transition = REFERRALS.lookup(name)
-    label = transition.custom.get("label", name)
+    REFERRALS.lookup(name)
     with transaction.atomic():
         # Lock order everywhere: case, then referral. The referral's version is the guard.
         Case.objects.select_for_update().filter(pk=referral.case_id).values_list("pk").get()
         locked = REFERRALS.lock(referral, expected_version)
         REFERRALS.fire(locked, name, actor=actor, **params)
         detail = _event_note("", params) or (params.get("reply") or "").strip()
-        note = f"{locked.organisation.name}: {label}"
-        if locked.status == ReferralStatus.REPLIED:
-            note += f" — {locked.reply}"
-        elif detail:
-            note += f" — {detail}"
         event = CaseEvent.objects.create(
             case=locked.case,
             referral=locked,
             kind=EventKind.REFERRAL,
             transition=name,
             actor=actor,
-            note=note,
+            code=events.REFERRAL_MOVED,
+            params={"org": locked.organisation.name, "action": name},
+            # What the organisation or the officer wrote (the reply, a reason), as written.
+            note=locked.reply if locked.status == ReferralStatus.REPLIED else detail,
         )
         case = Case.objects.select_related("category", "place").get(pk=locked.case_id)
         if (
@@ -563,15 +581,14 @@ def referral_supervise(*, referral: Referral, actor, on: bool, note: str = "") -
             )
         Referral.objects.filter(pk=locked.pk).update(under_supervision=on)
         locked.under_supervision = on
-        text = (
-            _("%(org)s: put under supervision (督办).") if on else _("%(org)s: supervision lifted.")
-        ) % {"org": locked.organisation.name}
         event = CaseEvent.objects.create(
             case=locked.case,
             referral=locked,
             kind=EventKind.SUPERVISION,
             actor=actor,
-            note=f"{text} {note.strip()}".strip(),
+            code=events.SUPERVISED if on else events.SUPERVISION_LIFTED,
+            params={"org": locked.organisation.name},
+            note=note.strip(),
         )
     transaction.on_commit(lambda: notifications.referral_event(event.pk))
     return locked

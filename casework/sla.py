@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from casework import hooks, notifications
+from casework import events, hooks, notifications
 from casework.models import (
     CLOCK_RUNNING_STATUSES,
     Case,
@@ -67,13 +66,16 @@ def _chase_referral(referral: Referral) -> bool:
         if not claimed:
             return False
         kind, due = period.split(":", 1)
-        what = _("sign-for") if kind == "sign" else _("reply")
         event = CaseEvent.objects.create(
             case_id=referral.case_id,
             referral=referral,
             kind=EventKind.CHASE,
-            note=_("%(org)s: %(what)s was due %(due)s — chased.")
-            % {"org": referral.organisation.name, "what": what, "due": due},
+            code=events.REFERRAL_CHASED,
+            params={
+                "org": referral.organisation.name,
+                "what": "sign" if kind == "sign" else "reply",
+                "due": due,
+            },
         )
         transaction.on_commit(lambda: notifications.chase(event.pk))
     return True
@@ -91,7 +93,8 @@ def _chase_case(case: Case) -> bool:
         event = CaseEvent.objects.create(
             case=case,
             kind=EventKind.CHASE,
-            note=_("The case was due %(due)s — chased.") % {"due": case.due_date.isoformat()},
+            code=events.CASE_CHASED,
+            params={"due": case.due_date.isoformat()},
         )
         transaction.on_commit(lambda: notifications.chase(event.pk))
     return True

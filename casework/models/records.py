@@ -103,6 +103,10 @@ class CaseEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="events",
     )
+    # What the system says happened, rendered in the reader's language when read
+    # (casework.event_text); ``note`` keeps only what a person wrote, as written.
+    code = models.CharField(_("event code"), max_length=40, blank=True)
+    params = models.JSONField(_("event parameters"), default=dict, blank=True)
     note = models.TextField(_("note"), blank=True, max_length=20000)
     is_public = models.BooleanField(_("visible to the resident"), default=False)
     created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)

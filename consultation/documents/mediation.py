@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from casework import event_text
 from casework.models import mask_phone
 from consultation.models import (
     Agreement,
@@ -220,7 +221,7 @@ def dossier_snapshot(mediation: Mediation, *, compiler) -> dict:
                 "actor": _user(e.actor),
                 "from": e.get_from_status_display() if e.from_status else "",
                 "to": e.get_to_status_display() if e.to_status else "",
-                "note": e.note,
+                "note": event_text.full_text(e),
             }
             for e in case.events.select_related("actor").order_by("created_at", "id")
         ],

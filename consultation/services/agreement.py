@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from casework.models import Party
+from consultation import case_events
 from consultation.documents import mediation as mediation_documents
 from consultation.models import (
     Agreement,
@@ -88,16 +89,15 @@ def sign(*, record, actor, signer_key: str, refused: bool = False, note: str = "
             raise TransitionRefused(
                 _("%(name)s's signature is already recorded.") % {"name": signer.name}
             ) from None
-        what = _("the agreement") if is_agreement else _("session %(n)d") % {"n": record.number}
         log_on_case(
             locked,
             actor,
-            (
-                _("%(name)s refused to sign %(what)s: %(note)s")
-                if refused
-                else _("%(name)s signed %(what)s.")
-            )
-            % {"name": signer.name, "what": what, "note": (note or "").strip()},
+            case_events.REFUSED if refused else case_events.SIGNED,
+            {
+                "name": signer.name,
+                "what": "agreement" if is_agreement else record.number,
+                "note": (note or "").strip(),
+            },
         )
         MEDIATIONS.bump(locked)
         if is_agreement:
@@ -169,7 +169,7 @@ def agreement_draft(
             Obligation(agreement=agreement, party=p, text=t) for p, t in obligations
         )
         MEDIATIONS.bump(locked)
-        log_on_case(locked, actor, _("agreement drafted."))
+        log_on_case(locked, actor, case_events.AGREEMENT_DRAFTED)
     return agreement
 
 
@@ -186,7 +186,7 @@ def agreement_seal(*, agreement: Agreement, actor) -> Agreement:
         agreement.sealed_by = actor
         agreement.save(update_fields=["sealed_at", "sealed_by"])
         MEDIATIONS.bump(locked)
-        log_on_case(locked, actor, _("committee seal marked on the agreement."))
+        log_on_case(locked, actor, case_events.SEAL_MARKED)
         _take_effect_if_complete(locked, agreement, actor)
     return agreement
 
@@ -241,7 +241,7 @@ def judicial_record(
         log_on_case(
             locked,
             actor,
-            _("judicial confirmation: %(status)s (%(on)s).")
-            % {"status": agreement.get_judicial_status_display(), "on": recorded_on},
+            case_events.JUDICIAL,
+            {"status": status, "on": str(recorded_on)},
         )
     return agreement
