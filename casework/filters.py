@@ -25,7 +25,15 @@ from casework.models import (
 )
 from casework.models.referrals import REPLY_CLOCK_STATUSES
 from casework.widgets import FastSelect
+from core.forms import PersonChoiceField
 from core.models import SecurityEvent, SecurityEventKind
+
+
+class PersonChoiceFilter(filters.ModelChoiceFilter):
+    """A filter by user that lists people by name (core.names), not account names."""
+
+    field_class = PersonChoiceField
+
 
 DUE_CHOICES = [
     ("overdue", _("Overdue")),
@@ -52,9 +60,7 @@ class CaseFilter(filters.FilterSet):
         label=_("Place (and below)"),
         widget=FastSelect(attrs={"data-filterable": "true"}),
     )
-    assigned_officer = filters.ModelChoiceFilter(
-        queryset=None, label=_("Officer"), widget=FastSelect
-    )
+    assigned_officer = PersonChoiceFilter(queryset=None, label=_("Officer"), widget=FastSelect)
     priority = filters.ChoiceFilter(choices=Priority.choices, label=_("Priority"))
     channel = filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
     due = filters.ChoiceFilter(choices=DUE_CHOICES, method="filter_due", label=_("Deadline"))
@@ -71,6 +77,18 @@ class CaseFilter(filters.FilterSet):
             ("priority", "priority"),
             ("status", "status"),
         ),
+        field_labels={
+            "reference": _("Reference, ascending"),
+            "-reference": _("Reference, descending"),
+            "created_at": _("Registered, oldest first"),
+            "-created": _("Registered, newest first"),
+            "due_date": _("Deadline, soonest first"),
+            "-due": _("Deadline, latest first"),
+            "priority": _("Priority, ascending"),
+            "-priority": _("Priority, descending"),
+            "status": _("Status, ascending"),
+            "-status": _("Status, descending"),
+        },
         label=_("Sort by"),
     )
 
@@ -139,6 +157,14 @@ class ReferralFilter(filters.FilterSet):
     )
     o = filters.OrderingFilter(
         fields=(("dispatched_at", "dispatched"), ("reply_due", "due"), ("status", "status")),
+        field_labels={
+            "dispatched_at": _("Dispatched, oldest first"),
+            "-dispatched": _("Dispatched, newest first"),
+            "reply_due": _("Reply due, soonest first"),
+            "-due": _("Reply due, latest first"),
+            "status": _("Status, ascending"),
+            "-status": _("Status, descending"),
+        },
         label=_("Sort by"),
     )
 

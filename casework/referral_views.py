@@ -19,7 +19,7 @@ from casework.forms import ReferralActionForm, SuperviseForm, dispatch_form_for
 from casework.models import OPEN_REFERRAL_STATUSES, Party, PartyRole, ReturnReason
 from casework.views import PAGE_SIZE, visible_case
 from core.exceptions import ServiceError
-from core.view_helpers import form_errors, refused, serve_attachment
+from core.view_helpers import done, form_errors, refused, serve_attachment
 
 # ------------------------------------------------------------------- street side
 
@@ -83,6 +83,8 @@ def _run_transition(request, referral, name: str) -> None:
         )
     except ServiceError as exc:
         refused(request, exc)
+    else:
+        done(request)
 
 
 @require_POST
@@ -109,6 +111,8 @@ def referral_supervise(request, pk: int, referral_pk: int):
             )
         except ServiceError as exc:
             refused(request, exc)
+        else:
+            done(request)
     return redirect(reverse("casework:case_detail", args=[pk]) + "#referrals")
 
 

@@ -49,7 +49,7 @@ from casework.uploads import clean_file_name, inspect
 from core.exceptions import ActionForbidden, TransitionRefused
 from core.names import person_name
 from core.sequences import next_number
-from core.transitions import Machine
+from core.transitions import Machine, Offer
 
 # The yearly numbering of case references (core.sequences).
 CASE_REFERENCES = "case"
@@ -263,6 +263,12 @@ def reopen_request_answered(case: Case, *, actor) -> None:
 def available_transitions(case: Case, user) -> list[Transition]:
     """The transitions ``user`` may take on ``case`` now — what the page offers as buttons."""
     return CASES.available(case, user)
+
+
+def case_offers(case: Case, user) -> list[Offer]:
+    """The case's steps for ``user`` with why each withheld one is withheld (the page shows
+    those as disabled buttons with the reasons beside them)."""
+    return CASES.offers(case, user)
 
 
 # ---------------------------------------------------------- assignment, notes, merge

@@ -42,7 +42,8 @@ from casework.roles import Role
 from casework.sla import overdue_referrals
 from core import idempotency
 from core.exceptions import ServiceError
-from core.view_helpers import form_errors, posted_version, refused, serve_attachment
+from core.transitions import label_of
+from core.view_helpers import done, form_errors, posted_version, refused, serve_attachment
 
 PAGE_SIZE = 25
 RECEIPT_SESSION_KEY = "linli-receipt-{pk}"
@@ -264,6 +265,11 @@ def case_detail(request, pk: int):
         "events": selectors.case_timeline(case),
         "attachments": case.attachments.select_related("uploaded_by"),
         "transitions": services.available_transitions(case, user),
+        # Steps this user cannot take now, each with why (disabled buttons), for those
+        # who work the case.
+        "withheld": [o for o in services.case_offers(case, user) if not o.allowed]
+        if can_work
+        else [],
         "outcome_choices": RESOLVING_OUTCOMES,
         "full_contact": full_contact,
         "can_work": can_work,
@@ -331,6 +337,8 @@ def case_transition(request, pk: int, name: str):
         )
     except ServiceError as exc:
         refused(request, exc)
+    else:
+        done(request, label_of(Case, name))
     return redirect("casework:case_detail", pk=case.pk)
 
 
@@ -352,6 +360,8 @@ def case_party_add(request, pk: int):
             )
         except ServiceError as exc:
             refused(request, exc)
+        else:
+            done(request)
     return redirect(reverse("casework:case_detail", args=[case.pk]) + "#parties")
 
 
@@ -373,6 +383,8 @@ def case_note(request, pk: int):
         )
     except ServiceError as exc:
         refused(request, exc)
+    else:
+        done(request)
     return redirect(reverse("casework:case_detail", args=[case.pk]) + "#timeline")
 
 
@@ -392,6 +404,8 @@ def case_assign(request, pk: int):
         )
     except ServiceError as exc:
         refused(request, exc)
+    else:
+        done(request)
     return redirect("casework:case_detail", pk=case.pk)
 
 

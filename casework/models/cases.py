@@ -382,6 +382,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
             "label": _("Close after return visit"),
             "needs": ["note"],
             "public": True,
+            "who": _("A supervisor closes the case after the return visit."),
         },
     )
     def close(self, *, note: str = "", **_params):

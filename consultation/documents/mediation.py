@@ -127,10 +127,10 @@ def dossier_snapshot(mediation: Mediation, *, compiler) -> dict:
         "document": "人民调解卷宗",
         "number": mediation.number,
         "committee": mediation.committee,
-        "title": f"{case.category.name} · {case.place}",
+        "title": f"{case.category.label} · {case.place}",
         "case": {
             "reference": case.reference,
-            "category": str(case.category.name),
+            "category": case.category.label,
             "place": str(case.place),
             "channel": case.get_channel_display(),
             "registered_at": _dt(case.created_at),

@@ -18,7 +18,7 @@ from consultation.models import BallotRuleSet, CampaignStatus, Matter
 from consultation.permissions import can_run_ballot
 from consultation.services.ballots import BALLOTS
 from core.exceptions import ServiceError
-from core.view_helpers import form_errors, refused
+from core.view_helpers import done, form_errors, refused
 
 
 def _campaign(request, pk: int):
@@ -89,6 +89,7 @@ def ballot_detail(request, pk: int):
         "tally": campaign.tally or live,
         "live": live is not None,
         "transitions": BALLOTS.available(campaign, request.user),
+        "withheld": [o for o in BALLOTS.offers(campaign, request.user) if not o.allowed],
         "shares": selectors.cost_shares(campaign),
         "coefficients": sorted(
             (
@@ -123,6 +124,8 @@ def ballot_transition(request, pk: int, name: str):
         )
     except ServiceError as exc:
         refused(request, exc)
+    else:
+        done(request)
     return redirect(_back(pk))
 
 
@@ -177,6 +180,8 @@ def ballot_cost(request, pk: int):
         )
     except ServiceError as exc:
         refused(request, exc)
+    else:
+        done(request)
     return redirect(_back(pk, "cost"))
 
 
@@ -191,6 +196,8 @@ def ballot_objection(request, pk: int):
             services.objection_add(campaign=campaign, actor=request.user, **form.cleaned_data)
         except ServiceError as exc:
             refused(request, exc)
+        else:
+            done(request)
     return redirect(_back(pk, "objections"))
 
 

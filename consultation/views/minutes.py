@@ -20,7 +20,7 @@ from consultation.views.archive import archived_file
 from consultation.views.meetings import visible_meeting
 from core import pdf
 from core.exceptions import ServiceError
-from core.view_helpers import form_errors, posted_version, refused
+from core.view_helpers import done, form_errors, posted_version, refused
 
 
 def _minutes(request, pk: int) -> Minutes:
@@ -39,6 +39,8 @@ def minutes_new(request, pk: int):
         minutes = services.minutes_draft(meeting=meeting, actor=request.user)
     except ServiceError as exc:
         refused(request, exc)
+    else:
+        done(request)
         return redirect("consultation:meeting_detail", pk=pk)
     return redirect("consultation:minutes_detail", pk=minutes.pk)
 
@@ -52,6 +54,7 @@ def minutes_detail(request, pk: int):
         "meeting": meeting,
         "can_write": can_write,
         "transitions": MINUTES.available(minutes, request.user),
+        "withheld": [o for o in MINUTES.offers(minutes, request.user) if not o.allowed],
         "signatures": {s.invitee_id: s for s in minutes.signatures.all()},
         "attendees": meeting.invitees.filter(attended=True),
         "form": forms.MinutesForm(initial={"summary": minutes.summary, "version": minutes.version}),
@@ -94,6 +97,8 @@ def minutes_transition(request, pk: int, name: str):
         )
     except ServiceError as exc:
         refused(request, exc)
+    else:
+        done(request)
     return redirect("consultation:minutes_detail", pk=pk)
 
 
@@ -108,6 +113,8 @@ def minutes_sign(request, pk: int):
             services.signature_record(minutes=minutes, actor=request.user, **form.cleaned_data)
         except ServiceError as exc:
             refused(request, exc)
+        else:
+            done(request)
     return redirect(reverse("consultation:minutes_detail", args=[pk]) + "#signatures")
 
 
@@ -120,6 +127,8 @@ def minutes_correct(request, pk: int):
         )
     except ServiceError as exc:
         refused(request, exc)
+    else:
+        done(request)
         return redirect("consultation:minutes_detail", pk=pk)
     return redirect("consultation:minutes_detail", pk=correction.pk)
 

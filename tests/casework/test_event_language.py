@@ -136,7 +136,7 @@ def _run_migration(module: str, app_label: str):
 def test_the_migration_reads_todays_english_and_chinese_sentences_back_into_codes(
     world, chinese_staff
 ):
-    mediator, colleague, _ = chinese_staff
+    _, colleague, _ = chinese_staff
     old = [
         CaseEventFactory(kind=EventKind.REGISTERED, note="Registered via Phone."),
         CaseEventFactory(kind=EventKind.REGISTERED, note="经来电登记。"),

@@ -5,9 +5,11 @@ import datetime as dt
 from fractions import Fraction
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from casework.models import CaseEvent
 from consultation import selectors, services
@@ -68,7 +70,9 @@ def test_a_coordination_meeting_from_the_case_page_to_the_archived_pdf(
     # One day's notice for a 3-day rule: allowed, with a warning.
     assert "shorter than the 3 days" in response.content.decode()
     meeting.refresh_from_db()
-    post(client, "consultation:meeting_transition", meeting.pk, "hold", data={"version": 2})
+    # Held the day after (it was set for tomorrow: it cannot be held before it starts).
+    with time_machine.travel(timezone.now() + dt.timedelta(days=2)):
+        post(client, "consultation:meeting_transition", meeting.pk, "hold", data={"version": 2})
     wang, builder = meeting.invitees.order_by("id")
     post(client, "consultation:attendance", meeting.pk, data={"present": [wang.pk, builder.pk]})
     post(

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from casework.event_text import full_text
 from consultation import services
 from consultation.models import Meeting, MeetingStatus, Minutes, MinutesStatus
 from core.exceptions import ActionForbidden, TransitionRefused
@@ -34,7 +35,9 @@ def test_meeting_table_covers_every_transition():
 @pytest.mark.parametrize("state", [s.value for s in MeetingStatus])
 def test_meeting_state_transition_role(state, name, role, request, case):
     actor = request.getfixturevalue(role)
-    meeting = MeetingFactory(case=case, status=state, invitees=1)
+    # A meeting is marked held only once it has started (the guard has its own test).
+    started = {"starts_at": timezone.now() - dt.timedelta(hours=1)} if name == "hold" else {}
+    meeting = MeetingFactory(case=case, status=state, invitees=1, **started)
     sources, roles, target = MEETING_TABLE[name]
     params = dict(PARAMS)
     if name == "reschedule":
@@ -45,7 +48,7 @@ def test_meeting_state_transition_role(state, name, role, request, case):
         assert meeting.status == target
         assert meeting.version == 2
         event = meeting.cases.get().events.get()
-        assert event.actor == actor and meeting.get_status_display() in event.note
+        assert event.actor == actor and meeting.get_status_display() in full_text(event)
     else:
         expected = TransitionRefused if state not in sources else ActionForbidden
         with pytest.raises(expected) as refused:
@@ -100,3 +103,22 @@ def test_minutes_state_transition_role(state, name, role, request, case):
             services.minutes_transition(minutes=minutes, name=name, actor=actor, **PARAMS)
         assert refused.value.messages and all(refused.value.messages)
         assert Minutes.objects.get(pk=minutes.pk).status == state
+
+
+def test_a_meeting_cannot_be_marked_held_before_it_starts(case, mediator):
+    """A meeting set for 12-05 cannot be held on 12-03: refused with the start in words,
+    and the meeting page shows "Mark as held" disabled with that reason."""
+    meeting = MeetingFactory(
+        case=case,
+        status=M.NOTICE_PUBLISHED,
+        invitees=1,
+        starts_at=timezone.now() + dt.timedelta(days=2),
+    )
+    with pytest.raises(TransitionRefused, match="cannot be marked as held before then"):
+        services.meeting_transition(meeting=meeting, name="hold", actor=mediator)
+    meeting.refresh_from_db()
+    assert meeting.status == M.NOTICE_PUBLISHED
+    offers = {o.name: o for o in services.MEETINGS.offers(meeting, mediator)}
+    assert not offers["hold"].allowed
+    assert "cannot be marked as held" in offers["hold"].reasons[0]
+    assert offers["cancel"].allowed
