@@ -42,6 +42,7 @@ urlpatterns = [
     path("reports/report.<str:fmt>", report_views.export_report, name="export_report"),
     path("reports/exports/", report_views.export_log, name="export_log"),
     path("reports/security/", security_views.security_log, name="security_log"),
+    path("waiting/", views.waiting_list, name="waiting"),
     path("inbox/", referral_views.inbox, name="inbox"),
     path("inbox/<int:pk>/", referral_views.inbox_detail, name="inbox_detail"),
     path(

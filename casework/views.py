@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casework import hooks, permissions, selectors, services, submissions
+from casework import hooks, permissions, selectors, services, submissions, waiting
 from casework.calendar import add_working_days, unpublished_years
 from casework.filters import CaseFilter
 from casework.forms import (
@@ -464,3 +464,17 @@ def attachment_download(request, pk: int, attachment_pk: int):
     case = visible_case(request, pk)
     attachment = get_object_or_404(case.attachments, pk=attachment_pk)
     return serve_attachment(attachment)
+
+
+# ------------------------------------------------------------ what waits for me
+
+
+def waiting_list(request):
+    """ "需要我处理": what waits for this user, by kind (casework.waiting); each item
+    leaves the list when it is handled."""
+    groups = waiting.waiting_for(request.user)
+    return render(
+        request,
+        "casework/waiting.html",
+        {"groups": groups, "total": sum(g.count for g in groups)},
+    )

@@ -13,9 +13,11 @@ Registered once at start-up by ``ConsultationConfig.ready``.
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from casework import hooks
+from casework import hooks, waiting
 from casework.models import Status
 from consultation import selectors
 from consultation.models import Mediation, dossier_missing_items
@@ -116,3 +118,42 @@ def return_visits_panel(request, today) -> dict | None:
     """Return visits overdue (the first ten)."""
     rows = list(selectors.return_visits_overdue_for(request.user, today)[:10])
     return {"rows": rows} if rows else None
+
+
+# ------------------------------------------------------- what waits for a mediator
+
+
+def _return_visits_due(user, today):
+    """Agreements in effect whose return visit (回访) is due today or overdue, for their
+    own mediators."""
+    return (
+        selectors.mediations_visible_to(user)
+        .filter(
+            mediators=user,
+            status="agreed",
+            return_visit_due__lte=today,
+            return_visits__isnull=True,
+        )
+        .select_related("case")
+        .order_by("return_visit_due")
+    )
+
+
+def _return_visit_item(mediation, today) -> waiting.Item:
+    return waiting.Item(
+        title=mediation.case.reference,
+        detail=mediation.number,
+        url=reverse("consultation:mediation_detail", args=[mediation.pk]),
+        due=mediation.return_visit_due,
+        overdue=mediation.return_visit_due < today,
+    )
+
+
+waiting.register(
+    waiting.WaitingKind(
+        "mediation_return_visit",
+        gettext_lazy("Mediation return visits due"),
+        _return_visits_due,
+        _return_visit_item,
+    )
+)

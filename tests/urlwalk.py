@@ -93,6 +93,7 @@ ARGUMENTS: dict[str, dict[str, object]] = {
     "casework:export_report": {"fmt": "csv"},
     "casework:export_log": {},
     "casework:security_log": {},
+    "casework:waiting": {},
     "casework:inbox": {},
     "casework:inbox_detail": {"pk": REFERRAL},
     "casework:inbox_transition": {"pk": REFERRAL, "name": "sign_for"},
