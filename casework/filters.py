@@ -24,6 +24,7 @@ from casework.models import (
     Status,
 )
 from casework.models.referrals import REPLY_CLOCK_STATUSES
+from casework.phones import looks_like_phone, phone_key
 from casework.widgets import FastSelect
 from core.forms import PersonChoiceField
 from core.models import SecurityEvent, SecurityEventKind
@@ -108,9 +109,11 @@ class CaseFilter(filters.FilterSet):
         if not value:
             return queryset
         party = Party.objects.filter(case=OuterRef("pk"), name__icontains=value)
-        return queryset.filter(
-            Q(reference__icontains=value) | Q(description__icontains=value) | Exists(party)
-        )
+        found = Q(reference__icontains=value) | Q(description__icontains=value) | Exists(party)
+        if looks_like_phone(value):  # also the caller's number, however it was typed
+            caller = Party.objects.filter(case=OuterRef("pk"), phone_key=phone_key(value))
+            found |= Exists(caller)
+        return queryset.filter(found)
 
     def filter_place(self, queryset, name, place):
         return queryset.filter(place__path__startswith=place.path)

@@ -44,6 +44,7 @@ from casework.models import (
     ReferralStatus,
     Status,
 )
+from casework.phones import phone_key
 from casework.roles import Role
 from casework.uploads import clean_file_name, inspect
 from core.exceptions import ActionForbidden, TransitionRefused
@@ -117,6 +118,7 @@ def _party(case: Case, data: PartyData) -> Party:
         kind=data.kind,
         name=data.name.strip(),
         phone=data.phone.strip(),
+        phone_key=phone_key(data.phone),
         email=data.email.strip(),
         address=data.address.strip(),
     )
@@ -370,6 +372,7 @@ def case_merge(*, target: Case, duplicates: Sequence[Case], actor, note: str = "
                         kind=party.kind,
                         name=party.name,
                         phone=party.phone,
+                        phone_key=party.phone_key,
                         email=party.email,
                         address=party.address,
                         merged_from=locked,

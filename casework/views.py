@@ -15,10 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casework import hooks, permissions, selectors, services, submissions, waiting
+from casework import hooks, permissions, phones, selectors, services, submissions, waiting
 from casework.calendar import add_working_days, unpublished_years
 from casework.filters import CaseFilter
 from casework.forms import (
+    STAFF_CHANNELS,
     AssignForm,
     AttachmentForm,
     IntakeForm,
@@ -35,6 +36,7 @@ from casework.models import (
     Case,
     Category,
     Party,
+    PartyKind,
     PartyRole,
     Status,
 )
@@ -156,8 +158,13 @@ def case_new(request):
     if not permissions.can_register_case(request.user):
         return HttpResponseForbidden(_("Only mediators and supervisors register cases."))
     places = selectors.places_for(request.user)
-    form = IntakeForm(request.POST or None, places=places)
-    parties = PartyFormSet(request.POST or None, prefix="party")
+    intake = intake_defaults(request)
+    form = IntakeForm(request.POST or None, places=places, initial=intake["initial"])
+    if request.method == "POST":
+        parties = PartyFormSet(request.POST, prefix="party")
+    else:  # the rows' starting roles are the rows: no extra empty ones after them
+        parties = PartyFormSet(prefix="party", initial=intake.pop("party_rows"))
+        parties.extra = 0
     # One-time tokens are per user: one mediator's token never finds another's case.
     scope = f"intake:{request.user.pk}"
     token = form.posted_token
@@ -210,7 +217,47 @@ def case_new(request):
                 # Shown once on the receipt, then forgotten: only the hash is stored.
                 request.session[RECEIPT_SESSION_KEY.format(pk=case.pk)] = outcome.value.status_code
                 return redirect("casework:case_receipt", pk=case.pk)
-    return render(request, "casework/case_new.html", {"form": form, "parties": parties})
+    intake.pop("party_rows", None)
+    return render(request, "casework/case_new.html", {**intake, "form": form, "parties": parties})
+
+
+def intake_defaults(request) -> dict:
+    """What the intake form starts with: the channel the desk chose (``?channel=phone``:
+    a call is 来电, not 来访), the first row an applicant — the caller on a call — and the
+    others respondents; with ``?caller=<number>`` the earlier cases of that number (the
+    one phone look-up, casework.phones) and the caller's name from the latest of them."""
+    channel = request.GET.get("channel", "")
+    channels = {value for value, _label in STAFF_CHANNELS}
+    initial = {"channel": channel} if channel in channels else {}
+    caller = (request.GET.get("caller") or "").strip()[:30]
+    first = {"role": PartyRole.APPLICANT, "kind": PartyKind.RESIDENT}
+    earlier = []
+    if caller:
+        visible = selectors.cases_visible_to(request.user)
+        earlier = list(
+            phones.cases_with_phone(visible, caller)
+            .select_related("category", "place")
+            .order_by("-created_at")[:10]
+        )
+        first["phone"] = caller
+        known = (
+            Party.objects.filter(
+                case__in=[c.pk for c in earlier], phone_key=phones.phone_key(caller)
+            )
+            .order_by("-case__created_at")
+            .values_list("name", flat=True)
+            .first()
+        )
+        if known:
+            first["name"] = known
+    others = [{"role": PartyRole.RESPONDENT, "kind": PartyKind.RESIDENT}] * 2
+    return {
+        "initial": initial,
+        "party_rows": [first, *others],
+        "channel": initial.get("channel", ""),
+        "caller": caller,
+        "earlier_cases": earlier,
+    }
 
 
 def _intake_sent_again(request, scope: str, token: str, previous: idempotency.Previous):
