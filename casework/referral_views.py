@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casework import selectors, services
+from casework import selectors, services, waiting
 from casework.filters import ReferralFilter
 from casework.forms import ReferralActionForm, SuperviseForm, dispatch_form_for
 from casework.models import OPEN_REFERRAL_STATUSES, Party, PartyRole, ReturnReason
@@ -74,13 +75,22 @@ def _run_transition(request, referral, name: str) -> None:
         "reply": data["reply"],
     }
     try:
-        services.referral_transition(
-            referral=referral,
-            name=name,
-            actor=request.user,
-            expected_version=data["version"],
-            **params,
-        )
+        if name == "send_reply":  # the reply carries its photos and files
+            services.referral_reply(
+                referral=referral,
+                actor=request.user,
+                reply=data["reply"],
+                files=request.FILES.getlist("files"),
+                expected_version=data["version"],
+            )
+        else:
+            services.referral_transition(
+                referral=referral,
+                name=name,
+                actor=request.user,
+                expected_version=data["version"],
+                **params,
+            )
     except ServiceError as exc:
         refused(request, exc)
     else:
@@ -128,6 +138,16 @@ def _inbox_referral(request, pk: int):
     )
 
 
+# The order of the organisation's actions on a referral page: sign for before asking
+# to return it.
+ORGANISATION_ACTION_ORDER = {
+    "sign_for": 0,
+    "send_reply": 1,
+    "request_extension": 2,
+    "request_return": 3,
+}
+
+
 def inbox(request):
     base = selectors.referrals_visible_to(request.user)
     data = request.GET.copy() if request.GET else None
@@ -144,7 +164,13 @@ def inbox(request):
     return render(
         request,
         "casework/inbox.html",
-        {"filter": referral_filter, "page": page, "query": query.urlencode()},
+        {
+            "filter": referral_filter,
+            "page": page,
+            "query": query.urlencode(),
+            # What waits, counted in one query (casework.waiting).
+            "waits": waiting.counts_for(request.user),
+        },
     )
 
 
@@ -158,16 +184,21 @@ def inbox_detail(request, pk: int):
             .exclude(phone="")
             .values("name", "phone")
         )
-    actions = [
-        t
-        for t in services.available_referral_transitions(referral, request.user)
-        if t.custom.get("side") == "organisation"
-    ]
+    actions = sorted(
+        (
+            t
+            for t in services.available_referral_transitions(referral, request.user)
+            if t.custom.get("side") == "organisation"
+        ),
+        # The work first (sign for, reply), then the requests (more time, return it).
+        key=lambda t: ORGANISATION_ACTION_ORDER.get(t.name, len(ORGANISATION_ACTION_ORDER)),
+    )
     context = {
         "referral": referral,
         "case": case,
         "events": selectors.referral_timeline(referral),
-        "attachments": case.attachments.filter(is_public=True),
+        # What the resident shared publicly, and the organisation's own files.
+        "attachments": case.attachments.filter(Q(is_public=True) | Q(referral=referral)),
         "contacts": contacts,
         "actions": actions,
         "return_reasons": ReturnReason.choices,
@@ -190,6 +221,7 @@ def inbox_attachment(request, pk: int, attachment_pk: int):
     """A public attachment of the referred case (photos the resident or officer shared)."""
     referral = _inbox_referral(request, pk)
     attachment = get_object_or_404(
-        referral.case.attachments.filter(is_public=True), pk=attachment_pk
+        referral.case.attachments.filter(Q(is_public=True) | Q(referral=referral)),
+        pk=attachment_pk,
     )
     return serve_attachment(attachment)

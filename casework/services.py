@@ -603,6 +603,64 @@ def referral_supervise(*, referral: Referral, actor, on: bool, note: str = "") -
     return locked
 
 
+# At most this many files travel with one reply.
+MAX_REPLY_FILES = 10
+
+
+def referral_reply(
+    *,
+    referral: Referral,
+    actor,
+    reply: str,
+    files: Sequence = (),
+    expected_version: int | None = None,
+) -> Referral:
+    """The organisation's reply with its photos and files (site photos show work done):
+    each file checked by content and size, photos stored without EXIF/GPS
+    (``casework.uploads``); the reply and every file are kept together or not at all."""
+    if len(files) > MAX_REPLY_FILES:
+        raise TransitionRefused(
+            _("Send at most %(n)d files with a reply.") % {"n": MAX_REPLY_FILES}
+        )
+    accepted = [(clean_file_name(getattr(f, "name", "")), inspect(f)) for f in files]
+    stored = []
+    try:
+        with transaction.atomic():
+            locked = referral_transition(
+                referral=referral,
+                name="send_reply",
+                actor=actor,
+                expected_version=expected_version,
+                reply=reply,
+            )
+            for name, checked in accepted:
+                attachment = CaseAttachment(
+                    case_id=locked.case_id,
+                    referral=locked,
+                    original_name=name,
+                    content_type=checked.content_type,
+                    size=checked.size,
+                    sha256=checked.sha256,
+                    uploaded_by=actor,
+                )
+                attachment.file.save(name, checked.content, save=False)
+                stored.append(attachment)
+                attachment.save()
+                CaseEvent.objects.create(
+                    case_id=locked.case_id,
+                    referral=locked,
+                    kind=EventKind.ATTACHMENT,
+                    actor=actor,
+                    code=events.ATTACHED,
+                    params={"name": name},
+                )
+    except Exception:
+        for attachment in stored:  # nothing of a refused reply stays on disk
+            attachment.file.delete(save=False)
+        raise
+    return locked
+
+
 def available_referral_transitions(referral: Referral, user) -> list[Transition]:
     """The referral transitions ``user`` may take now (the page keeps its own side's)."""
     return REFERRALS.available(referral, user)

@@ -35,6 +35,16 @@ class CaseAttachment(models.Model):
     size = models.PositiveIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     is_public = models.BooleanField(_("visible to the resident"), default=False)
+    # A file a receiving organisation sent with its referral's reply (site photos): its
+    # organisation sees it on the referral page, the street on the case page.
+    referral = models.ForeignKey(
+        "casework.Referral",
+        verbose_name=_("referral"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),

@@ -44,9 +44,7 @@ def test_a_phone_intake_starts_as_a_call_with_the_caller_as_applicant(client, me
     assert 'name="party-3-role"' not in page  # three rows, not three plus three
 
 
-def test_a_repeat_caller_is_found_by_number_however_it_was_typed(
-    client, world, mediator, outsider
-):
+def test_a_repeat_caller_is_found_by_number_however_it_was_typed(client, world, mediator, outsider):
     earlier = make_case(place=world.building_a, organisation=world.committee_a)
     PartyFactory(case=earlier, name="李秀英", phone="138-1234-5678")
     elsewhere = make_case(place=world.estate_b, organisation=world.committee_b)
