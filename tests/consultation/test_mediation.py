@@ -467,7 +467,9 @@ def test_the_case_page_says_which_dossier_items_keep_it_open(client, case, media
     page = client.get(reverse("casework:case_detail", args=[case.pk])).content.decode()
     assert "The mediation dossier is incomplete" in page
     assert "Return-visit record" in page and "Closing report" in page
-    assert "Close after return visit" not in page  # the action is not offered
+    # Not offered as an action: shown disabled, with what is missing beside it.
+    assert "/transition/close/" not in page
+    assert 'id="why-close"' in page
 
 
 def _pre_wrap_paragraphs(html: str) -> list[str]:
