@@ -20,7 +20,7 @@ from casework.models import Organisation
 from casework.roles import Role
 from consultation import ics, selectors, services
 from consultation.forms import meetings as forms
-from consultation.models import FollowUp, MeetingKind
+from consultation.models import PREPARABLE_STATUSES, FollowUp, MeetingKind, MeetingStatus
 from consultation.permissions import can_run_meeting
 from consultation.services.meetings import MEETINGS
 from core.exceptions import ServiceError
@@ -126,6 +126,9 @@ def meeting_detail(request, pk: int):
     if can_run:
         context.update(
             invitee_form=forms.InviteeForm(),
+            suggested_invitees=selectors.invitee_suggestions(meeting)
+            if meeting.status in PREPARABLE_STATUSES | {MeetingStatus.HELD}
+            else [],
             agenda_form=forms.AgendaForm(),
             statement_form=forms.StatementForm(meeting=meeting),
             motion_form=forms.MotionForm(),

@@ -122,3 +122,24 @@ def test_a_meeting_cannot_be_marked_held_before_it_starts(case, mediator):
     assert not offers["hold"].allowed
     assert "cannot be marked as held" in offers["hold"].reasons[0]
     assert offers["cancel"].allowed
+
+
+def test_the_meeting_page_offers_the_cases_parties_and_officer_as_invitees(client, case, mediator):
+    from django.urls import reverse
+
+    from tests.factories import PartyFactory
+
+    PartyFactory(case=case, name="王秀英")
+    mediator.first_name, mediator.last_name = "晓燕", "张"
+    mediator.save()
+    meeting = MeetingFactory(case=case)
+    client.force_login(mediator)
+    page = client.get(reverse("consultation:meeting_detail", args=[meeting.pk])).content.decode()
+    assert "Invite 王秀英" in page and "Invite 张晓燕" in page
+    client.post(
+        reverse("consultation:meeting_invitee", args=[meeting.pk]),
+        {"category": "resident", "name": "王秀英", "affiliation": "Applicant"},
+    )
+    assert meeting.invitees.filter(name="王秀英").exists()
+    page = client.get(reverse("consultation:meeting_detail", args=[meeting.pk])).content.decode()
+    assert "Invite 王秀英" not in page  # invited: no longer offered
