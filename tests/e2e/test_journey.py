@@ -79,7 +79,7 @@ def test_resident_to_archive_and_back(live_server, browser, shots, tmp_path, set
     mediator.get_by_role("link", name=reference).click()
     expect(mediator.get_by_role("heading", name=re.compile(reference))).to_be_visible()
     click(mediator, "Accept")
-    mediator.locator("form[action$='/assign/'] select").select_option(label="mediator")
+    mediator.locator("form[action$='/assign/'] select").select_option(label="张晓燕")
     click(mediator, "Assign")
     click(mediator, "Start work")
     expect(mediator.locator("h1 .status")).to_have_text("In progress")
