@@ -143,3 +143,27 @@ def test_the_meeting_page_offers_the_cases_parties_and_officer_as_invitees(clien
     assert meeting.invitees.filter(name="王秀英").exists()
     page = client.get(reverse("consultation:meeting_detail", args=[meeting.pk])).content.decode()
     assert "Invite 王秀英" not in page  # invited: no longer offered
+
+
+def test_a_return_visit_due_waits_for_its_mediator_until_recorded(case, mediator):
+    from casework import waiting
+    from consultation.models import Mediation
+    from tests.factories import MediationFactory
+
+    mediation = MediationFactory(case=case, agreed=True)
+    Mediation.objects.filter(pk=mediation.pk).update(
+        return_visit_due=timezone.localdate() - dt.timedelta(days=1)
+    )
+    assert waiting.counts_for(mediator)["mediation_return_visit"] == 1
+    (group,) = [g for g in waiting.waiting_for(mediator) if g.code == "mediation_return_visit"]
+    assert group.items[0].overdue and group.items[0].detail == mediation.number
+    mediation.refresh_from_db()
+    services.return_visit_record(
+        mediation=mediation,
+        actor=mediator,
+        visited_on=timezone.localdate(),
+        manner="phone",
+        performance="performed",
+        satisfaction="satisfied",
+    )
+    assert waiting.counts_for(mediator)["mediation_return_visit"] == 0
