@@ -39,9 +39,8 @@ def minutes_new(request, pk: int):
         minutes = services.minutes_draft(meeting=meeting, actor=request.user)
     except ServiceError as exc:
         refused(request, exc)
-    else:
-        done(request)
         return redirect("consultation:meeting_detail", pk=pk)
+    done(request)
     return redirect("consultation:minutes_detail", pk=minutes.pk)
 
 
@@ -127,9 +126,8 @@ def minutes_correct(request, pk: int):
         )
     except ServiceError as exc:
         refused(request, exc)
-    else:
-        done(request)
         return redirect("consultation:minutes_detail", pk=pk)
+    done(request)
     return redirect("consultation:minutes_detail", pk=correction.pk)
 
 
