@@ -10,9 +10,10 @@ class CaseworkConfig(AppConfig):
     def ready(self):
         # Imported here, not at the top: these modules use the models, which Django loads
         # only after every app's configuration.
-        from casework import (
-            checks,  # noqa: F401 — registers the system checks
-            exports,  # noqa: F401 — registers the XLSX export job (core.jobs)
+        from casework import (  # noqa: F401
+            checks,  # registers the system checks
+            events,  # the event codes of a case's log (casework.event_text)
+            exports,  # registers the XLSX export job (core.jobs)
             signals,
         )
         from casework.permissions import needs_two_factor

@@ -1,7 +1,9 @@
+import functools
+
 from django.conf import settings
 from django.utils.translation import get_language_info
 
-from casework import permissions
+from casework import permissions, waiting
 from casework.roles import CASE_STAFF_ROLES, Role
 
 
@@ -55,8 +57,14 @@ def workspace(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_languages": _languages(), **NO_ROLE_FLAGS}
+    flags = role_flags(user)
     return {
         "nav_languages": _languages(),
         "nav_organisations": sorted({g.organisation_name for g in permissions.grants(user)}),
-        **role_flags(user),
+        # One query, and only on a page that shows the navigation (casework.waiting).
+        # (a callable: templates call it, once, where the count is shown).
+        "nav_waiting": functools.cache(lambda: waiting.count_for(user))
+        if flags["is_case_staff"] or flags["is_agency"]
+        else 0,
+        **flags,
     }

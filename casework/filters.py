@@ -25,8 +25,17 @@ from casework.models import (
     Status,
 )
 from casework.models.referrals import REPLY_CLOCK_STATUSES
+from casework.phones import looks_like_phone, phone_key
 from casework.widgets import FastSelect
+from core.forms import PersonChoiceField
 from core.models import SecurityEvent, SecurityEventKind
+
+
+class PersonChoiceFilter(filters.ModelChoiceFilter):
+    """A filter by user that lists people by name (core.names), not account names."""
+
+    field_class = PersonChoiceField
+
 
 DUE_CHOICES = [
     ("overdue", _("Overdue")),
@@ -70,9 +79,7 @@ class CaseFilter(filters.FilterSet):
         label=_("Place (and below)"),
         widget=FastSelect(attrs={"data-filterable": "true"}),
     )
-    assigned_officer = filters.ModelChoiceFilter(
-        queryset=None, label=_("Officer"), widget=FastSelect
-    )
+    assigned_officer = PersonChoiceFilter(queryset=None, label=_("Officer"), widget=FastSelect)
     priority = filters.ChoiceFilter(choices=Priority.choices, label=_("Priority"))
     channel = filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
     due = filters.ChoiceFilter(choices=DUE_CHOICES, method="filter_due", label=_("Deadline"))
@@ -89,6 +96,18 @@ class CaseFilter(filters.FilterSet):
             ("priority", "priority"),
             ("status", "status"),
         ),
+        field_labels={
+            "reference": _("Reference, ascending"),
+            "-reference": _("Reference, descending"),
+            "created_at": _("Registered, oldest first"),
+            "-created": _("Registered, newest first"),
+            "due_date": _("Deadline, soonest first"),
+            "-due": _("Deadline, latest first"),
+            "priority": _("Priority, ascending"),
+            "-priority": _("Priority, descending"),
+            "status": _("Status, ascending"),
+            "-status": _("Status, descending"),
+        },
         label=_("Sort by"),
     )
 
@@ -120,9 +139,11 @@ class CaseFilter(filters.FilterSet):
                 Q(reference__icontains=value) | Q(description__icontains=value) | Q(pk__in=case_ids)
             )
         party = Party.objects.filter(case=OuterRef("pk"), name__icontains=value)
-        return queryset.filter(
-            Q(reference__icontains=value) | Q(description__icontains=value) | Exists(party)
-        )
+        found = Q(reference__icontains=value) | Q(description__icontains=value) | Exists(party)
+        if looks_like_phone(value):  # also the caller's number, however it was typed
+            caller = Party.objects.filter(case=OuterRef("pk"), phone_key=phone_key(value))
+            found |= Exists(caller)
+        return queryset.filter(found)
 
     def filter_place(self, queryset, name, place):
         return queryset.filter(place__path__startswith=place.path)
@@ -169,6 +190,14 @@ class ReferralFilter(filters.FilterSet):
     )
     o = filters.OrderingFilter(
         fields=(("dispatched_at", "dispatched"), ("reply_due", "due"), ("status", "status")),
+        field_labels={
+            "dispatched_at": _("Dispatched, oldest first"),
+            "-dispatched": _("Dispatched, newest first"),
+            "reply_due": _("Reply due, soonest first"),
+            "-due": _("Reply due, latest first"),
+            "status": _("Status, ascending"),
+            "-status": _("Status, descending"),
+        },
         label=_("Sort by"),
     )
 

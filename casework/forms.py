@@ -20,6 +20,7 @@ from casework.models import (
     Score,
     VisitManner,
 )
+from core.forms import PersonChoiceField
 from core.idempotency import OneTimeTokenMixin
 
 # Channels staff register at the desk; "online" cases come from the resident portal.
@@ -127,7 +128,7 @@ class NoteForm(forms.Form):
 
 class AssignForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    officer = forms.ModelChoiceField(queryset=None, label=_("Officer"))
+    officer = PersonChoiceField(queryset=None, label=_("Officer"))
 
     def __init__(self, *args, officers=None, **kwargs):
         super().__init__(*args, **kwargs)

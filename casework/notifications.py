@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from casework import waiting
 from casework.models import CaseEvent, EventKind, Membership, Referral
 from casework.permissions import RECEIVING_ROLES
 from core.job_kinds import mail
@@ -181,3 +183,45 @@ def chase(event_id: int, extra_recipients=()) -> None:
         _send(
             subject, org_body, organisation_recipients(referral.organisation), f"chase {event_id}"
         )
+
+
+def send_waiting_digests(today=None) -> int:
+    """The daily e-mail of what waits (casework.waiting) to every active user who asked
+    for it (``Membership.daily_digest``) and has something waiting; how many were sent.
+    A plain function: ``manage.py send_waiting_digest`` runs it, and so can a scheduler.
+    Counts, kinds and a link only — never personal data."""
+    User = get_user_model()
+    users = (
+        User.objects.filter(
+            is_active=True, memberships__active=True, memberships__daily_digest=True
+        )
+        .exclude(email="")
+        .distinct()
+    )
+    link = settings.LINLI["SITE_URL"] + reverse("casework:waiting")
+    labels = {k.code: k.label for k in waiting.KINDS}
+    sent = 0
+    for user in users:
+        counts = waiting.counts_for(user, today)
+        if not any(counts.values()):
+            continue
+        subject, body = _digest(counts, labels, link)
+        _send(subject, body, [user.email], f"waiting digest for user {user.pk}")
+        sent += 1
+    return sent
+
+
+def _digest(counts: dict[str, int], labels: dict, link: str):
+    """The digest's subject and body renderers (called once per language)."""
+    total = sum(counts.values())
+
+    def subject():
+        return _("%(n)d things wait for you in Linli") % {"n": total}
+
+    def body():
+        lines = [subject()]
+        lines += [f"- {labels[code]}: {n}" for code, n in counts.items() if n]
+        lines.append(_("Open the list: %(link)s") % {"link": link})
+        return "\n".join(lines)
+
+    return subject, body

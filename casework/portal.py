@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework import services, status_codes
+from casework import events, services, status_codes
 from casework.models import (
     OPEN_STATUSES,
     Case,
@@ -251,15 +251,21 @@ def rate_case(
             reopen_requested=not satisfied and bool(reopen_reason),
             reopen_reason=reopen_reason if not satisfied else "",
         )
-        note = _("Rated efficiency %(e)s, attitude %(a)s, result %(r)s: %(verdict)s.") % {
+        scores = {
             "e": efficiency,
             "a": attitude,
             "r": result,
-            "verdict": _("satisfied") if satisfied else _("not satisfied"),
+            "verdict": "satisfied" if satisfied else "not_satisfied",
         }
-        if rating.reopen_requested:
-            note += " " + _("Asks to reopen: %(reason)s") % {"reason": reopen_reason}
-        CaseEvent.objects.create(case=case, kind=EventKind.RATING, note=note, is_public=False)
+        # A request to reopen carries the resident's reason as the note, as they wrote it.
+        CaseEvent.objects.create(
+            case=case,
+            kind=EventKind.RATING,
+            code=events.RATED_REOPEN if rating.reopen_requested else events.RATED,
+            params=scores,
+            note=reopen_reason if rating.reopen_requested else "",
+            is_public=False,
+        )
     return rating
 
 
@@ -276,6 +282,7 @@ def resident_add_information(*, case: Case, text: str, upload=None) -> CaseEvent
         return CaseEvent.objects.create(
             case=case,
             kind=EventKind.RESIDENT,
-            note=text or _("Added a photo."),
+            code="" if text else events.PHOTO_ADDED,
+            note=text,
             is_public=True,
         )

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casework import selectors, services
+from casework import selectors, services, waiting
 from casework.calendar import unpublished_years_of
 from casework.filters import ReferralFilter
 from casework.forms import ReferralActionForm, SuperviseForm, dispatch_form_for
@@ -27,7 +28,7 @@ from casework.models import (
 from casework.models.referrals import extension_refusal
 from casework.views import PAGE_SIZE, visible_case
 from core.exceptions import ServiceError
-from core.view_helpers import form_errors, refused, serve_attachment
+from core.view_helpers import done, form_errors, refused, serve_attachment
 
 # ------------------------------------------------------------------- street side
 
@@ -82,15 +83,26 @@ def _run_transition(request, referral, name: str) -> None:
         "reply": data["reply"],
     }
     try:
-        services.referral_transition(
-            referral=referral,
-            name=name,
-            actor=request.user,
-            expected_version=data["version"],
-            **params,
-        )
+        if name == "send_reply":  # the reply carries its photos and files
+            services.referral_reply(
+                referral=referral,
+                actor=request.user,
+                reply=data["reply"],
+                files=request.FILES.getlist("files"),
+                expected_version=data["version"],
+            )
+        else:
+            services.referral_transition(
+                referral=referral,
+                name=name,
+                actor=request.user,
+                expected_version=data["version"],
+                **params,
+            )
     except ServiceError as exc:
         refused(request, exc)
+    else:
+        done(request)
 
 
 @require_POST
@@ -117,6 +129,8 @@ def referral_supervise(request, pk: int, referral_pk: int):
             )
         except ServiceError as exc:
             refused(request, exc)
+        else:
+            done(request)
     return redirect(reverse("casework:case_detail", args=[pk]) + "#referrals")
 
 
@@ -130,6 +144,16 @@ def _inbox_referral(request, pk: int):
         ),
         pk=pk,
     )
+
+
+# The order of the organisation's actions on a referral page: sign for before asking
+# to return it.
+ORGANISATION_ACTION_ORDER = {
+    "sign_for": 0,
+    "send_reply": 1,
+    "request_extension": 2,
+    "request_return": 3,
+}
 
 
 def inbox(request):
@@ -153,6 +177,8 @@ def inbox(request):
             "page": page,
             "query": query.urlencode(),
             "unpublished_years": unpublished_years_of(*(r.current_due for r in page)),
+            # What waits, counted in one query (casework.waiting).
+            "waits": waiting.counts_for(request.user),
         },
     )
 
@@ -167,16 +193,21 @@ def inbox_detail(request, pk: int):
             .exclude(phone="")
             .values("name", "phone")
         )
-    actions = [
-        t
-        for t in services.available_referral_transitions(referral, request.user)
-        if t.custom.get("side") == "organisation"
-    ]
+    actions = sorted(
+        (
+            t
+            for t in services.available_referral_transitions(referral, request.user)
+            if t.custom.get("side") == "organisation"
+        ),
+        # The work first (sign for, reply), then the requests (more time, return it).
+        key=lambda t: ORGANISATION_ACTION_ORDER.get(t.name, len(ORGANISATION_ACTION_ORDER)),
+    )
     context = {
         "referral": referral,
         "case": case,
         "events": selectors.referral_timeline(referral),
-        "attachments": case.attachments.filter(is_public=True),
+        # What the resident shared publicly, and the organisation's own files.
+        "attachments": case.attachments.filter(Q(is_public=True) | Q(referral=referral)),
         "contacts": contacts,
         "actions": actions,
         "return_reasons": ReturnReason.choices,
@@ -203,6 +234,7 @@ def inbox_attachment(request, pk: int, attachment_pk: int):
     """A public attachment of the referred case (photos the resident or officer shared)."""
     referral = _inbox_referral(request, pk)
     attachment = get_object_or_404(
-        referral.case.attachments.filter(is_public=True), pk=attachment_pk
+        referral.case.attachments.filter(Q(is_public=True) | Q(referral=referral)),
+        pk=attachment_pk,
     )
     return serve_attachment(attachment)

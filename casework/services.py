@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import Transition
 
-from casework import notifications, permissions, status_codes
+from casework import events, notifications, permissions, status_codes
 from casework.calendar import add_working_days
 from casework.models import (
     OPEN_REFERRAL_STATUSES,
@@ -47,12 +47,13 @@ from casework.models import (
     Status,
     VisitManner,
 )
+from casework.phones import phone_key
 from casework.roles import Role
 from casework.uploads import clean_file_name, inspect
 from core.exceptions import ActionForbidden, TransitionRefused
 from core.names import person_name
 from core.sequences import next_number
-from core.transitions import Machine
+from core.transitions import Machine, Offer
 
 # The yearly numbering of case references (core.sequences).
 CASE_REFERENCES = "case"
@@ -120,6 +121,7 @@ def _party(case: Case, data: PartyData) -> Party:
         kind=data.kind,
         name=data.name.strip(),
         phone=data.phone.strip(),
+        phone_key=phone_key(data.phone),
         email=data.email.strip(),
         address=data.address.strip(),
     )
@@ -180,7 +182,8 @@ def case_register(
             kind=EventKind.REGISTERED,
             to_status=Status.REGISTERED,
             actor=actor,
-            note=_("Registered via %(channel)s.") % {"channel": case.get_channel_display()},
+            code=events.REGISTERED,
+            params={"channel": case.channel},
             is_public=True,
         )
     return Registration(case=case, status_code=code)
@@ -220,9 +223,21 @@ def case_transition(
         return _move_case(locked, name, actor=actor, note=note, public=public, **params)
 
 
-def _move_case(locked: Case, name: str, *, actor, note="", public=None, **params) -> Case:
+def _move_case(
+    locked: Case,
+    name: str,
+    *,
+    actor,
+    note="",
+    public=None,
+    code: str = "",
+    code_params: dict | None = None,
+    **params,
+) -> Case:
     """Fire ``name`` on a case this transaction has locked, log its one event and tell the
-    officer after commit (also the case's own step in a merge, a referral, a resumption)."""
+    officer after commit (also the case's own step in a merge, a referral, a resumption).
+    A step the system takes says why as ``code``/``code_params`` (casework.events), a
+    person's reason stays in the note as written."""
     fired = CASES.fire(locked, name, actor=actor, note=note, **params)
     event = CaseEvent.objects.create(
         case=locked,
@@ -231,7 +246,10 @@ def _move_case(locked: Case, name: str, *, actor, note="", public=None, **params
         from_status=fired.source,
         to_status=locked.status,
         actor=actor,
-        note=_event_note(note, params),
+        code=code,
+        params=code_params or {},
+        # A system step's reason is its code; only a person's words are a note.
+        note=(note or "").strip() if code else _event_note(note, params),
         is_public=fired.public if public is None else public,
     )
     notifications.case_event(event.pk)
@@ -250,6 +268,12 @@ def reopen_request_answered(case: Case, *, actor) -> None:
 def available_transitions(case: Case, user) -> list[Transition]:
     """The transitions ``user`` may take on ``case`` now — what the page offers as buttons."""
     return CASES.available(case, user)
+
+
+def case_offers(case: Case, user) -> list[Offer]:
+    """The case's steps for ``user`` with why each withheld one is withheld (the page shows
+    those as disabled buttons with the reasons beside them)."""
+    return CASES.offers(case, user)
 
 
 # ---------------------------------------------------------- assignment, notes, merge
@@ -273,7 +297,8 @@ def case_assign(*, case: Case, officer, actor, expected_version: int | None = No
             case=locked,
             kind=EventKind.ASSIGNMENT,
             actor=actor,
-            note=_("Assigned to %(name)s.") % {"name": person_name(officer)},
+            code=events.ASSIGNED,
+            params={"name": person_name(officer), "user": officer.pk},
         )
     notifications.case_event(event.pk)
     return locked
@@ -315,8 +340,8 @@ def case_add_party(*, case: Case, actor, party: PartyData) -> Party:
             case=locked,
             kind=EventKind.NOTE,
             actor=actor,
-            note=_("Party added: %(name)s (%(role)s).")
-            % {"name": added.name, "role": added.get_role_display()},
+            code=events.PARTY_ADDED,
+            params={"name": added.name, "role": added.role},
         )
     return added
 
@@ -350,6 +375,7 @@ def case_merge(*, target: Case, duplicates: Sequence[Case], actor, note: str = "
                         kind=party.kind,
                         name=party.name,
                         phone=party.phone,
+                        phone_key=party.phone_key,
                         email=party.email,
                         address=party.address,
                         merged_from=locked,
@@ -367,8 +393,9 @@ def case_merge(*, target: Case, duplicates: Sequence[Case], actor, note: str = "
             case=target,
             kind=EventKind.MERGE,
             actor=actor,
-            note=_("Merged duplicates: %(refs)s.") % {"refs": ", ".join(refs)}
-            + (f" {note.strip()}" if note.strip() else ""),
+            code=events.MERGED,
+            params={"refs": refs},
+            note=note.strip(),
             is_public=True,
         )
     return target
@@ -400,7 +427,8 @@ def attachment_add(*, case: Case, actor, upload, public: bool = False):
                 case=case,
                 kind=EventKind.ATTACHMENT,
                 actor=actor,
-                note=_("Attached %(name)s.") % {"name": name},
+                code=events.ATTACHED,
+                params={"name": name},
                 is_public=public,
             )
         except Exception:
@@ -486,8 +514,8 @@ def referral_dispatch(
             kind=EventKind.REFERRAL,
             transition="dispatch",
             actor=actor,
-            note=_("Referred to %(org)s (%(role)s).")
-            % {"org": organisation.name, "role": referral.get_role_display()},
+            code=events.REFERRED,
+            params={"org": organisation.name, "role": referral.role},
             is_public=True,
         )
         if locked.status == Status.IN_PROGRESS:
@@ -496,6 +524,8 @@ def referral_dispatch(
                 "wait",
                 actor=actor,
                 reason=_("Referred to %(org)s.") % {"org": organisation.name},
+                code=events.WAITS_FOR_REFERRAL,
+                code_params={"org": organisation.name},
             )
         else:
             CASES.bump(locked)  # the version moves: the page the user saw is stale
@@ -516,26 +546,23 @@ def referral_transition(
     When the last open referral ends (closed, returned or recalled) a waiting case resumes
     and its deadline moves by the working days it waited.
     """
-    transition = REFERRALS.lookup(name)
-    label = transition.custom.get("label", name)
+    REFERRALS.lookup(name)
     with transaction.atomic():
         # Lock order everywhere: case, then referral. The referral's version is the guard.
         Case.objects.select_for_update().filter(pk=referral.case_id).values_list("pk").get()
         locked = REFERRALS.lock(referral, expected_version)
         REFERRALS.fire(locked, name, actor=actor, **params)
         detail = _event_note("", params) or (params.get("reply") or "").strip()
-        note = f"{locked.organisation.name}: {label}"
-        if locked.status == ReferralStatus.REPLIED:
-            note += f" — {locked.reply}"
-        elif detail:
-            note += f" — {detail}"
         event = CaseEvent.objects.create(
             case=locked.case,
             referral=locked,
             kind=EventKind.REFERRAL,
             transition=name,
             actor=actor,
-            note=note,
+            code=events.REFERRAL_MOVED,
+            params={"org": locked.organisation.name, "action": name},
+            # What the organisation or the officer wrote (the reply, a reason), as written.
+            note=locked.reply if locked.status == ReferralStatus.REPLIED else detail,
         )
         case = Case.objects.select_related("category", "place").get(pk=locked.case_id)
         if (
@@ -566,17 +593,74 @@ def referral_supervise(*, referral: Referral, actor, on: bool, note: str = "") -
             )
         Referral.objects.filter(pk=locked.pk).update(under_supervision=on)
         locked.under_supervision = on
-        text = (
-            _("%(org)s: put under supervision (督办).") if on else _("%(org)s: supervision lifted.")
-        ) % {"org": locked.organisation.name}
         event = CaseEvent.objects.create(
             case=locked.case,
             referral=locked,
             kind=EventKind.SUPERVISION,
             actor=actor,
-            note=f"{text} {note.strip()}".strip(),
+            code=events.SUPERVISED if on else events.SUPERVISION_LIFTED,
+            params={"org": locked.organisation.name},
+            note=note.strip(),
         )
     notifications.referral_event(event.pk)
+    return locked
+
+
+# At most this many files travel with one reply.
+MAX_REPLY_FILES = 10
+
+
+def referral_reply(
+    *,
+    referral: Referral,
+    actor,
+    reply: str,
+    files: Sequence = (),
+    expected_version: int | None = None,
+) -> Referral:
+    """The organisation's reply with its photos and files (site photos show work done):
+    each file checked by content and size, photos stored without EXIF/GPS
+    (``casework.uploads``); the reply and every file are kept together or not at all."""
+    if len(files) > MAX_REPLY_FILES:
+        raise TransitionRefused(
+            _("Send at most %(n)d files with a reply.") % {"n": MAX_REPLY_FILES}
+        )
+    accepted = [(clean_file_name(getattr(f, "name", "")), inspect(f)) for f in files]
+    stored = []
+    try:
+        with transaction.atomic():
+            locked = referral_transition(
+                referral=referral,
+                name="send_reply",
+                actor=actor,
+                expected_version=expected_version,
+                reply=reply,
+            )
+            for name, checked in accepted:
+                attachment = CaseAttachment(
+                    case_id=locked.case_id,
+                    referral=locked,
+                    original_name=name,
+                    content_type=checked.content_type,
+                    size=checked.size,
+                    sha256=checked.sha256,
+                    uploaded_by=actor,
+                )
+                attachment.file.save(name, checked.content, save=False)
+                stored.append(attachment)
+                attachment.save()
+                CaseEvent.objects.create(
+                    case_id=locked.case_id,
+                    referral=locked,
+                    kind=EventKind.ATTACHMENT,
+                    actor=actor,
+                    code=events.ATTACHED,
+                    params={"name": name},
+                )
+    except Exception:
+        for attachment in stored:  # nothing of a refused reply stays on disk
+            attachment.file.delete(save=False)
+        raise
     return locked
 
 
@@ -647,19 +731,17 @@ def case_return_visit_record(
         )
         CASES.bump(locked)
         if reached:
-            note = _(
-                "Return visit (%(manner)s): efficiency %(e)s, attitude %(a)s, result %(r)s — "
-                "%(overall)s."
-            ) % {
-                "manner": visit.get_manner_display(),
+            code = events.RETURN_VISIT
+            params = {
+                "manner": manner,
                 "e": efficiency,
                 "a": attitude,
                 "r": result,
-                "overall": _("satisfied") if satisfied else _("not satisfied"),
+                "overall": "satisfied" if satisfied else "not_satisfied",
             }
         else:
-            note = _("Return visit (%(manner)s): the resident was not reached.") % {
-                "manner": visit.get_manner_display()
-            }
-        CaseEvent.objects.create(case=locked, kind=EventKind.RETURN_VISIT, actor=actor, note=note)
+            code, params = events.RETURN_VISIT_UNREACHED, {"manner": manner}
+        CaseEvent.objects.create(
+            case=locked, kind=EventKind.RETURN_VISIT, actor=actor, code=code, params=params
+        )
     return visit

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from casework import hooks, notifications, selectors
+from casework import events, hooks, notifications, selectors
 from casework.models import (
     CLOCK_RUNNING_STATUSES,
     OPEN_STATUSES,
@@ -74,13 +73,16 @@ def _chase_referral(referral: Referral) -> bool:
         if not claimed:
             return False
         kind, due = period.split(":", 1)
-        what = _("sign-for") if kind == "sign" else _("reply")
         event = CaseEvent.objects.create(
             case_id=referral.case_id,
             referral=referral,
             kind=EventKind.CHASE,
-            note=_("%(org)s: %(what)s was due %(due)s — chased.")
-            % {"org": referral.organisation.name, "what": what, "due": due},
+            code=events.REFERRAL_CHASED,
+            params={
+                "org": referral.organisation.name,
+                "what": "sign" if kind == "sign" else "reply",
+                "due": due,
+            },
         )
         notifications.chase(event.pk)
     return True
@@ -98,7 +100,8 @@ def _chase_case(case: Case) -> bool:
         event = CaseEvent.objects.create(
             case=case,
             kind=EventKind.CHASE,
-            note=_("The case was due %(due)s — chased.") % {"due": case.due_date.isoformat()},
+            code=events.CASE_CHASED,
+            params={"due": case.due_date.isoformat()},
         )
         notifications.chase(event.pk)
     return True
@@ -121,15 +124,18 @@ def overdue_return_visits(today=None):
     return selectors.pending_return_visits(Case.objects.all()).filter(return_visit_due__lt=today)
 
 
-def _chase_once(case: Case, field: str, due, note: str) -> bool:
+def _chase_once(case: Case, field: str, due, code: str) -> bool:
     """Claim ``field`` (the deadline chased) for ``due`` and log one chase; False when
     another sweep claimed it first."""
     with transaction.atomic():
         claimed = Case.objects.filter(pk=case.pk).exclude(**{field: due}).update(**{field: due})
         if not claimed:
             return False
-        event = CaseEvent.objects.create(case=case, kind=EventKind.CHASE, note=note)
-        transaction.on_commit(lambda: notifications.chase(event.pk))
+        event = CaseEvent.objects.create(
+            case=case, kind=EventKind.CHASE, code=code, params={"due": due.isoformat()}
+        )
+        # Queued in this transaction (the job outbox), sent after commit, like every chase.
+        notifications.chase(event.pk)
     return True
 
 
@@ -144,8 +150,7 @@ def _chase_first_contacts(today) -> tuple[int, int]:
             case,
             "first_contact_chased_for",
             case.first_contact_due,
-            _("First contact with the resident was due %(due)s — chased.")
-            % {"due": case.first_contact_due.isoformat()},
+            events.FIRST_CONTACT_CHASED,
         )
     return count, chased
 
@@ -161,8 +166,7 @@ def _chase_return_visits(today) -> tuple[int, int]:
             case,
             "return_visit_chased_for",
             case.return_visit_due,
-            _("The return visit (回访) was due %(due)s — chased.")
-            % {"due": case.return_visit_due.isoformat()},
+            events.RETURN_VISIT_CHASED,
         )
     return count, chased
 

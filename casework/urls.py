@@ -49,6 +49,7 @@ urlpatterns = [
         name="my_export_download",
     ),
     path("reports/security/", security_views.security_log, name="security_log"),
+    path("waiting/", views.waiting_list, name="waiting"),
     path("inbox/", referral_views.inbox, name="inbox"),
     path("inbox/<int:pk>/", referral_views.inbox_detail, name="inbox_detail"),
     path(

@@ -18,14 +18,17 @@ from casework import (
     filter_forms,
     hooks,
     permissions,
+    phones,
     selectors,
     services,
     submissions,
     tallies,
+    waiting,
 )
 from casework.calendar import add_working_days, unpublished_years_of
 from casework.filters import CaseFilter
 from casework.forms import (
+    STAFF_CHANNELS,
     AssignForm,
     AttachmentForm,
     IntakeForm,
@@ -43,6 +46,7 @@ from casework.models import (
     Case,
     Category,
     Party,
+    PartyKind,
     PartyRole,
     Status,
 )
@@ -51,7 +55,8 @@ from casework.roles import Role
 from casework.sla import overdue_referrals
 from core import idempotency
 from core.exceptions import ServiceError
-from core.view_helpers import form_errors, posted_version, refused, serve_attachment
+from core.transitions import label_of
+from core.view_helpers import done, form_errors, posted_version, refused, serve_attachment
 
 PAGE_SIZE = 25
 RECEIPT_SESSION_KEY = "linli-receipt-{pk}"
@@ -190,8 +195,13 @@ def case_new(request):
     if not permissions.can_register_case(request.user):
         return HttpResponseForbidden(_("Only mediators and supervisors register cases."))
     places = selectors.places_for(request.user)
-    form = IntakeForm(request.POST or None, places=places)
-    parties = PartyFormSet(request.POST or None, prefix="party")
+    intake = intake_defaults(request)
+    form = IntakeForm(request.POST or None, places=places, initial=intake["initial"])
+    if request.method == "POST":
+        parties = PartyFormSet(request.POST, prefix="party")
+    else:  # the rows' starting roles are the rows: no extra empty ones after them
+        parties = PartyFormSet(prefix="party", initial=intake.pop("party_rows"))
+        parties.extra = 0
     # One-time tokens are per user: one mediator's token never finds another's case.
     scope = f"intake:{request.user.pk}"
     token = form.posted_token
@@ -244,7 +254,47 @@ def case_new(request):
                 # Shown once on the receipt, then forgotten: only the hash is stored.
                 request.session[RECEIPT_SESSION_KEY.format(pk=case.pk)] = outcome.value.status_code
                 return redirect("casework:case_receipt", pk=case.pk)
-    return render(request, "casework/case_new.html", {"form": form, "parties": parties})
+    intake.pop("party_rows", None)
+    return render(request, "casework/case_new.html", {**intake, "form": form, "parties": parties})
+
+
+def intake_defaults(request) -> dict:
+    """What the intake form starts with: the channel the desk chose (``?channel=phone``:
+    a call is 来电, not 来访), the first row an applicant — the caller on a call — and the
+    others respondents; with ``?caller=<number>`` the earlier cases of that number (the
+    one phone look-up, casework.phones) and the caller's name from the latest of them."""
+    channel = request.GET.get("channel", "")
+    channels = {value for value, _label in STAFF_CHANNELS}
+    initial = {"channel": channel} if channel in channels else {}
+    caller = (request.GET.get("caller") or "").strip()[:30]
+    first = {"role": PartyRole.APPLICANT, "kind": PartyKind.RESIDENT}
+    earlier = []
+    if caller:
+        visible = selectors.cases_visible_to(request.user)
+        earlier = list(
+            phones.cases_with_phone(visible, caller)
+            .select_related("category", "place")
+            .order_by("-created_at")[:10]
+        )
+        first["phone"] = caller
+        known = (
+            Party.objects.filter(
+                case__in=[c.pk for c in earlier], phone_key=phones.phone_key(caller)
+            )
+            .order_by("-case__created_at")
+            .values_list("name", flat=True)
+            .first()
+        )
+        if known:
+            first["name"] = known
+    others = [{"role": PartyRole.RESPONDENT, "kind": PartyKind.RESIDENT}] * 2
+    return {
+        "initial": initial,
+        "party_rows": [first, *others],
+        "channel": initial.get("channel", ""),
+        "caller": caller,
+        "earlier_cases": earlier,
+    }
 
 
 def _intake_sent_again(request, scope: str, token: str, previous: idempotency.Previous):
@@ -299,6 +349,11 @@ def case_detail(request, pk: int):
         "events": selectors.case_timeline(case),
         "attachments": case.attachments.select_related("uploaded_by"),
         "transitions": services.available_transitions(case, user),
+        # Steps this user cannot take now, each with why (disabled buttons), for those
+        # who work the case.
+        "withheld": [o for o in services.case_offers(case, user) if not o.allowed]
+        if can_work
+        else [],
         "outcome_choices": RESOLVING_OUTCOMES,
         "full_contact": full_contact,
         "can_work": can_work,
@@ -377,6 +432,8 @@ def case_transition(request, pk: int, name: str):
         )
     except ServiceError as exc:
         refused(request, exc)
+    else:
+        done(request, label_of(Case, name))
     return redirect("casework:case_detail", pk=case.pk)
 
 
@@ -398,6 +455,8 @@ def case_party_add(request, pk: int):
             )
         except ServiceError as exc:
             refused(request, exc)
+        else:
+            done(request)
     return redirect(reverse("casework:case_detail", args=[case.pk]) + "#parties")
 
 
@@ -419,6 +478,8 @@ def case_note(request, pk: int):
         )
     except ServiceError as exc:
         refused(request, exc)
+    else:
+        done(request)
     return redirect(reverse("casework:case_detail", args=[case.pk]) + "#timeline")
 
 
@@ -466,6 +527,8 @@ def case_assign(request, pk: int):
         )
     except ServiceError as exc:
         refused(request, exc)
+    else:
+        done(request)
     return redirect("casework:case_detail", pk=case.pk)
 
 
@@ -524,3 +587,17 @@ def attachment_download(request, pk: int, attachment_pk: int):
     case = visible_case(request, pk)
     attachment = get_object_or_404(case.attachments, pk=attachment_pk)
     return serve_attachment(attachment)
+
+
+# ------------------------------------------------------------ what waits for me
+
+
+def waiting_list(request):
+    """ "需要我处理": what waits for this user, by kind (casework.waiting); each item
+    leaves the list when it is handled."""
+    groups = waiting.waiting_for(request.user)
+    return render(
+        request,
+        "casework/waiting.html",
+        {"groups": groups, "total": sum(g.count for g in groups)},
+    )

@@ -10,4 +10,7 @@ class ConsultationConfig(AppConfig):
     def ready(self):
         # What consultation adds to casework's cases (guards, panels, sweep reminders),
         # registered once the models are loaded.
-        from consultation import case_hooks  # noqa: F401
+        from consultation import (  # noqa: F401
+            case_events,  # the event codes consultation writes on a case's log
+            case_hooks,
+        )

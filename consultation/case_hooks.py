@@ -16,9 +16,11 @@ Registered once at start-up by ``ConsultationConfig.ready``.
 from __future__ import annotations
 
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from casework import hooks
+from casework import hooks, waiting
 from casework.models import Status
 from consultation import selectors
 from consultation.models import Mediation, MediationStatus, dossier_missing_items
@@ -171,3 +173,42 @@ def mediation_outcomes(cases, first, last) -> dict[str, int]:
         "agreement": counts.get(MediationStatus.AGREED, 0),
         "failed": counts.get(MediationStatus.ENDED, 0),
     }
+
+
+# ------------------------------------------------------- what waits for a mediator
+
+
+def _return_visits_due(user, today):
+    """Agreements in effect whose return visit (回访) is due today or overdue, for their
+    own mediators."""
+    return (
+        selectors.mediations_visible_to(user)
+        .filter(
+            mediators=user,
+            status="agreed",
+            return_visit_due__lte=today,
+            return_visits__isnull=True,
+        )
+        .select_related("case")
+        .order_by("return_visit_due")
+    )
+
+
+def _return_visit_item(mediation, today) -> waiting.Item:
+    return waiting.Item(
+        title=mediation.case.reference,
+        detail=mediation.number,
+        url=reverse("consultation:mediation_detail", args=[mediation.pk]),
+        due=mediation.return_visit_due,
+        overdue=mediation.return_visit_due < today,
+    )
+
+
+waiting.register(
+    waiting.WaitingKind(
+        "mediation_return_visit",
+        gettext_lazy("Mediation return visits due"),
+        _return_visits_due,
+        _return_visit_item,
+    )
+)

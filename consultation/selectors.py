@@ -8,6 +8,7 @@ from fractions import Fraction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from casework.models import Party
 from casework.permissions import grants
 from casework.roles import Role
 from casework.selectors import in_area, visible_place_ids
@@ -23,6 +24,7 @@ from consultation.models import (
     Publicity,
     PublicityKind,
 )
+from core.names import person_name
 
 
 def meetings_visible_to(user) -> QuerySet[Meeting]:
@@ -82,6 +84,45 @@ def judicial_reminders_for(user, today=None):
         .order_by("agreement__judicial_deadline")
         .values("case_id", "case__reference", "number", "agreement__judicial_deadline")
     )
+
+
+# Which invitee category a case's party is offered under.
+PARTY_INVITEE_CATEGORY = {
+    "resident": "resident",
+    "enterprise": "local_unit",
+    "property_company": "property_company",
+    "owners_committee": "owners_committee",
+}
+
+
+def invitee_suggestions(meeting: Meeting) -> list[dict]:
+    """The people a meeting's organiser is offered to invite in one click: the linked
+    cases' parties and their case officers, those already invited left out (by name).
+    Two queries, whatever the number of cases."""
+    invited = set(meeting.invitees.values_list("name", flat=True))
+    found, seen = [], set()
+    cases = list(meeting.cases.select_related("assigned_officer", "organisation"))
+    parties = Party.objects.filter(case__in=cases).order_by("case_id", "role", "id")
+    for party in parties:
+        if party.name in invited or party.name in seen:
+            continue
+        seen.add(party.name)
+        found.append(
+            {
+                "name": party.name,
+                "category": PARTY_INVITEE_CATEGORY.get(party.kind, "resident"),
+                "affiliation": party.get_role_display(),
+            }
+        )
+    for case in cases:
+        officer = case.assigned_officer
+        name = person_name(officer) if officer else ""
+        if name and name not in invited and name not in seen:
+            seen.add(name)
+            found.append(
+                {"name": name, "category": "observer", "affiliation": case.organisation.name}
+            )
+    return found
 
 
 def return_visits_overdue_for(user, today=None):

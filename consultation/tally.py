@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 AGREE, OBJECT, ABSTAIN = "agree", "object", "abstain"
@@ -200,11 +200,13 @@ def decimal(value: Fraction, places: int = 2) -> Decimal:
 
 
 def percent(value: Fraction) -> Decimal:
-    """Truncated to two decimals, so a share just under a threshold never displays as it."""
+    """Rounded half up to two decimals (8/9 is 88.89 %, as a resident would work it out;
+    truncating showed 88.88 %). The verdict never reads this number: it compares exact
+    fractions, and the trace prints the exact share and threshold beside it."""
     scaled = value * 100
-    return (Decimal(scaled.numerator) / Decimal(scaled.denominator)).quantize(
-        Decimal("0.01"), rounding=ROUND_DOWN
-    )
+    exact = Fraction(scaled.numerator, scaled.denominator)
+    hundredths = (exact * 100 * 2 + 1) // 2  # half up, exactly, on the fraction itself
+    return (Decimal(hundredths) / 100).quantize(Decimal("0.01"))
 
 
 def count(voters: Iterable[Voter], rule: Rule) -> Tally:

@@ -36,7 +36,10 @@ The ``custom={}`` keys our transitions use:
 - ``internal``: not an action a person chooses (merging a duplicate, an agreement taking
   effect): the services fire it themselves, ``run`` refuses it from outside and
   ``available`` never offers it;
-- ``side`` (referrals only): who takes it, ``"street"`` or ``"organisation"``.
+- ``side`` (referrals only): who takes it, ``"street"`` or ``"organisation"``;
+- ``who``: who may take it, in words ("A supervisor closes the case…"): ``offers`` shows
+  the step, disabled with these words, to someone who may not take it themselves (a case's
+  mediator sees how a resolved case gets closed) instead of hiding it.
 """
 
 from __future__ import annotations
@@ -126,6 +129,31 @@ class Fired:
     @property
     def public(self) -> bool:
         return bool(self.transition.custom.get("public", False))
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A step a page shows: the transition, and why it is withheld (no reasons: it may be
+    taken now). A withheld step is a disabled button with its reasons beside it."""
+
+    transition: Transition
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.transition.name
+
+    @property
+    def label(self) -> str:
+        return str(self.transition.custom.get("label", self.transition.name))
+
+    @property
+    def custom(self) -> Mapping[str, Any]:
+        return self.transition.custom
+
+    @property
+    def allowed(self) -> bool:
+        return not self.reasons
 
 
 @dataclass
@@ -246,6 +274,41 @@ class Machine:
             for t in record.get_available_user_status_transitions(user)
             if not t.custom.get("internal")
         ]
+
+    def offers(self, record, user, *, field_name: str = "status") -> list[Offer]:
+        """Every step leaving ``record``'s state that ``user`` should see, with the reasons
+        it is withheld ("available with reasons"): the ones the user may take (no
+        reasons), the user's own steps whose guards fail (each unmet guard in words, as
+        ``run`` would refuse them), and other people's steps that say who takes them
+        (``custom["who"]``). Internal steps and steps of other roles without ``who`` are
+        left out. One entry per name, in declaration order."""
+        state = getattr(record, field_name)
+        seen, found = set(), []
+        for transition in transitions_of(self.model, field_name).values():
+            if transition.name in seen or transition.custom.get("internal"):
+                continue
+            sources = self._sources(transition.name, field_name)
+            if state not in sources and "*" not in sources and "+" not in sources:
+                continue
+            seen.add(transition.name)
+            specific = getattr(record, transition.name)._django_fsm.get_transition(state)
+            transition = specific or transition
+            if not transition.has_perm(record, user):
+                if transition.custom.get("who"):
+                    found.append(Offer(transition, (str(transition.custom["who"]),)))
+                continue
+            unmet = tuple(
+                r
+                for condition in transition.conditions
+                if not condition(record)
+                for r in reasons(condition, record)
+            )
+            found.append(Offer(transition, unmet))
+        return found
+
+    def _sources(self, name: str, field_name: str) -> set[str]:
+        state_field = self.model._meta.get_field(field_name)
+        return {t.source for t in state_field.get_all_transitions(self.model) if t.name == name}
 
     def _changed(self) -> ConcurrentChange:
         return ConcurrentChange(self.changed) if self.changed else ConcurrentChange()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
 
 from core.exceptions import ActionForbidden, ServiceError
 
@@ -56,3 +57,8 @@ def serve_attachment(attachment):
         content_type=attachment.content_type,
         download=attachment.content_type == "application/pdf",
     )
+
+
+def done(request, what: str = "") -> None:
+    """Say that an action worked (every action says so): "Done: Sign for." or "Saved."."""
+    messages.success(request, _("Done: %(what)s.") % {"what": what} if what else _("Saved."))

@@ -33,6 +33,7 @@ OWN_LISTS = {
     "casework:case_list",
     "casework:case_new",
     "casework:inbox",
+    "casework:waiting",  # what waits for the user (their own cases and referrals)
     "consultation:meeting_list",
     "consultation:meeting_new",
     "consultation:ballot_new",

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransitionMixin, transition
 
 from casework import permissions
@@ -29,7 +30,8 @@ from core.transitions import required
 
 class Channel(models.TextChoices):
     WALK_IN = "walk_in", _("Walk-in")
-    PHONE = "phone", _("Phone")
+    # "来电" is how a grievance came in; a party's phone number is "电话" (msgid "Phone").
+    PHONE = "phone", pgettext_lazy("channel", "Phone")
     ONLINE = "online", _("Online")
     HOTLINE = "hotline", _("12345 hotline order")
     GRID_PATROL = "grid_patrol", _("Grid patrol")
@@ -438,6 +440,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
             "label": _("Close after return visit"),
             "needs": ["note"],
             "public": True,
+            "who": _("A supervisor closes the case after the return visit."),
         },
     )
     def close(self, *, note: str = "", **_params):

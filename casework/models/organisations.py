@@ -73,6 +73,11 @@ class Membership(models.Model):
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     active = models.BooleanField(_("active"), default=True)
+    daily_digest = models.BooleanField(
+        _("daily e-mail of what waits"),
+        default=False,
+        help_text=_("Send this person, each morning, the list of what waits for them."),
+    )
     history = HistoricalRecords()
 
     class Meta:

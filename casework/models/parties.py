@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from casework.models.cases import Case
+from casework.phones import phone_key
 
 
 class PartyRole(models.TextChoices):
@@ -34,6 +35,9 @@ class Party(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # What phone look-ups search (casework.phones.phone_key): the normal form today, a
+    # keyed hash once phones are encrypted. Kept by save(); set it in bulk_create.
+    phone_key = models.CharField(_("phone look-up key"), max_length=64, blank=True, db_index=True)
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     merged_from = models.ForeignKey(
@@ -52,6 +56,10 @@ class Party(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.get_role_display()})"
+
+    def save(self, *args, **kwargs):
+        self.phone_key = phone_key(self.phone)
+        super().save(*args, **kwargs)
 
     @property
     def masked_phone(self) -> str:

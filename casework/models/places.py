@@ -131,6 +131,13 @@ class Place(models.Model):
         if self.pk and self.parent_id and self.parent.path.startswith(self.path or "\0"):
             raise ValidationError({"parent": _("A place cannot be moved under itself.")})
 
+    @property
+    def local_name(self) -> str:
+        """The place below the residents' area — estate, building, stairwell ("幸福小区 /
+        3号楼") — as a row of a list names it; the full name for a street or an area."""
+        parts = (self.full_name or self.name).split(" / ")
+        return " / ".join(parts[2:]) or self.full_name or self.name
+
     def _rewrite_descendants(self, old_path: str, old_full_name: str) -> None:
         """After a move or rename, give every descendant the new path prefix and name."""
         below = Place.objects.filter(path__startswith=old_path).exclude(pk=self.pk)

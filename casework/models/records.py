@@ -35,6 +35,16 @@ class CaseAttachment(models.Model):
     size = models.PositiveIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     is_public = models.BooleanField(_("visible to the resident"), default=False)
+    # A file a receiving organisation sent with its referral's reply (site photos): its
+    # organisation sees it on the referral page, the street on the case page.
+    referral = models.ForeignKey(
+        "casework.Referral",
+        verbose_name=_("referral"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),
@@ -104,6 +114,10 @@ class CaseEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="events",
     )
+    # What the system says happened, rendered in the reader's language when read
+    # (casework.event_text); ``note`` keeps only what a person wrote, as written.
+    code = models.CharField(_("event code"), max_length=40, blank=True)
+    params = models.JSONField(_("event parameters"), default=dict, blank=True)
     note = models.TextField(_("note"), blank=True, max_length=20000)
     is_public = models.BooleanField(_("visible to the resident"), default=False)
     created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)

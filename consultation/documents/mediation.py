@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from casework import event_text
 from casework.models import mask_phone
 from consultation.models import (
     Agreement,
@@ -126,10 +127,10 @@ def dossier_snapshot(mediation: Mediation, *, compiler) -> dict:
         "document": "人民调解卷宗",
         "number": mediation.number,
         "committee": mediation.committee,
-        "title": f"{case.category.name} · {case.place}",
+        "title": f"{case.category.label} · {case.place}",
         "case": {
             "reference": case.reference,
-            "category": str(case.category.name),
+            "category": case.category.label,
             "place": str(case.place),
             "channel": case.get_channel_display(),
             "registered_at": _dt(case.created_at),
@@ -220,7 +221,7 @@ def dossier_snapshot(mediation: Mediation, *, compiler) -> dict:
                 "actor": _user(e.actor),
                 "from": e.get_from_status_display() if e.from_status else "",
                 "to": e.get_to_status_display() if e.to_status else "",
-                "note": e.note,
+                "note": event_text.full_text(e),
             }
             for e in case.events.select_related("actor").order_by("created_at", "id")
         ],

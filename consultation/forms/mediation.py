@@ -14,7 +14,7 @@ from consultation.models import (
     Route,
     Satisfaction,
 )
-from core.names import person_name
+from core.forms import PersonChoiceField, PersonMultipleChoiceField
 
 DATETIME = {
     "widget": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -32,14 +32,8 @@ def _text(label, *, required=True, max_length=10000, rows=3):
     )
 
 
-class _StaffChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return person_name(obj)
-
-
-class _StaffMultiple(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
-        return person_name(obj)
+_StaffChoice = PersonChoiceField
+_StaffMultiple = PersonMultipleChoiceField
 
 
 class _PartyMultiple(forms.ModelMultipleChoiceField):

@@ -177,13 +177,19 @@ class Mediation(ConcurrentTransitionMixin, models.Model):
         )
 
     @property
-    def routes_told(self) -> list[str]:
+    def routes_told_codes(self) -> list[Route]:
+        """The routes the parties were told of (litigation, arbitration, administrative)."""
         flags = {
             Route.LITIGATION: self.told_litigation,
             Route.ARBITRATION: self.told_arbitration,
             Route.ADMINISTRATIVE: self.told_administrative,
         }
-        return [str(route.label) for route, told in flags.items() if told]
+        return [route for route, told in flags.items() if told]
+
+    @property
+    def routes_told(self) -> list[str]:
+        """The routes told, in the reader's language."""
+        return [str(route.label) for route in self.routes_told_codes]
 
     @property
     def return_visit_overdue(self) -> bool:

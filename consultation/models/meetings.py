@@ -68,6 +68,20 @@ def _has_invitees(meeting: Meeting) -> bool:
 _has_invitees.message = _("Invite the participants before publishing the notice.")
 
 
+def _has_started(meeting: Meeting) -> bool:
+    """A meeting set for 12-05 cannot have been held on 12-03."""
+    return meeting.starts_at is None or meeting.starts_at <= timezone.now()
+
+
+def _not_started_yet(meeting: Meeting) -> str:
+    return _("The meeting starts %(when)s: it cannot be marked as held before then.") % {
+        "when": f"{timezone.localtime(meeting.starts_at):%Y-%m-%d %H:%M}"
+    }
+
+
+_has_started.explain = _not_started_yet
+
+
 class Meeting(ConcurrentTransitionMixin, models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=MeetingKind.choices)
     topic = models.CharField(_("topic"), max_length=300)
@@ -143,6 +157,7 @@ class Meeting(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=MeetingStatus.NOTICE_PUBLISHED,
         target=MeetingStatus.HELD,
+        conditions=[_has_started],
         permission=permissions.can_run_meeting,
         custom={"label": _("Mark as held")},
     )

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from casework.calendar import legal_period_end
 from casework.models import Party
+from consultation import case_events
 from consultation.documents import mediation as mediation_documents
 from consultation.models import (
     NO_SESSION_YET,
@@ -92,16 +93,15 @@ def sign(*, record, actor, signer_key: str, refused: bool = False, note: str = "
             raise TransitionRefused(
                 _("%(name)s's signature is already recorded.") % {"name": signer.name}
             ) from None
-        what = _("the agreement") if is_agreement else _("session %(n)d") % {"n": record.number}
         log_on_case(
             locked,
             actor,
-            (
-                _("%(name)s refused to sign %(what)s: %(note)s")
-                if refused
-                else _("%(name)s signed %(what)s.")
-            )
-            % {"name": signer.name, "what": what, "note": (note or "").strip()},
+            case_events.REFUSED if refused else case_events.SIGNED,
+            {
+                "name": signer.name,
+                "what": "agreement" if is_agreement else record.number,
+                "note": (note or "").strip(),
+            },
         )
         MEDIATIONS.bump(locked)
         if is_agreement:
@@ -173,7 +173,7 @@ def agreement_draft(
             Obligation(agreement=agreement, party=p, text=t) for p, t in obligations
         )
         MEDIATIONS.bump(locked)
-        log_on_case(locked, actor, _("agreement drafted."))
+        log_on_case(locked, actor, case_events.AGREEMENT_DRAFTED)
     return agreement
 
 
@@ -191,7 +191,7 @@ def agreement_seal(*, agreement: Agreement, actor) -> Agreement:
         agreement.sealed_by = actor
         agreement.save(update_fields=["sealed_at", "sealed_by"])
         MEDIATIONS.bump(locked)
-        log_on_case(locked, actor, _("committee seal marked on the agreement."))
+        log_on_case(locked, actor, case_events.SEAL_MARKED)
         _take_effect_if_complete(locked, agreement, actor)
     return agreement
 
@@ -287,15 +287,7 @@ def judicial_record(
         log_on_case(
             locked,
             actor,
-            (
-                _("judicial confirmation: %(status)s (%(on)s), after the legal last day: %(why)s")
-                if late
-                else _("judicial confirmation: %(status)s (%(on)s).")
-            )
-            % {
-                "status": agreement.get_judicial_status_display(),
-                "on": recorded_on,
-                "why": agreement.judicial_late_reason,
-            },
+            case_events.JUDICIAL_LATE if late else case_events.JUDICIAL,
+            {"status": status, "on": str(recorded_on), "why": agreement.judicial_late_reason},
         )
     return agreement

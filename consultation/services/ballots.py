@@ -16,7 +16,7 @@ from django_fsm import Transition
 
 from casework.models import Case, CaseEvent, EventKind, Flat, Place, PlaceKind
 from casework.uploads import clean_file_name, inspect
-from consultation import permissions, statute
+from consultation import case_events, permissions, statute
 from consultation.documents import ballots as ballot_documents
 from consultation.models import (
     ArchiveRecord,
@@ -53,9 +53,14 @@ def all_ballot_transitions() -> dict[str, Transition]:
     return BALLOTS.transitions()
 
 
-def _log(campaign: BallotCampaign, actor, note: str, public: bool = False) -> None:
+def _log(campaign: BallotCampaign, actor, code: str, params: dict, public: bool = False) -> None:
     CaseEvent.objects.create(
-        case=campaign.case, kind=EventKind.NOTE, actor=actor, note=note, is_public=public
+        case=campaign.case,
+        kind=EventKind.NOTE,
+        actor=actor,
+        code=code,
+        params=params,
+        is_public=public,
     )
 
 
@@ -103,7 +108,7 @@ def ballot_create(
         raise ActionForbidden(_("The scope must be in your area."))
     with transaction.atomic():
         campaign.save()
-        _log(campaign, actor, _("Owner ballot prepared: %(title)s") % {"title": campaign.title})
+        _log(campaign, actor, case_events.BALLOT_PREPARED, {"title": campaign.title})
     return campaign
 
 
@@ -155,11 +160,8 @@ def ballot_transition(
     with transaction.atomic():
         fired = BALLOTS.run(campaign, name, actor=actor, expected_version=expected_version)
         locked = fired.record
-        note = _("Owner ballot “%(title)s”: %(status)s") % {
-            "title": locked.title,
-            "status": locked.get_status_display(),
-        }
-        _log(locked, actor, note, public=fired.public)
+        params = {"title": locked.title, "status": locked.status}
+        _log(locked, actor, case_events.BALLOT_MOVED, params, public=fired.public)
     return locked
 
 
@@ -234,8 +236,13 @@ def ballot_change_rule_set(
         _log(
             locked,
             actor,
-            _("Ballot “%(title)s” now counted under %(new)s (was %(old)s): %(reason)s")
-            % {"title": locked.title, "new": rule_set, "old": old, "reason": reason.strip()},
+            case_events.BALLOT_RULE_CHANGED,
+            {
+                "title": locked.title,
+                "new": str(rule_set),
+                "old": str(old),
+                "reason": reason.strip(),
+            },
             public=True,
         )
     return locked

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from casework import permissions as case_permissions
 from casework import services as case_services
 from casework.models import Status
+from consultation import case_events
 from consultation.documents import mediation as mediation_documents
 from consultation.models import (
     ArchiveRecord,
@@ -45,7 +46,7 @@ def closing_report_write(*, mediation: Mediation, actor, text: str) -> Mediation
         locked.closing_report = text.strip()
         locked.closing_report_at = timezone.now()
         MEDIATIONS.bump(locked)
-        log_on_case(locked, actor, _("closing report written."))
+        log_on_case(locked, actor, case_events.CLOSING_REPORT)
     return locked
 
 
@@ -80,8 +81,6 @@ def dossier_archive(
             dossier=locked,
         )
         MEDIATIONS.bump(locked)
-        log_on_case(
-            locked, actor, _("dossier archived as %(number)s.") % {"number": record.archival_number}
-        )
+        log_on_case(locked, actor, case_events.DOSSIER_ARCHIVED, {"number": record.archival_number})
         case_services.case_transition(case=case, name="archive", actor=actor)
     return record

@@ -20,7 +20,7 @@ from casework import notifications
 from casework import permissions as case_permissions
 from casework import selectors as case_selectors
 from casework.models import Case, CaseEvent, EventKind, Party, PartyRole
-from consultation import permissions
+from consultation import case_events, permissions
 from consultation.models import (
     Extension,
     Mediation,
@@ -64,14 +64,25 @@ def lock_mediation(mediation: Mediation, expected_version: int | None = None) ->
     return MEDIATIONS.lock(mediation, expected_version)
 
 
-def log_on_case(mediation: Mediation, actor, note: str, *, public: bool = False) -> None:
-    """An entry on the case's log, prefixed with the mediation's number (internal unless
-    ``public``: mediation content is confidential)."""
+def log_on_case(
+    mediation: Mediation,
+    actor,
+    code: str,
+    params: dict | None = None,
+    *,
+    note: str = "",
+    public: bool = False,
+) -> None:
+    """An entry on the case's log as an event code (``consultation.case_events``) led by
+    the mediation's number (internal unless ``public``: mediation content is
+    confidential); ``note`` is what a person wrote, as written."""
     CaseEvent.objects.create(
         case_id=mediation.case_id,
         kind=EventKind.MEDIATION,
         actor=actor,
-        note=f"{mediation.number}: {note}",
+        code=code,
+        params={"mediation": mediation.number, **(params or {})},
+        note=note,
         is_public=public,
     )
 
@@ -141,7 +152,7 @@ def mediation_register(
             created_by=actor,
         )
         mediation.mediators.set(mediators)
-        log_on_case(mediation, actor, _("people's mediation registered."), public=True)
+        log_on_case(mediation, actor, case_events.MEDIATION_REGISTERED, public=True)
     return mediation
 
 
@@ -155,8 +166,8 @@ def mediation_set_mediators(*, mediation: Mediation, actor, mediators: Sequence)
         mediators = staff_in_area(locked.case, mediators)
         locked.mediators.set(mediators)
         MEDIATIONS.bump(locked)
-        names = "、".join(person_name(u) for u in mediators)
-        log_on_case(locked, actor, _("mediators: %(names)s.") % {"names": names})
+        names = [person_name(u) for u in mediators]
+        log_on_case(locked, actor, case_events.MEDIATORS_SET, {"names": names})
     return locked
 
 
@@ -179,11 +190,8 @@ def notice_record(
         log_on_case(
             locked,
             actor,
-            _("rights and duties notice given %(when)s (%(how)s).")
-            % {
-                "when": f"{timezone.localtime(given_at):%Y-%m-%d %H:%M}",
-                "how": locked.get_notice_manner_display(),
-            },
+            case_events.NOTICE_GIVEN,
+            {"when": f"{timezone.localtime(given_at):%Y-%m-%d %H:%M}", "how": manner},
         )
     return locked
 
@@ -206,20 +214,24 @@ def log_transition(fired, actor) -> None:
     """The case-log entry of a mediation transition: its label and what the state reached
     says (the time limit once mediating; why it ended and the routes told once ended)."""
     mediation = fired.record
+    action = fired.transition.name
     if mediation.status == MediationStatus.ENDED:
-        note = _("%(action)s — %(reason)s; routes told: %(routes)s.") % {
-            "action": fired.label,
-            "reason": mediation.get_end_reason_display(),
-            "routes": "、".join(mediation.routes_told),
-        }
+        code, params = (
+            case_events.MEDIATION_ENDED,
+            {
+                "action": action,
+                "reason": mediation.end_reason,
+                "routes": [r.value for r in mediation.routes_told_codes],
+            },
+        )
     elif mediation.status == MediationStatus.MEDIATING:
-        note = _("%(action)s; time limit %(due)s.") % {
-            "action": fired.label,
-            "due": mediation.due_date,
-        }
+        code, params = (
+            case_events.MEDIATION_STARTED,
+            {"action": action, "due": str(mediation.due_date)},
+        )
     else:
-        note = fired.label
-    log_on_case(mediation, actor, note, public=fired.public)
+        code, params = case_events.MEDIATION_MOVED, {"action": action}
+    log_on_case(mediation, actor, code, params, public=fired.public)
 
 
 def extension_record(
@@ -272,8 +284,8 @@ def extension_record(
         log_on_case(
             locked,
             actor,
-            _("time limit extended from %(old)s to %(new)s with both parties' consent.")
-            % {"old": extension.previous_due, "new": new_due},
+            case_events.MEDIATION_EXTENDED,
+            {"old": str(extension.previous_due), "new": str(new_due)},
         )
     return extension
 
@@ -343,8 +355,8 @@ def session_record(
         log_on_case(
             locked,
             actor,
-            _("session %(n)d recorded (%(when)s).")
-            % {"n": number, "when": f"{timezone.localtime(held_at):%Y-%m-%d %H:%M}"},
+            case_events.SESSION_RECORDED,
+            {"n": number, "when": f"{timezone.localtime(held_at):%Y-%m-%d %H:%M}"},
         )
     return session
 
@@ -397,11 +409,11 @@ def return_visit_record(
         log_on_case(
             locked,
             actor,
-            _("return visit %(on)s: %(performance)s, %(satisfaction)s.")
-            % {
-                "on": visited_on,
-                "performance": visit.get_performance_display(),
-                "satisfaction": visit.get_satisfaction_display(),
+            case_events.VISIT_RECORDED,
+            {
+                "on": str(visited_on),
+                "performance": visit.performance,
+                "satisfaction": visit.satisfaction,
             },
         )
     return visit
@@ -436,8 +448,8 @@ def chase_return_visits(today: dt.date | None = None) -> tuple[int, int]:
             event = CaseEvent.objects.create(
                 case_id=mediation.case_id,
                 kind=EventKind.CHASE,
-                note=_("%(number)s: the return visit was due %(due)s — chased.")
-                % {"number": mediation.number, "due": mediation.return_visit_due},
+                code=case_events.VISIT_CHASED,
+                params={"number": mediation.number, "due": str(mediation.return_visit_due)},
             )
             recipients = [u.email for u in mediation.mediators.all() if u.email]
             notifications.chase(event.pk, extra_recipients=recipients)

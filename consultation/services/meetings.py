@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django_fsm import Transition
 
 from casework.models import Case, CaseEvent, EventKind, Organisation
-from consultation import permissions
+from consultation import case_events, permissions
 from consultation.models import (
     PREPARABLE_STATUSES,
     AgendaItem,
@@ -51,10 +51,21 @@ def all_meeting_transitions() -> dict[str, Transition]:
     return MEETINGS.transitions()
 
 
-def log_on_cases(meeting: Meeting, actor, note: str, public: bool = False) -> None:
-    """A note on the log of every case the meeting is linked to."""
+def log_on_cases(
+    meeting: Meeting, actor, code: str, params: dict, *, note: str = "", public: bool = False
+) -> None:
+    """An entry (an event code, ``consultation.case_events``) on the log of every case the
+    meeting is linked to; ``note`` is what a person wrote (a reason), as written."""
     CaseEvent.objects.bulk_create(
-        CaseEvent(case=case, kind=EventKind.NOTE, actor=actor, note=note, is_public=public)
+        CaseEvent(
+            case=case,
+            kind=EventKind.NOTE,
+            actor=actor,
+            code=code,
+            params=params,
+            note=note,
+            is_public=public,
+        )
         for case in meeting.cases.all()
     )
 
@@ -104,9 +115,9 @@ def meeting_create(
         log_on_cases(
             meeting,
             actor,
-            _("%(kind)s called for %(when)s at %(venue)s: %(topic)s")
-            % {
-                "kind": meeting.get_kind_display(),
+            case_events.MEETING_CALLED,
+            {
+                "kind": meeting.kind,
                 "when": f"{timezone.localtime(starts_at):%Y-%m-%d %H:%M}",
                 "venue": meeting.venue,
                 "topic": meeting.topic,
@@ -125,13 +136,14 @@ def meeting_transition(
         locked = MEETINGS.run(
             meeting, name, actor=actor, expected_version=expected_version, **params
         ).record
-        note = _("%(meeting)s: %(status)s") % {
-            "meeting": str(locked),
-            "status": locked.get_status_display(),
-        }
-        if locked.status_reason:
-            note += f" — {locked.status_reason}"
-        log_on_cases(locked, actor, note, public=True)
+        log_on_cases(
+            locked,
+            actor,
+            case_events.MEETING_MOVED,
+            {"kind": locked.kind, "topic": locked.topic, "status": locked.status},
+            note=locked.status_reason or "",
+            public=True,
+        )
     return locked
 
 
@@ -257,7 +269,7 @@ def follow_up_close(*, follow_up: FollowUp, actor, note: str) -> FollowUp:
         locked.done_by = actor
         locked.done_note = note.strip()
         locked.save()
-        log_on_cases(locked.meeting, actor, _("Follow-up done: %(text)s") % {"text": locked.text})
+        log_on_cases(locked.meeting, actor, case_events.FOLLOW_UP_DONE, {"text": locked.text})
     return locked
 
 

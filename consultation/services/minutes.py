@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import Transition
 
-from consultation import permissions
+from consultation import case_events, permissions
 from consultation.documents import minutes as minutes_documents
 from consultation.models import (
     Invitee,
@@ -139,12 +139,8 @@ def minutes_transition(
         log_on_cases(
             locked.meeting,
             actor,
-            _("Minutes %(ref)s v%(n)d: %(status)s")
-            % {
-                "ref": locked.meeting.reference,
-                "n": locked.number,
-                "status": locked.get_status_display(),
-            },
+            case_events.MINUTES_MOVED,
+            {"ref": locked.meeting.reference, "n": locked.number, "status": locked.status},
         )
     return locked
 

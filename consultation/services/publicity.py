@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from casework.calendar import is_working_day
 from casework.models import CaseEvent, EventKind
-from consultation import permissions, statute
+from consultation import case_events, permissions, statute
 from consultation.models import (
     BallotCampaign,
     CampaignStatus,
@@ -52,10 +52,10 @@ def _permitted(record, actor) -> bool:
     return permissions.can_run_meeting(record, actor)
 
 
-def _log(case, actor, note: str, public: bool = True) -> None:
+def _log(case, actor, code: str, params: dict, public: bool = True) -> None:
     if case is not None:
         CaseEvent.objects.create(
-            case=case, kind=EventKind.NOTE, actor=actor, note=note, is_public=public
+            case=case, kind=EventKind.NOTE, actor=actor, code=code, params=params, is_public=public
         )
 
 
@@ -95,8 +95,8 @@ def post(
             _log(
                 case,
                 actor,
-                _("Notice posted: %(kind)s, %(first)s to %(last)s.")
-                % {"kind": publicity.get_kind_display(), "first": first, "last": last},
+                case_events.PUBLICITY_POSTED,
+                {"kind": publicity.kind, "first": first.isoformat(), "last": last.isoformat()},
             )
     except IntegrityError:
         raise TransitionRefused(_("This notice has already been posted.")) from None
@@ -162,8 +162,8 @@ def objection_record(
         _log(
             publicity.case,
             actor,
-            _("Objection received to the notice (%(kind)s).")
-            % {"kind": publicity.get_kind_display()},
+            case_events.PUBLICITY_OBJECTION,
+            {"kind": publicity.kind},
         )
     return objection
 

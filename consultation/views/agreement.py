@@ -12,7 +12,7 @@ from consultation.forms import mediation as mf
 from consultation.views.archive import archived_file
 from consultation.views.mediation import back_to_mediation, record_form, visible_mediation
 from core.exceptions import ServiceError
-from core.view_helpers import form_errors, refused
+from core.view_helpers import done, form_errors, refused
 
 
 @require_POST
@@ -63,6 +63,8 @@ def mediation_sign(request, pk: int, number: int | None = None):
             )
         except ServiceError as exc:
             refused(request, exc)
+        else:
+            done(request)
     return back_to_mediation(pk, "agreement" if number is None else "sessions")
 
 
@@ -76,6 +78,8 @@ def agreement_seal(request, pk: int):
         services.agreement_seal(agreement=agreement, actor=request.user)
     except ServiceError as exc:
         refused(request, exc)
+    else:
+        done(request)
     return back_to_mediation(pk, "agreement")
 
 

@@ -26,7 +26,7 @@ from consultation.models import (
 from consultation.permissions import can_run_ballot
 from consultation.services.ballots import BALLOTS
 from core.exceptions import ServiceError
-from core.view_helpers import form_errors, refused
+from core.view_helpers import done, form_errors, refused
 
 
 def _campaign(request, pk: int):
@@ -97,6 +97,7 @@ def ballot_detail(request, pk: int):
         "tally": campaign.tally or live,
         "live": live is not None,
         "transitions": BALLOTS.available(campaign, request.user),
+        "withheld": [o for o in BALLOTS.offers(campaign, request.user) if not o.allowed],
         "shares": selectors.cost_shares(campaign),
         "coefficients": sorted(
             (
@@ -135,6 +136,8 @@ def ballot_transition(request, pk: int, name: str):
         )
     except ServiceError as exc:
         refused(request, exc)
+    else:
+        done(request)
     return redirect(_back(pk))
 
 
@@ -189,6 +192,8 @@ def ballot_cost(request, pk: int):
         )
     except ServiceError as exc:
         refused(request, exc)
+    else:
+        done(request)
     return redirect(_back(pk, "cost"))
 
 
@@ -203,6 +208,8 @@ def ballot_objection(request, pk: int):
             services.objection_add(campaign=campaign, actor=request.user, **form.cleaned_data)
         except ServiceError as exc:
             refused(request, exc)
+        else:
+            done(request)
     return redirect(_back(pk, "objections"))
 
 

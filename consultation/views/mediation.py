@@ -26,7 +26,7 @@ from consultation.models import Mediation, MediationStatus, dossier_checklist, p
 from consultation.permissions import can_mediate
 from consultation.services.mediation import MEDIATIONS
 from core.exceptions import ServiceError
-from core.view_helpers import form_errors, posted_version, refused
+from core.view_helpers import done, form_errors, posted_version, refused
 
 
 def visible_mediation(request, pk: int) -> Mediation:
@@ -62,6 +62,8 @@ def record_form(request, mediation: Mediation, form_class, service, anchor: str,
         service(actor=request.user, **(target or {"mediation": mediation}), **data)
     except ServiceError as exc:
         refused(request, exc)
+    else:
+        done(request)
     return back_to_mediation(mediation.pk, anchor)
 
 
@@ -138,6 +140,7 @@ def mediation_detail(request, pk: int):
         "can_supervise": case_permissions.can_supervise_case(case, user),
         "can_archive": case_permissions.can_archive_case(case, user),
         "transitions": MEDIATIONS.available(mediation, user),
+        "withheld": [o for o in MEDIATIONS.offers(mediation, user) if not o.allowed],
     }
     if agreement is not None:
         context["agreement_signatures"] = agreement.signatures.all()
@@ -222,6 +225,8 @@ def mediation_transition(request, pk: int, name: str):
         )
     except ServiceError as exc:
         refused(request, exc)
+    else:
+        done(request)
     return back_to_mediation(pk)
 
 

@@ -20,11 +20,11 @@ from casework.models import Organisation
 from casework.roles import Role
 from consultation import ics, selectors, services
 from consultation.forms import meetings as forms
-from consultation.models import FollowUp, MeetingKind
+from consultation.models import PREPARABLE_STATUSES, FollowUp, MeetingKind, MeetingStatus
 from consultation.permissions import can_run_meeting
 from consultation.services.meetings import MEETINGS
 from core.exceptions import ServiceError
-from core.view_helpers import form_errors, posted_version, refused
+from core.view_helpers import done, form_errors, posted_version, refused
 
 
 def visible_meeting(request, pk: int):
@@ -119,6 +119,7 @@ def meeting_detail(request, pk: int):
         "follow_ups": meeting.follow_ups.select_related("organisation", "case"),
         "quorum": meeting.quorum(),
         "transitions": MEETINGS.available(meeting, user),
+        "withheld": [o for o in MEETINGS.offers(meeting, user) if not o.allowed],
         "minutes": minutes,
         "is_evaluation": meeting.kind == MeetingKind.EVALUATION,
         "publicities": selectors.publicities_of(meeting=meeting),
@@ -126,6 +127,9 @@ def meeting_detail(request, pk: int):
     if can_run:
         context.update(
             invitee_form=forms.InviteeForm(),
+            suggested_invitees=selectors.invitee_suggestions(meeting)
+            if meeting.status in PREPARABLE_STATUSES | {MeetingStatus.HELD}
+            else [],
             agenda_form=forms.AgendaForm(),
             statement_form=forms.StatementForm(meeting=meeting),
             motion_form=forms.MotionForm(),
@@ -187,6 +191,8 @@ def _add_record(request, pk: int, form_class, service, anchor: str, *, with_meet
             service(meeting=meeting, actor=request.user, **form.cleaned_data)
         except ServiceError as exc:
             refused(request, exc)
+        else:
+            done(request)
     return redirect(reverse("consultation:meeting_detail", args=[pk]) + f"#{anchor}")
 
 
@@ -283,6 +289,8 @@ def rating_sheet(request, pk: int):
         )
     except ServiceError as exc:
         refused(request, exc)
+    else:
+        done(request)
     return redirect(reverse("consultation:meeting_detail", args=[pk]) + "#rating")
 
 
@@ -309,6 +317,8 @@ def follow_up_close(request, pk: int):
             )
         except ServiceError as exc:
             refused(request, exc)
+        else:
+            done(request)
     back = request.POST.get("next", "")
     if back.startswith("/") and not back.startswith("//"):
         return redirect(back)

@@ -20,7 +20,7 @@ from consultation.views.archive import archived_file
 from consultation.views.meetings import visible_meeting
 from core import pdf
 from core.exceptions import ServiceError
-from core.view_helpers import form_errors, posted_version, refused
+from core.view_helpers import done, form_errors, posted_version, refused
 
 
 def _minutes(request, pk: int) -> Minutes:
@@ -40,6 +40,7 @@ def minutes_new(request, pk: int):
     except ServiceError as exc:
         refused(request, exc)
         return redirect("consultation:meeting_detail", pk=pk)
+    done(request)
     return redirect("consultation:minutes_detail", pk=minutes.pk)
 
 
@@ -52,6 +53,7 @@ def minutes_detail(request, pk: int):
         "meeting": meeting,
         "can_write": can_write,
         "transitions": MINUTES.available(minutes, request.user),
+        "withheld": [o for o in MINUTES.offers(minutes, request.user) if not o.allowed],
         "signatures": {s.invitee_id: s for s in minutes.signatures.all()},
         "attendees": meeting.invitees.filter(attended=True),
         "form": forms.MinutesForm(
@@ -104,6 +106,8 @@ def minutes_transition(request, pk: int, name: str):
         )
     except ServiceError as exc:
         refused(request, exc)
+    else:
+        done(request)
     return redirect("consultation:minutes_detail", pk=pk)
 
 
@@ -118,6 +122,8 @@ def minutes_sign(request, pk: int):
             services.signature_record(minutes=minutes, actor=request.user, **form.cleaned_data)
         except ServiceError as exc:
             refused(request, exc)
+        else:
+            done(request)
     return redirect(reverse("consultation:minutes_detail", args=[pk]) + "#signatures")
 
 
@@ -131,6 +137,7 @@ def minutes_correct(request, pk: int):
     except ServiceError as exc:
         refused(request, exc)
         return redirect("consultation:minutes_detail", pk=pk)
+    done(request)
     return redirect("consultation:minutes_detail", pk=correction.pk)
 
 

@@ -1,6 +1,8 @@
 """Linli's template filters (``{% load linli %}``): the person-name rule and two small
 helpers the pages share."""
 
+from decimal import Decimal, InvalidOperation
+
 from django import template
 
 from core.names import person_name
@@ -31,3 +33,13 @@ def cents_to_yuan(cents) -> str:
     except (TypeError, ValueError):
         return ""
     return f"{cents // 100}.{cents % 100:02d}"
+
+
+@register.filter
+def yuan(amount) -> str:
+    """An amount in yuan with thousands separators and two decimals: 12,345.67 (the
+    input stays a plain number: this is for reading, never for a form field)."""
+    try:
+        return f"{Decimal(str(amount)):,.2f}"
+    except (InvalidOperation, TypeError, ValueError):
+        return ""

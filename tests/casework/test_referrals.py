@@ -10,6 +10,7 @@ from django.core import mail
 from django.urls import reverse
 
 from casework import selectors, services
+from casework.event_text import full_text
 from casework.models import Case, CaseEvent, EventKind, OrgKind, Referral, ReferralStatus, Status
 from casework.roles import Role
 from casework.sla import sla_sweep
@@ -99,7 +100,7 @@ def test_dispatch_puts_the_case_in_waiting_and_computes_working_day_dues(world, 
     # make-up working Saturday 10 Oct (调休).
     assert referral.reply_due == dt.date(2026, 10, 10)
     event = CaseEvent.objects.get(referral=referral, transition="dispatch")
-    assert event.is_public and "新华路派出所" in event.note
+    assert event.is_public and "新华路派出所" in full_text(event)
 
 
 def test_case_clock_pauses_while_referred_and_moves_by_the_paused_working_days(
@@ -323,7 +324,7 @@ def test_supervision_is_for_supervisors_and_logged(world, case, mediator, superv
     referral.refresh_from_db()
     assert referral.under_supervision
     event = CaseEvent.objects.get(referral=referral, kind=EventKind.SUPERVISION)
-    assert event.actor == supervisor and "督办" in event.note
+    assert event.actor == supervisor and "督办" in full_text(event)
 
 
 # ------------------------------------------------------------------- isolation
@@ -550,7 +551,7 @@ def test_sla_sweep_twice_chases_once(world, case, mediator, django_capture_on_co
     assert (first.referrals_overdue, first.referrals_chased) == (1, 1)
     assert (second.referrals_overdue, second.referrals_chased) == (1, 0)
     chases = CaseEvent.objects.filter(referral=referral, kind=EventKind.CHASE)
-    assert chases.count() == 1 and "2026-09-29" in chases.get().note
+    assert chases.count() == 1 and "2026-09-29" in full_text(chases.get())
     recipients = sorted(r for m in mail.outbox for r in m.to)
     assert recipients == ["duty@police.example", "mediator@example.org"]
     body = mail.outbox[0].body

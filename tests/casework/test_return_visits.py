@@ -13,7 +13,7 @@ import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
-from casework import selectors, services
+from casework import event_text, selectors, services
 from casework.models import CaseEvent, CaseReturnVisit, EventKind, Rating, Status
 from casework.sla import sla_sweep
 from core.exceptions import ActionForbidden, TransitionRefused
@@ -117,7 +117,7 @@ def test_a_reached_visit_needs_the_three_measures_and_a_not_reached_one_none(
     assert (visit.reached, visit.efficiency, visit.satisfied) == (False, None, None)
     assert CaseReturnVisit.objects.count() == 1
     event = case.events.get(kind=EventKind.RETURN_VISIT)
-    assert "not reached" in event.note and not event.is_public
+    assert "not reached" in event_text.full_text(event) and not event.is_public
 
 
 def test_the_sweep_chases_an_overdue_return_visit_once(resolved_on_30_september, mediator, capsys):
@@ -131,7 +131,9 @@ def test_the_sweep_chases_an_overdue_return_visit_once(resolved_on_30_september,
     assert (second.return_visits_overdue, second.return_visits_chased) == (1, 0)
     assert "case return visits overdue 1, chased now 0" in capsys.readouterr().out
     chase = CaseEvent.objects.get(case=case, kind=EventKind.CHASE)
-    assert "return visit" in chase.note and "2026-10-08" in chase.note
+    assert "return visit" in event_text.full_text(chase) and "2026-10-08" in event_text.full_text(
+        chase
+    )
     with at(2026, 10, 12):
         _visit(case, mediator)
         assert sla_sweep().return_visits_overdue == 0
@@ -159,7 +161,8 @@ def test_first_contact_is_flagged_and_chased(world, mediator, supervisor, collea
         assert not selectors.first_contacts_due_for(mediator, until).exists()
         assert sla_sweep().first_contacts_overdue == 0
     chase = CaseEvent.objects.get(case=case, kind=EventKind.CHASE)
-    assert "First contact" in chase.note and "2026-09-30" in chase.note
+    text = event_text.full_text(chase)
+    assert "First contact" in text and "2026-09-30" in text
 
 
 def test_the_queue_and_the_case_page_show_the_return_visit(

@@ -15,6 +15,7 @@ from casework.context_processors import role_flags
 FLAGS = ("is_case_staff", "is_supervisor", "is_agency", "can_see_reports", "works_cases")
 
 CASE_STAFF_LINKS = {
+    "casework:waiting",  # 需要我处理
     "casework:home",
     "casework:case_list",
     "consultation:meeting_list",
@@ -75,8 +76,8 @@ def _urls(*names):
             CASE_STAFF_LINKS | {"casework:reports", "casework:case_new"},
         ),
         ("archivist", CASE_STAFF_LINKS),
-        ("agency_officer", {"casework:inbox"}),
-        ("property_manager", {"casework:inbox"}),
+        ("agency_officer", {"casework:inbox", "casework:waiting"}),
+        ("property_manager", {"casework:inbox", "casework:waiting"}),
         ("admin_user", CASE_STAFF_LINKS | {"casework:reports", "admin:index"}),
     ],
 )

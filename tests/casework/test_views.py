@@ -135,7 +135,9 @@ def test_a_party_found_later_is_added_from_the_case_page(client, world, mediator
     assert response.status_code == 302 and response.url.endswith("#parties")
     party = Party.objects.get(case=case)
     assert (party.role, party.name, party.phone) == ("respondent", "陈建国", "13912345678")
-    assert CaseEvent.objects.filter(case=case, note__contains="陈建国", is_public=False).exists()
+    assert CaseEvent.objects.filter(
+        case=case, code="case.party_added", params__name="陈建国", is_public=False
+    ).exists()
     # A nameless party or a bad phone is refused in words and adds nothing.
     response = client.post(url, {"role": "respondent", "kind": "resident", "name": ""}, follow=True)
     assert any("name" in str(m) for m in response.context["messages"])

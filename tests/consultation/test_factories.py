@@ -71,7 +71,7 @@ def test_minutes_traits_go_through_the_services(case, trait, status, version, si
     )
     assert (minutes.status, minutes.version) == (status, version)
     assert minutes.signatures.count() == signatures
-    assert CaseEvent.objects.filter(case=case, note__contains="Minutes").count() == version - 1
+    assert CaseEvent.objects.filter(case=case, code="minutes.transition").count() == version - 1
     if status in (MinutesStatus.APPROVED, MinutesStatus.ARCHIVED):
         assert minutes.snapshot["topic"] == minutes.meeting.topic
         assert ArchiveRecord.objects.get(minutes=minutes).size > 0
@@ -107,7 +107,7 @@ def test_ballot_traits_go_through_the_services(case, trait, status):
     assert ArchiveRecord.objects.filter(ballot=campaign).exists() is (
         status in (CampaignStatus.PUBLISHED, CampaignStatus.EFFECTIVE)
     )
-    assert CaseEvent.objects.filter(case=case, note__contains=campaign.title).exists()
+    assert CaseEvent.objects.filter(case=case, params__title=campaign.title).exists()
 
 
 def test_a_ballot_counts_the_votes_it_is_given(case, world):
@@ -138,7 +138,7 @@ def test_mediation_traits_go_through_the_services(case, mediator, traits, status
     assert list(mediation.mediators.all()) == [mediator]
     assert case.parties.count() == 2  # 王秀兰 and 陈建国, added for the mediation
     events = CaseEvent.objects.filter(case=case, kind="mediation")
-    assert events.filter(note__contains="registered").exists()
+    assert events.filter(code="mediation.registered").exists()
     if status == MediationStatus.AGREED:
         assert mediation.agreement.in_effect and mediation.return_visit_due
         assert ArchiveRecord.objects.filter(agreement=mediation.agreement).exists()

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework import services as case_services
+from casework.event_text import full_text
 from casework.models import CaseEvent, EventKind, Outcome, PartyRole, Status
 from consultation import services as ms
 from consultation.models import (
@@ -194,7 +195,7 @@ def test_the_agreement_takes_effect_when_complete_and_is_filed_with_a_copy_each(
     pages = run("pdfinfo", str(path)).stdout.decode()
     assert int(pages.split("Pages:")[1].split()[0]) >= 3
     public = CaseEvent.objects.filter(case=mediation.case, is_public=True, kind=EventKind.MEDIATION)
-    assert any("Agreement takes effect" in e.note for e in public)
+    assert any("Agreement takes effect" in full_text(e) for e in public)
 
 
 def test_the_judicial_confirmation_reminder_appears_and_disappears(
@@ -310,7 +311,7 @@ def test_overdue_return_visits_appear_in_the_sla_sweep_once(
     call_command("sla_sweep")
     assert "return visits overdue 1, chased now 0" in capsys.readouterr().out
     chases = CaseEvent.objects.filter(case=mediation.case, kind=EventKind.CHASE)
-    assert chases.count() == 1 and "return visit" in chases.get().note
+    assert chases.count() == 1 and "return visit" in full_text(chases.get())
     ms.return_visit_record(
         mediation=mediation,
         actor=mediator,
@@ -483,7 +484,9 @@ def test_the_case_page_says_which_dossier_items_keep_it_open(client, case, media
     page = client.get(reverse("casework:case_detail", args=[case.pk])).content.decode()
     assert "The mediation dossier is incomplete" in page
     assert "Return-visit record" in page and "Closing report" in page
-    assert "Close after return visit" not in page  # the action is not offered
+    # Not offered as an action: shown disabled, with what is missing beside it.
+    assert "/transition/close/" not in page
+    assert 'id="why-close"' in page
 
 
 def _pre_wrap_paragraphs(html: str) -> list[str]:

@@ -12,6 +12,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from casework import event_text
 from consultation import services as ms
 from consultation.models import Agreement, JudicialStatus, MediationSession
 from core.exceptions import TransitionRefused
@@ -85,8 +86,8 @@ def test_a_late_filing_needs_its_reason_and_is_flagged(client, agreed_on_1_septe
         case_page = client.get(reverse("casework:case_detail", args=[agreement.mediation.case.pk]))
         assert "Filed after the legal last day" in case_page.content.decode()
         assert "当事人节后才到法院窗口提交。" in case_page.content.decode()
-        events = agreement.mediation.case.events.values_list("note", flat=True)
-        assert any("after the legal last day" in n for n in events)
+        events = [event_text.full_text(e) for e in agreement.mediation.case.events.all()]
+        assert any("after the legal last day" in n and "节后" in n for n in events)
 
 
 def test_a_filing_on_the_legal_last_day_is_in_time(agreed_on_1_september, mediator):

@@ -79,7 +79,7 @@ def test_resident_to_archive_and_back(live_server, browser, shots, tmp_path, set
     mediator.get_by_role("link", name=reference).click()
     expect(mediator.get_by_role("heading", name=re.compile(reference))).to_be_visible()
     click(mediator, "Accept")
-    mediator.locator("form[action$='/assign/'] select").select_option(label="mediator")
+    mediator.locator("form[action$='/assign/'] select").select_option(label="张晓燕")
     click(mediator, "Assign")
     click(mediator, "Start work")
     expect(mediator.locator("h1 .status")).to_have_text("In progress")
@@ -123,7 +123,7 @@ def test_resident_to_archive_and_back(live_server, browser, shots, tmp_path, set
     mediator.get_by_label("Venue").fill("居委会会议室")
     click(mediator, "Create the meeting")
     for name in ("王秀英", "施工方项目经理"):
-        mediator.locator("form[action$='/record/invitee/'] input[name=name]").fill(name)
+        mediator.locator("form[action$='/record/invitee/'] input[type=text][name=name]").fill(name)
         click(mediator, "Invite")
     click(mediator, "Publish the notice")
     click(mediator, "Mark as held")

@@ -1,0 +1,298 @@
+"""What waits for a user ("需要我处理"): the in-app list, its count in the navigation, and
+the daily e-mail digest.
+
+Each **kind** of work is a query of what waits now — nothing is stored, so an item leaves
+the list the moment it is handled (the reply accepted, the request answered, the first
+contact made). Casework's kinds are declared here; apps built on casework add theirs with
+``register`` from their ``ready`` (consultation adds the mediations' return visits).
+
+Case return visits (回访 of a resolved case) are the kind ``case_return_visit``, read
+through ``casework.selectors.return_visits_due_for`` (the dashboard's queue).
+
+The navigation's count is **one query** whatever the number of kinds or items: every
+kind's ``COUNT(*)`` is a scalar sub-select of a single ``SELECT`` (``count_for``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework import permissions
+from casework.models import (
+    OPEN_REFERRAL_STATUSES,
+    OPEN_STATUSES,
+    Case,
+    Rating,
+    Referral,
+    ReferralStatus,
+)
+from casework.roles import Role
+from casework.selectors import cases_visible_to, referrals_visible_to, return_visits_due_for
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing waiting: what to show and where to handle it."""
+
+    title: str
+    detail: str
+    url: str
+    due: Any = None
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
+class WaitingKind:
+    """A kind of work: ``rows(user, today)`` is the queryset of what waits (used for the
+    count and the list), ``item(row, today)`` turns a row into an ``Item``."""
+
+    code: str
+    label: Any
+    rows: Callable[[Any, Any], QuerySet]
+    item: Callable[[Any, Any], Item]
+
+
+KINDS: list[WaitingKind] = []
+
+
+def register(kind: WaitingKind) -> WaitingKind:
+    """Add a kind of work (at start-up; the order of registration is the list's order)."""
+    if any(k.code == kind.code for k in KINDS):
+        raise LookupError(f"waiting kind {kind.code!r} is registered twice")
+    KINDS.append(kind)
+    return kind
+
+
+# ---------------------------------------------------------------- casework's kinds
+
+
+def _my_cases(user) -> QuerySet[Case]:
+    return cases_visible_to(user).filter(assigned_officer=user)
+
+
+def _my_referrals(user, status) -> QuerySet[Referral]:
+    return Referral.objects.filter(
+        case__in=_my_cases(user).values("pk"), status=status
+    ).select_related("case", "organisation")
+
+
+def _extension_requests(user, today) -> QuerySet[Referral]:
+    """Extension requests wait for the area's supervisors: only they decide (the 12345
+    scheme's one extension, approved by a supervisor — casework.permissions)."""
+    if not permissions.has_role(user, Role.SUPERVISOR):
+        return Referral.objects.none()
+    return Referral.objects.filter(
+        case__in=cases_visible_to(user).values("pk"),
+        status=ReferralStatus.EXTENSION_REQUESTED,
+    ).select_related("case", "organisation")
+
+
+def _referral_item(referral, today) -> Item:
+    return Item(
+        title=referral.case.reference,
+        detail=f"{referral.organisation.name} · {referral.get_status_display()}",
+        url=reverse("casework:case_detail", args=[referral.case_id]) + "#referrals",
+    )
+
+
+def _reopen_requests(user, today) -> QuerySet[Rating]:
+    cases = cases_visible_to(user)
+    if not permissions.has_role(user, Role.SUPERVISOR):
+        cases = cases.filter(assigned_officer=user)
+    return Rating.objects.filter(
+        case__in=cases.values("pk"), reopen_requested=True, handled_at__isnull=True
+    ).select_related("case")
+
+
+def _first_contacts(user, today) -> QuerySet[Case]:
+    return _my_cases(user).filter(
+        status__in=list(OPEN_STATUSES),
+        first_contact_at__isnull=True,
+        first_contact_due__lte=today,
+    )
+
+
+def _case_item(case, today) -> Item:
+    return Item(
+        title=case.reference,
+        detail=str(case.category) if case.category_id else "",
+        url=reverse("casework:case_detail", args=[case.pk]),
+        due=case.first_contact_due,
+        overdue=bool(case.first_contact_due and case.first_contact_due < today),
+    )
+
+
+def _return_visit_item(case, today) -> Item:
+    return Item(
+        title=case.reference,
+        detail=str(case.category) if case.category_id else "",
+        url=reverse("casework:case_detail", args=[case.pk]),
+        due=case.return_visit_due,
+        overdue=bool(case.return_visit_due and case.return_visit_due < today),
+    )
+
+
+def _inbox(user, status) -> QuerySet[Referral]:
+    return (
+        referrals_visible_to(user)
+        .filter(status=status)
+        .select_related("case", "case__place", "organisation")
+    )
+
+
+def _inbox_item(referral, today) -> Item:
+    due = referral.sign_due if referral.status == ReferralStatus.DISPATCHED else referral.reply_due
+    return Item(
+        title=referral.case.reference,
+        detail=referral.case.place.full_name,
+        url=reverse("casework:inbox_detail", args=[referral.pk]),
+        due=due,
+        overdue=bool(due and due < today),
+    )
+
+
+register(
+    WaitingKind(
+        "reply_to_confirm",
+        _("Replies to confirm"),
+        lambda user, today: _my_referrals(user, ReferralStatus.REPLIED),
+        _referral_item,
+    )
+)
+register(
+    WaitingKind(
+        "reopen_request",
+        _("Requests to reopen"),
+        _reopen_requests,
+        lambda rating, today: Item(
+            title=rating.case.reference,
+            detail=rating.reopen_reason[:80],
+            url=reverse("casework:case_detail", args=[rating.case_id]),
+        ),
+    )
+)
+register(
+    WaitingKind(
+        "extension_request",
+        _("Extension requests"),
+        _extension_requests,
+        _referral_item,
+    )
+)
+register(
+    WaitingKind(
+        "return_request",
+        _("Return requests"),
+        lambda user, today: _my_referrals(user, ReferralStatus.RETURN_REQUESTED),
+        _referral_item,
+    )
+)
+register(
+    WaitingKind(
+        "first_contact_due",
+        _("First contacts due"),
+        _first_contacts,
+        _case_item,
+    )
+)
+register(
+    WaitingKind(
+        "case_return_visit",
+        _("Return visits due"),
+        lambda user, today: return_visits_due_for(user, today).select_related("category"),
+        _return_visit_item,
+    )
+)
+register(
+    WaitingKind(
+        "to_sign_for",
+        _("Referrals to sign for"),
+        lambda user, today: _inbox(user, ReferralStatus.DISPATCHED),
+        _inbox_item,
+    )
+)
+register(
+    WaitingKind(
+        "to_reply",
+        _("Referrals to reply to"),
+        lambda user, today: _inbox(user, ReferralStatus.SIGNED_FOR),
+        _inbox_item,
+    )
+)
+register(
+    WaitingKind(
+        "supervised",
+        _("Under supervision (督办)"),
+        lambda user, today: (
+            referrals_visible_to(user)
+            .filter(under_supervision=True, status__in=list(OPEN_REFERRAL_STATUSES))
+            .select_related("case", "case__place", "organisation")
+        ),
+        _inbox_item,
+    )
+)
+
+
+# ------------------------------------------------------------------------- reads
+
+
+def count_for(user, today=None) -> int:
+    """How many things wait for ``user``, over every kind, in one query."""
+    return sum(counts_for(user, today).values())
+
+
+def counts_for(user, today=None) -> dict[str, int]:
+    """{kind code: how many} for ``user`` in one ``SELECT`` of scalar sub-selects."""
+    if user is None or not user.is_authenticated or not KINDS:
+        return {}
+    today = today or timezone.localdate()
+    selects, params = [], []
+    for kind in KINDS:
+        try:
+            sql, kind_params = (
+                kind.rows(user, today).order_by().values("pk").query.sql_with_params()
+            )
+        except EmptyResultSet:  # a kind that cannot apply to this user (IN of nothing)
+            selects.append("0")
+            continue
+        selects.append(f"(SELECT COUNT(*) FROM ({sql}) waiting_{len(selects)})")
+        params.extend(kind_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        row = cursor.fetchone()
+    return {kind.code: int(n) for kind, n in zip(KINDS, row, strict=True)}
+
+
+@dataclass(frozen=True)
+class Group:
+    """One kind's part of the list."""
+
+    code: str
+    label: Any
+    items: list[Item]
+    count: int
+
+
+def waiting_for(user, today=None, *, limit: int = 50) -> list[Group]:
+    """What waits for ``user``, by kind (only kinds with something waiting), each with
+    its first ``limit`` items: one query for the counts and one per kind with items."""
+    today = today or timezone.localdate()
+    counts = counts_for(user, today)
+    groups = []
+    for kind in KINDS:
+        if not counts.get(kind.code):
+            continue
+        rows = kind.rows(user, today)[:limit]
+        groups.append(
+            Group(kind.code, kind.label, [kind.item(r, today) for r in rows], counts[kind.code])
+        )
+    return groups

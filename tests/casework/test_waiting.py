@@ -1,0 +1,176 @@
+"""What waits for a user ("需要我处理", casework.waiting): each kind is listed, and leaves
+the list when it is handled; the navigation's count is one query; the daily digest."""
+
+import datetime as dt
+import re
+
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from casework import services, waiting
+from casework.models import Case, Membership, Rating, ReferralRole, ReferralStatus, Status
+from casework.notifications import send_waiting_digests
+from tests.factories import ReferralFactory, make_case
+
+
+def _case(world, mediator, state=Status.WAITING, **kwargs):
+    return make_case(
+        state,
+        place=world.building_a,
+        organisation=world.committee_a,
+        assigned_officer=mediator,
+        **kwargs,
+    )
+
+
+def _listed(client) -> str:
+    return client.get(reverse("casework:waiting")).content.decode()
+
+
+def test_each_kind_is_listed_and_leaves_the_list_when_handled(
+    client, world, mediator, supervisor, agency_officer
+):
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    replied = ReferralFactory(
+        case=_case(world, mediator),
+        organisation=world.police,
+        role=ReferralRole.LEAD,
+        status=ReferralStatus.REPLIED,
+        reply="已处理",
+    )
+    extension = ReferralFactory(
+        case=_case(world, mediator),
+        organisation=world.police,
+        status=ReferralStatus.EXTENSION_REQUESTED,
+        extension_days=3,
+    )
+    back = ReferralFactory(
+        case=_case(world, mediator),
+        organisation=world.police,
+        status=ReferralStatus.RETURN_REQUESTED,
+    )
+    resolved = _case(world, mediator, Status.RESOLVED)
+    Rating.objects.create(
+        case=resolved,
+        efficiency=2,
+        attitude=2,
+        result=1,
+        satisfied=False,
+        reopen_requested=True,
+        reopen_reason="噪音还在",
+    )
+    contact = _case(world, mediator, Status.ACCEPTED, first_contact_due=yesterday)
+    client.force_login(mediator)
+    page = _listed(client)
+    for code in ("reply_to_confirm", "return_request", "reopen_request", "first_contact_due"):
+        assert f'id="waiting-{code}"' in page, code
+    # Only a supervisor decides an extension: it waits for them, not for the officer.
+    assert 'id="waiting-extension_request"' not in page
+    assert contact.reference in page and "overdue" in page
+    assert waiting.count_for(mediator) == 4
+    client.force_login(supervisor)
+    assert 'id="waiting-extension_request"' in _listed(client)
+    assert waiting.counts_for(supervisor)["extension_request"] == 1
+    client.force_login(mediator)
+
+    services.referral_transition(referral=replied, name="accept_reply", actor=mediator)
+    services.referral_transition(referral=extension, name="approve_extension", actor=supervisor)
+    services.referral_transition(referral=back, name="approve_return", actor=mediator)
+    services.case_transition(case=resolved, name="reopen", actor=mediator, reason="再处理")
+    services.case_transition(case=contact, name="start_work", actor=mediator)
+    page = _listed(client)
+    assert "waiting-" not in page and "Nothing is waiting for you." in page
+    assert waiting.count_for(mediator) == 0
+    assert waiting.counts_for(supervisor)["extension_request"] == 0
+
+
+def test_the_agency_sees_what_to_sign_for_reply_to_and_what_is_supervised(
+    client, world, mediator, agency_officer
+):
+    to_sign = ReferralFactory(case=_case(world, mediator), organisation=world.police)
+    ReferralFactory(
+        case=_case(world, mediator),
+        organisation=world.police,
+        status=ReferralStatus.SIGNED_FOR,
+        under_supervision=True,
+    )
+    client.force_login(agency_officer)
+    page = _listed(client)
+    assert 'id="waiting-to_sign_for"' in page and 'id="waiting-to_reply"' in page
+    assert 'id="waiting-supervised"' in page
+    assert waiting.counts_for(agency_officer)["to_sign_for"] == 1
+    services.referral_transition(referral=to_sign, name="sign_for", actor=agency_officer)
+    counts = waiting.counts_for(agency_officer)
+    assert (counts["to_sign_for"], counts["to_reply"], counts["supervised"]) == (0, 2, 1)
+    # The mediator's list has none of the agency's work.
+    assert waiting.count_for(mediator) == 0
+
+
+def test_the_count_is_one_query_however_much_waits(world, mediator):
+    for _ in range(3):
+        ReferralFactory(
+            case=_case(world, mediator), organisation=world.police, status=ReferralStatus.REPLIED
+        )
+    waiting.count_for(mediator)  # warm the memberships' cache (permissions.grants)
+    with CaptureQueriesContext(connection) as few:
+        assert waiting.count_for(mediator) == 3
+    for _ in range(5):
+        ReferralFactory(
+            case=_case(world, mediator), organisation=world.police, status=ReferralStatus.REPLIED
+        )
+    with CaptureQueriesContext(connection) as more:
+        assert waiting.count_for(mediator) == 8
+    assert len(few.captured_queries) == len(more.captured_queries) == 1
+
+
+def test_the_nav_shows_the_count(client, world, mediator):
+    ReferralFactory(
+        case=_case(world, mediator), organisation=world.police, status=ReferralStatus.REPLIED
+    )
+    client.force_login(mediator)
+    page = client.get(reverse("casework:case_list")).content.decode()
+    assert re.search(r'Waiting for me\s*<span class="count">1</span>', page)
+
+
+def test_the_daily_digest_goes_to_those_who_asked_with_counts_and_no_names(
+    world, mediator, colleague, django_capture_on_commit_callbacks
+):
+    ReferralFactory(
+        case=_case(world, mediator), organisation=world.police, status=ReferralStatus.REPLIED
+    )
+    ReferralFactory(
+        case=_case(world, colleague), organisation=world.police, status=ReferralStatus.REPLIED
+    )
+    mediator.email, colleague.email = "m@example.org", "c@example.org"
+    mediator.save(), colleague.save()
+    Membership.objects.filter(user=mediator).update(daily_digest=True)
+    with django_capture_on_commit_callbacks(execute=True):  # mail leaves after commit
+        assert send_waiting_digests() == 1
+    (message,) = mail.outbox
+    assert message.to == ["m@example.org"]
+    assert "Replies to confirm: 1" in message.body and "待确认的反馈: 1" in message.body
+    assert "/waiting/" in message.body
+    assert "新华路派出所" not in message.body  # counts and a link, nothing from the case
+
+
+def test_a_case_return_visit_due_waits_for_its_officer_until_it_is_made(client, world, mediator):
+    resolved_at = timezone.now() - dt.timedelta(days=10)
+    case = _case(world, mediator, Status.RESOLVED)
+    Case.objects.filter(pk=case.pk).update(
+        resolved_at=resolved_at, return_visit_due=timezone.localdate() - dt.timedelta(days=1)
+    )
+    client.force_login(mediator)
+    page = _listed(client)
+    assert 'id="waiting-case_return_visit"' in page and case.reference in page
+    assert waiting.counts_for(mediator)["case_return_visit"] == 1
+    services.case_return_visit_record(
+        case=case,
+        actor=mediator,
+        manner="phone",
+        reached=False,
+        residents_words="",
+    )
+    assert waiting.counts_for(mediator)["case_return_visit"] == 0
