@@ -23,6 +23,7 @@ from django.core.signals import request_finished, request_started
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from core import documents
 from core.exceptions import ServiceError
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,27 @@ class NoFetcher:
     fetch = __call__
 
 
+def _check_font() -> None:
+    if not cjk_font_available():
+        raise PdfUnavailable(
+            _(
+                "The PDF cannot be made: the Noto CJK font is not installed on the server "
+                "(Debian package fonts-noto-cjk; `make install` installs it)."
+            )
+        )
+
+
+def layout(html: str, *, fetcher: NoFetcher | None = None):
+    """``html`` laid out in pages (WeasyPrint's ``Document``): ``len(layout(h).pages)``."""
+    from weasyprint import CSS, HTML
+
+    _check_font()
+    fetcher = fetcher or NoFetcher()
+    return HTML(string=html, base_url="about:blank", url_fetcher=fetcher).render(
+        stylesheets=[CSS(string=STYLESHEET.read_text(), url_fetcher=fetcher)]
+    )
+
+
 def html_to_pdf(
     html: str,
     *,
@@ -80,15 +102,8 @@ def html_to_pdf(
 ) -> bytes:
     """Render ``html`` (already escaped by its template) to PDF/A-3b bytes."""
     # Loaded on the first render, not at every start: WeasyPrint loads Pango and fonts.
-    from weasyprint import CSS, HTML, Attachment
+    from weasyprint import Attachment
 
-    if not cjk_font_available():
-        raise PdfUnavailable(
-            _(
-                "The PDF cannot be made: the Noto CJK font is not installed on the server "
-                "(Debian package fonts-noto-cjk; `make install` installs it)."
-            )
-        )
     fetcher = fetcher or NoFetcher()
     attachments = []
     if data is not None:
@@ -100,10 +115,8 @@ def html_to_pdf(
                 relationship="Data",
             )
         )
-    document = HTML(string=html, base_url="about:blank", url_fetcher=fetcher)
     try:
-        return document.write_pdf(
-            stylesheets=[CSS(string=STYLESHEET.read_text(), url_fetcher=fetcher)],
+        return layout(html, fetcher=fetcher).write_pdf(
             pdf_variant="pdf/a-3b",
             attachments=attachments,
             custom_metadata=True,
@@ -120,10 +133,28 @@ def render(
     attachment_name: str | None = None,
     data: dict | None = None,
     fetcher: NoFetcher | None = None,
+    count_pages: bool = False,
 ) -> bytes:
     """``template_name`` rendered with ``context`` (in the active language) as PDF/A-3b,
-    with ``data`` embedded as JSON when given."""
-    html = render_to_string(template_name, context)
+    with ``data`` embedded as JSON when given. Templates extend the frame
+    ``core/pdf/base.html`` (``core.documents.frame`` builds its ``doc``); Chinese documents
+    get Chinese punctuation in their text (``core.documents.fullwidth_html``).
+
+    ``count_pages``: the template prints its own page count in the body (an archival
+    cover's 页数), which CSS counters cannot do outside page margins: a first layout counts
+    the pages and the template is rendered again with ``page_count`` (the cover's number
+    takes the same room either way, so the count does not change the layout)."""
+
+    def html_for(extra: dict) -> str:
+        html = render_to_string(template_name, {**context, **extra})
+        if documents.document_language() != "en":
+            html = documents.fullwidth_html(html)
+        return html
+
+    html = html_for({"page_count": None} if count_pages else {})
+    if count_pages:
+        pages = len(layout(html, fetcher=fetcher).pages)
+        html = html_for({"page_count": pages})
     return html_to_pdf(
         html, title=title, attachment_name=attachment_name, data=data, fetcher=fetcher
     )

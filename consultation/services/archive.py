@@ -23,11 +23,21 @@ def next_archival_number(year: int) -> str:
     return f"{settings.LINLI['ARCHIVE_PREFIX']}-{year}-{number:04d}"
 
 
-def register(content: bytes, *, title: str, retention_years: int, actor, **owner) -> ArchiveRecord:
+def register(
+    content: bytes,
+    *,
+    title: str,
+    retention_years: int,
+    actor,
+    archival_number: str | None = None,
+    **owner,
+) -> ArchiveRecord:
     """File ``content`` (a PDF) in the archive register with its checksum and a new
-    archival number; ``owner`` names what it archives (``minutes=`` or ``ballot=``)."""
+    archival number (or ``archival_number``, drawn earlier with ``next_archival_number``
+    when the document prints its own, as the dossier's cover does); ``owner`` names what it
+    archives (``minutes=`` or ``ballot=``)."""
     record = ArchiveRecord(
-        archival_number=next_archival_number(timezone.localdate().year),
+        archival_number=archival_number or next_archival_number(timezone.localdate().year),
         title=title[:300],
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),

@@ -3,6 +3,7 @@ helpers the pages share."""
 
 from django import template
 
+from core import documents
 from core.names import person_name
 
 register = template.Library()
@@ -31,3 +32,16 @@ def cents_to_yuan(cents) -> str:
     except (TypeError, ValueError):
         return ""
     return f"{cents // 100}.{cents % 100:02d}"
+
+
+@register.filter
+def fullwidth(text):
+    """Chinese punctuation in Chinese text (``core.documents.fullwidth``)."""
+    return documents.fullwidth(str(text)) if text not in (None, "") else text
+
+
+@register.filter
+def docdate(value) -> str:
+    """A date as a document's date line prints it: ``2026年12月3日`` in Chinese
+    (``core.documents.document_date``)."""
+    return documents.document_date(value)
