@@ -129,12 +129,15 @@ def fullwidth_html(html: str) -> str:
     """``fullwidth`` applied to every text node of rendered HTML (not to tags, attributes
     or ``<style>``): the safety net that catches translated labels joined with ASCII
     punctuation in the templates."""
+
+    def text_nodes(part: str) -> str:
+        return _TEXT_NODE.sub(lambda m: f">{fullwidth(m.group(1))}<", part)
+
     pieces, last = [], 0
     for skip in _SKIP.finditer(html):
-        pieces.append(_TEXT_NODE.sub(lambda m: f">{fullwidth(m.group(1))}<", html[last : skip.start()]))
-        pieces.append(skip.group(0))
+        pieces += [text_nodes(html[last : skip.start()]), skip.group(0)]
         last = skip.end()
-    pieces.append(_TEXT_NODE.sub(lambda m: f">{fullwidth(m.group(1))}<", html[last:]))
+    pieces.append(text_nodes(html[last:]))
     return "".join(pieces)
 
 

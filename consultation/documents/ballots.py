@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.utils import timezone, translation
 
 from casework import selectors as case_selectors
-
 from consultation.models import BallotCampaign
 from consultation.selectors import cost_shares
 from core import documents, pdf

@@ -93,7 +93,9 @@ def test_the_committee_is_the_one_recorded_for_the_place(world, mediator, clock)
         name="番禺居民区人民调解委员会", kind=OrgKind.MEDIATION_COMMITTEE, places=[world.area_a]
     )
     case = make_case(Status.IN_PROGRESS, place=world.building_a, organisation=world.committee_a)
-    mediation = ms.mediation_register(case=case, actor=mediator, mediators=[mediator], matters="漏水")
+    mediation = ms.mediation_register(
+        case=case, actor=mediator, mediators=[mediator], matters="漏水"
+    )
     assert mediation.committee == "番禺居民区人民调解委员会"
     assert mediation.number == "(2026) 番禺人调字第1号"
 
