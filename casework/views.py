@@ -8,14 +8,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
-from django.http import HttpResponseForbidden
+from django.http import HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casework import hooks, permissions, selectors, services, submissions
+from casework import documents as case_documents
+from casework import hooks, permissions, selectors, services, status_codes, submissions
 from casework.calendar import add_working_days, unpublished_years
 from casework.filters import CaseFilter
 from casework.forms import (
@@ -40,7 +41,7 @@ from casework.models import (
 )
 from casework.roles import Role
 from casework.sla import overdue_referrals
-from core import idempotency
+from core import idempotency, pdf
 from core.exceptions import ServiceError
 from core.view_helpers import form_errors, posted_version, refused, serve_attachment
 
@@ -246,6 +247,30 @@ def case_receipt(request, pk: int):
     case = visible_case(request, pk)
     code = request.session.pop(RECEIPT_SESSION_KEY.format(pk=case.pk), None)
     return render(request, "casework/case_receipt.html", {"case": case, "status_code": code})
+
+
+def case_receipt_pdf(request, pk: int):
+    """The resident's receipt as an A4 PDF with a QR code to the status look-up. By GET
+    (from the case page) without the status code; by POST from the one-time receipt page
+    with it — printed only if it matches the stored hash, so no other code can be printed
+    as the case's."""
+    case = visible_case(request, pk)
+    code = None
+    if request.method == "POST":
+        posted = (request.POST.get("status_code") or "")[:40]
+        if posted and status_codes.status_code_matches(case, posted):
+            code = status_codes.normalise_status_code(posted)
+    try:
+        with translation.override("zh-hans"):  # handed to the resident, in Chinese
+            content = case_documents.receipt_pdf(case, status_code=code)
+    except pdf.PdfUnavailable as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("casework:case_detail", pk=pk)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{case.reference}.pdf"'
+    # The PDF may carry the status code: no cache may keep it.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # ------------------------------------------------------------------- case page

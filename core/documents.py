@@ -94,7 +94,7 @@ def _cjk(ch: str) -> bool:
 
 
 _CJK_CLASS = r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
-_PARENS = re.compile(r"\(([^()\n]*)\)")
+_PARENS = re.compile(r"([ \t]*)\(([^()\n]*)\)")
 _COLON = re.compile(rf"(?<={_CJK_CLASS})\s*:\s*")
 _COMMA = re.compile(rf"(?<={_CJK_CLASS})\s*,\s*(?={_CJK_CLASS})")
 _SEMICOLON = re.compile(rf"(?<={_CJK_CLASS})\s*;\s*(?={_CJK_CLASS})")
@@ -109,10 +109,12 @@ def fullwidth(text: str) -> str:
         return text
 
     def parens(match: re.Match) -> str:
-        inner = match.group(1)
+        space, inner = match.group(1), match.group(2)
         before = match.string[match.start() - 1] if match.start() else ""
-        if re.search(_CJK_CLASS, inner) or _cjk(before):
+        if _cjk(before):  # 面积 (m²) → 面积（m²）: no space before a full-width bracket
             return f"（{inner}）"
+        if re.search(_CJK_CLASS, inner):
+            return f"{space}（{inner}）"
         return match.group(0)
 
     text = _PARENS.sub(parens, text)
