@@ -133,28 +133,16 @@ def render(
     attachment_name: str | None = None,
     data: dict | None = None,
     fetcher: NoFetcher | None = None,
-    count_pages: bool = False,
 ) -> bytes:
     """``template_name`` rendered with ``context`` (in the active language) as PDF/A-3b,
     with ``data`` embedded as JSON when given. Templates extend the frame
     ``core/pdf/base.html`` (``core.documents.frame`` builds its ``doc``); Chinese documents
-    get Chinese punctuation in their text (``core.documents.fullwidth_html``).
-
-    ``count_pages``: the template prints its own page count in the body (an archival
-    cover's 页数), which CSS counters cannot do outside page margins: a first layout counts
-    the pages and the template is rendered again with ``page_count`` (the cover's number
-    takes the same room either way, so the count does not change the layout)."""
-
-    def html_for(extra: dict) -> str:
-        html = render_to_string(template_name, {**context, **extra})
-        if documents.document_language() != "en":
-            html = documents.fullwidth_html(html)
-        return html
-
-    html = html_for({"page_count": None} if count_pages else {})
-    if count_pages:
-        pages = len(layout(html, fetcher=fetcher).pages)
-        html = html_for({"page_count": pages})
+    get Chinese punctuation in their text (``core.documents.fullwidth_html``). A page
+    count in the body (an archival cover's 页数) needs no second pass: CSS
+    ``target-counter()`` on an anchor at the document's end gives the last page's number."""
+    html = render_to_string(template_name, context)
+    if documents.document_language() != "en":
+        html = documents.fullwidth_html(html)
     return html_to_pdf(
         html, title=title, attachment_name=attachment_name, data=data, fetcher=fetcher
     )

@@ -272,7 +272,6 @@ def dossier_pdf(
                 title=f"人民调解卷宗 {snapshot['number']}",
             ),
         },
-        count_pages=True,
         title=f"人民调解卷宗 {snapshot['number']}",
         attachment_name="dossier.json",
         data=snapshot,

@@ -124,7 +124,8 @@ def test_minutes_print_letterhead_number_and_signature_blocks(
     assert_official(text, issuer=world.committee_a.name, number=number)
     flat = text.replace(" ", "").replace("\n", "")
     assert "2026年3月2日" in flat  # the date line, GB/T 9704 style
-    assert "签名：" in flat and "由张晓燕登记" in flat  # room to sign; who recorded it
+    # The signature table: printed name, room to sign by hand, how it was recorded.
+    assert "签名" in flat and "由张晓" in flat and "登记" in flat  # the cell wraps
     assert "王秀兰" in flat
     # A re-render prints the same number: it is frozen in the snapshot.
     with translation.override("zh-hans"):
