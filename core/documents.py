@@ -167,6 +167,22 @@ def frame(
     }
 
 
+def page_css(doc: dict | None) -> str:
+    """The page rules that depend on the document (a stylesheet passed beside pdf.css, as
+    templates may carry no inline style): the footer "第 1 页 共 2 页" or "Page 1 of 2" in
+    the document's language only, and the draft mark at the top of every page."""
+    doc = doc or {}
+    if doc.get("lang") == "en":
+        footer = 'content: "Page " counter(page) " of " counter(pages);'
+    else:
+        footer = 'content: "第 " counter(page) " 页 共 " counter(pages) " 页";'
+    css = f"@page {{ @bottom-center {{ {footer} }} }}"
+    if doc.get("draft"):
+        mark = translation.gettext("DRAFT").replace('"', "")
+        css += f' @page {{ @top-center {{ content: "{mark}"; color: #c00; font-weight: bold; }} }}'
+    return css
+
+
 # ------------------------------------------------------------------ report titles
 
 

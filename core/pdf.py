@@ -81,14 +81,18 @@ def _check_font() -> None:
         )
 
 
-def layout(html: str, *, fetcher: NoFetcher | None = None):
-    """``html`` laid out in pages (WeasyPrint's ``Document``): ``len(layout(h).pages)``."""
+def layout(html: str, *, fetcher: NoFetcher | None = None, page_css: str = ""):
+    """``html`` laid out in pages (WeasyPrint's ``Document``): ``len(layout(h).pages)``.
+    ``page_css``: the document's own page rules (``core.documents.page_css``)."""
     from weasyprint import CSS, HTML
 
     _check_font()
     fetcher = fetcher or NoFetcher()
+    stylesheets = [CSS(string=STYLESHEET.read_text(), url_fetcher=fetcher)]
+    if page_css:
+        stylesheets.append(CSS(string=page_css, url_fetcher=fetcher))
     return HTML(string=html, base_url="about:blank", url_fetcher=fetcher).render(
-        stylesheets=[CSS(string=STYLESHEET.read_text(), url_fetcher=fetcher)]
+        stylesheets=stylesheets
     )
 
 
@@ -99,6 +103,7 @@ def html_to_pdf(
     attachment_name: str | None = None,
     data: dict | None = None,
     fetcher: NoFetcher | None = None,
+    page_css: str = "",
 ) -> bytes:
     """Render ``html`` (already escaped by its template) to PDF/A-3b bytes."""
     # Loaded on the first render, not at every start: WeasyPrint loads Pango and fonts.
@@ -116,7 +121,7 @@ def html_to_pdf(
             )
         )
     try:
-        return layout(html, fetcher=fetcher).write_pdf(
+        return layout(html, fetcher=fetcher, page_css=page_css).write_pdf(
             pdf_variant="pdf/a-3b",
             attachments=attachments,
             custom_metadata=True,
@@ -144,7 +149,12 @@ def render(
     if documents.document_language() != "en":
         html = documents.fullwidth_html(html)
     return html_to_pdf(
-        html, title=title, attachment_name=attachment_name, data=data, fetcher=fetcher
+        html,
+        title=title,
+        attachment_name=attachment_name,
+        data=data,
+        fetcher=fetcher,
+        page_css=documents.page_css(context.get("doc")),
     )
 
 
