@@ -6,8 +6,16 @@ from __future__ import annotations
 
 import math
 
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+CHART_FONT = "Noto Sans CJK SC, Noto Sans SC, sans-serif"
+
+
+def _lang() -> str:
+    return "zh-Hans" if (translation.get_language() or "zh").lower().startswith("zh") else "en"
+
 
 PALETTE = ["#1f5f8b", "#d98b2b", "#3a8f4f", "#8e44ad", "#c0392b", "#7f8c8d", "#16a085", "#b7950b"]
 WIDTH, HEIGHT = 640, 240
@@ -31,7 +39,10 @@ def _frame(title: str, body: list[str], legend: list[tuple[str, str]]) -> SafeSt
     )
     return mark_safe(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'class="chart" role="img" aria-label="{escape(title)}">'
+        f'class="chart" role="img" aria-label="{escape(title)}" '
+        # The Simplified Chinese face by name: left to fontconfig, the PDF renderer picks
+        # the first CJK face it finds (Noto Sans CJK JP) and prints Japanese glyph forms.
+        f'font-family="{CHART_FONT}" lang="{_lang()}" xml:lang="{_lang()}">'
         f"<title>{escape(title)}</title>{''.join(body)}{items}</svg>"
     )
 

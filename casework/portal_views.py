@@ -214,7 +214,10 @@ def receipt(request):
 @no_store
 @login_not_required
 def lookup(request):
-    form = LookupForm(request.POST or None)
+    # The printed receipt's QR code fills in the reference (never the code, a secret).
+    form = LookupForm(
+        request.POST or None, initial={"reference": request.GET.get("reference", "")[:20]}
+    )
     failed = False
     if request.method == "POST" and form.is_valid():
         # Past the limits this raises Throttled: a 429 page says when to try again.

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from casework import charts, exports, hooks, permissions, reporting, selectors, tallies
 from casework.models import Category, ExportKind, ExportLog
 from casework.roles import Role
-from core import jobs, pdf
+from core import documents, jobs, pdf
 from core.models import Job, JobStatus
 
 
@@ -261,8 +261,12 @@ def report_pdf(request):
     """The monthly report as a PDF/A (the archival pipeline, ``core.pdf``), logged as an
     export."""
     require_reporter(request.user)
-    _form, period, _cases, report = scoped_report(request)
+    form, period, _cases, report = scoped_report(request)
+    place = (form.cleaned_data.get("place") if form.is_bound and form.is_valid() else None) or (
+        selectors.places_for(request.user).order_by("path").first()
+    )
     with translation.override("zh-hans"):
+        title = documents.report_title(period.first, period.last)
         labels = [m["month"].strftime("%Y-%m") for m in report.months]
         chart = charts.bars(
             _("Cases opened and resolved by month"),
@@ -283,8 +287,17 @@ def report_pdf(request):
         try:
             content = pdf.render(
                 "casework/pdf/report.html",
-                {"report": report, "chart": chart, "generated": timezone.localtime()},
-                title=_("Monthly report"),
+                {
+                    "report": report,
+                    "chart": chart,
+                    "generated": timezone.localtime(),
+                    "doc": documents.frame(
+                        issuer=selectors.issuing_organisation(place),
+                        date=timezone.localdate(),
+                        title=title,
+                    ),
+                },
+                title=title,
                 attachment_name="report.json",
                 data=data,
             )

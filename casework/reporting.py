@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from casework import hooks, tallies
 from casework.models import OPEN_STATUSES, Case, Category, Organisation, Place, PlaceKind, Status
+from core import documents
 
 
 @dataclass(frozen=True)
@@ -61,16 +61,9 @@ class Period:
         return cls.months(dt.date(year, month, 1), today)
 
     def title(self) -> str:
-        """The report's title by its range: a calendar month is 月度, a calendar quarter 季度,
-        a calendar year 年度, anything else a custom period (自定义期间)."""
-        months = (self.last.year - self.first.year) * 12 + self.last.month - self.first.month + 1
-        if months == 1:
-            return _("Monthly report")
-        if months == 3 and self.first.month in (1, 4, 7, 10):
-            return _("Quarterly report")
-        if months == 12 and self.first.month == 1:
-            return _("Annual report")
-        return _("Report for a custom period")
+        """The report's title by its range (月度 / 季度 / 年度 / 自定义期间): the one rule
+        the PDF's letterhead prints too, ``core.documents.report_title``."""
+        return documents.report_title(self.first, self.last)
 
     def month_starts(self) -> list[dt.date]:
         out, day = [], self.first

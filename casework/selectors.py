@@ -14,6 +14,7 @@ from casework.models import (
     CaseReturnVisit,
     Membership,
     Organisation,
+    OrgKind,
     Place,
     Rating,
     Referral,
@@ -261,3 +262,38 @@ def first_contacts_due_for(user, until) -> QuerySet[Case]:
         )
         .order_by("first_contact_due", "pk")
     )
+
+
+# Who issues a paper about a place, nearest first: the residents' committee of the area,
+# then the street office (DOMAIN.md §1). The mediation committee issues mediation papers.
+ISSUER_KINDS = (OrgKind.RESIDENTS_COMMITTEE, OrgKind.STREET_OFFICE)
+
+
+def issuing_organisation(place: Place | None, kinds=ISSUER_KINDS) -> str:
+    """The name of the organisation that issues a paper about ``place``: the active
+    organisation of one of ``kinds`` covering the place or the nearest place above it (a
+    residents' committee before the street office when both cover the same place); when
+    none is recorded, the street's own name with the kind's usual suffix (新华路街道 →
+    新华路街道办事处, …人民调解委员会); "" with no place (the caller falls back to the
+    settings, ``core.documents.frame``)."""
+    if place is None:
+        return ""
+    paths = place.ancestor_paths
+    rank = {kind: i for i, kind in enumerate(kinds)}
+    candidates = (
+        Organisation.objects.filter(active=True, kind__in=kinds, places__path__in=paths)
+        .values_list("name", "kind", "places__path")
+        .distinct()
+    )
+    best = sorted(candidates, key=lambda row: (-len(row[2]), rank[row[1]], row[0]))
+    if best:
+        return best[0][0]
+    street = Place.objects.filter(path=paths[0]).values_list("name", flat=True).first()
+    if not street:
+        return ""
+    suffix = {
+        OrgKind.MEDIATION_COMMITTEE: "人民调解委员会",
+        OrgKind.RESIDENTS_COMMITTEE: "办事处",
+        OrgKind.STREET_OFFICE: "办事处",
+    }.get(kinds[0], "")
+    return f"{street}{suffix}" if street.endswith("街道") else street

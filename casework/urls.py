@@ -10,6 +10,7 @@ urlpatterns = [
     path("cases/new/", views.case_new, name="case_new"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/receipt/", views.case_receipt, name="case_receipt"),
+    path("cases/<int:pk>/receipt.pdf", views.case_receipt_pdf, name="case_receipt_pdf"),
     path("cases/<int:pk>/transition/<slug:name>/", views.case_transition, name="case_transition"),
     path("cases/<int:pk>/notes/", views.case_note, name="case_note"),
     path("cases/<int:pk>/return-visit/", views.case_return_visit, name="case_return_visit"),

@@ -7,13 +7,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import HttpResponseForbidden
+from django.http import HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from casework import documents as case_documents
 from casework import (
     filter_forms,
     hooks,
@@ -21,6 +22,7 @@ from casework import (
     phones,
     selectors,
     services,
+    status_codes,
     submissions,
     tallies,
     waiting,
@@ -53,7 +55,7 @@ from casework.models import (
 from casework.paging import LIST_CAP, CappedPaginator
 from casework.roles import Role
 from casework.sla import overdue_referrals
-from core import idempotency
+from core import idempotency, pdf
 from core.exceptions import ServiceError
 from core.transitions import label_of
 from core.view_helpers import done, form_errors, posted_version, refused, serve_attachment
@@ -331,6 +333,30 @@ def case_receipt(request, pk: int):
     case = visible_case(request, pk)
     code = request.session.pop(RECEIPT_SESSION_KEY.format(pk=case.pk), None)
     return render(request, "casework/case_receipt.html", {"case": case, "status_code": code})
+
+
+def case_receipt_pdf(request, pk: int):
+    """The resident's receipt as an A4 PDF with a QR code to the status look-up. By GET
+    (from the case page) without the status code; by POST from the one-time receipt page
+    with it — printed only if it matches the stored hash, so no other code can be printed
+    as the case's."""
+    case = visible_case(request, pk)
+    code = None
+    if request.method == "POST":
+        posted = (request.POST.get("status_code") or "")[:40]
+        if posted and status_codes.status_code_matches(case, posted):
+            code = status_codes.normalise_status_code(posted)
+    try:
+        with translation.override("zh-hans"):  # handed to the resident, in Chinese
+            content = case_documents.receipt_pdf(case, status_code=code)
+    except pdf.PdfUnavailable as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("casework:case_detail", pk=pk)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{case.reference}.pdf"'
+    # The PDF may carry the status code: no cache may keep it.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # ------------------------------------------------------------------- case page

@@ -520,17 +520,24 @@ LINLI = {
     # Background jobs (core.jobs): the first retry waits this many seconds, each next one
     # four times longer, at most an hour.
     "JOB_BACKOFF_SECONDS": env.int("LINLI_JOB_BACKOFF_SECONDS", default=30),
+    # The issuing organisation printed on papers whose place names none (the monthly
+    # report of a user covering several streets, say): the letterhead falls back to it.
+    "ISSUER_NAME": env.str("LINLI_ISSUER_NAME", default=""),
+    # The fonds number (全宗号) the district archive gave the street's records, printed on
+    # archival covers; empty until the archive assigns one (the cover leaves room to write).
+    "ARCHIVE_FONDS": env.str("LINLI_ARCHIVE_FONDS", default=""),
     # Prefix of archival numbers: LL-2026-0001.
     "ARCHIVE_PREFIX": env.str("LINLI_ARCHIVE_PREFIX", default="LL"),
-    # People's mediation (DOMAIN.md §4). Numbers read "(2026) 邻里人调字第12号": the
+    # People's mediation (DOMAIN.md §4). Numbers read "(2026) 新华路人调字第12号": the
     # committee's prefix, then a serial per year. The time limit is one month, extendable
     # with both sides' consent; the return visit is due some days after the agreement's
     # performance deadline; parties may ask a court to confirm the agreement within 30 days.
     "MEDIATION": {
-        "NUMBER_PREFIX": env.str("LINLI_MEDIATION_NUMBER_PREFIX", default="邻里"),
-        "COMMITTEE_NAME": env.str(
-            "LINLI_MEDIATION_COMMITTEE_NAME", default="邻里街道人民调解委员会"
-        ),
+        # Empty: the committee's short name (新华路街道人民调解委员会 → 新华路).
+        "NUMBER_PREFIX": env.str("LINLI_MEDIATION_NUMBER_PREFIX", default=""),
+        # Empty: the mediation committee covering the case's place in the organisation
+        # register, else "<street>人民调解委员会" from the place tree (never a product name).
+        "COMMITTEE_NAME": env.str("LINLI_MEDIATION_COMMITTEE_NAME", default=""),
         # One calendar month (《人民调解工作若干规定》Art. 37; ended as 民法典 Art. 202 ends it).
         "TIME_LIMIT_MONTHS": env.int("LINLI_MEDIATION_TIME_LIMIT_MONTHS", default=1),
         "RETURN_VISIT_DAYS": env.int("LINLI_MEDIATION_RETURN_VISIT_DAYS", default=15),

@@ -32,6 +32,7 @@ urlpatterns = [
     path("<int:pk>/attendance/", meetings.attendance, name="attendance"),
     path("<int:pk>/rating/", meetings.rating_sheet, name="rating_sheet"),
     path("<int:pk>/invitation.ics", meetings.meeting_ics, name="meeting_ics"),
+    path("<int:pk>/notice.pdf", meetings.meeting_notice_pdf, name="meeting_notice_pdf"),
     path("<int:pk>/minutes/", minutes.minutes_new, name="minutes_new"),
     path("follow-ups/<int:pk>/close/", meetings.follow_up_close, name="follow_up_close"),
     path("minutes/<int:pk>/", minutes.minutes_detail, name="minutes_detail"),

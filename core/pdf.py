@@ -23,6 +23,7 @@ from django.core.signals import request_finished, request_started
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from core import documents
 from core.exceptions import ServiceError
 
 logger = logging.getLogger(__name__)
@@ -70,18 +71,7 @@ class NoFetcher:
     fetch = __call__
 
 
-def html_to_pdf(
-    html: str,
-    *,
-    title: str,
-    attachment_name: str | None = None,
-    data: dict | None = None,
-    fetcher: NoFetcher | None = None,
-) -> bytes:
-    """Render ``html`` (already escaped by its template) to PDF/A-3b bytes."""
-    # Loaded on the first render, not at every start: WeasyPrint loads Pango and fonts.
-    from weasyprint import CSS, HTML, Attachment
-
+def _check_font() -> None:
     if not cjk_font_available():
         raise PdfUnavailable(
             _(
@@ -89,6 +79,36 @@ def html_to_pdf(
                 "(Debian package fonts-noto-cjk; `make install` installs it)."
             )
         )
+
+
+def layout(html: str, *, fetcher: NoFetcher | None = None, page_css: str = ""):
+    """``html`` laid out in pages (WeasyPrint's ``Document``): ``len(layout(h).pages)``.
+    ``page_css``: the document's own page rules (``core.documents.page_css``)."""
+    from weasyprint import CSS, HTML
+
+    _check_font()
+    fetcher = fetcher or NoFetcher()
+    stylesheets = [CSS(string=STYLESHEET.read_text(), url_fetcher=fetcher)]
+    if page_css:
+        stylesheets.append(CSS(string=page_css, url_fetcher=fetcher))
+    return HTML(string=html, base_url="about:blank", url_fetcher=fetcher).render(
+        stylesheets=stylesheets
+    )
+
+
+def html_to_pdf(
+    html: str,
+    *,
+    title: str,
+    attachment_name: str | None = None,
+    data: dict | None = None,
+    fetcher: NoFetcher | None = None,
+    page_css: str = "",
+) -> bytes:
+    """Render ``html`` (already escaped by its template) to PDF/A-3b bytes."""
+    # Loaded on the first render, not at every start: WeasyPrint loads Pango and fonts.
+    from weasyprint import Attachment
+
     fetcher = fetcher or NoFetcher()
     attachments = []
     if data is not None:
@@ -100,10 +120,8 @@ def html_to_pdf(
                 relationship="Data",
             )
         )
-    document = HTML(string=html, base_url="about:blank", url_fetcher=fetcher)
     try:
-        return document.write_pdf(
-            stylesheets=[CSS(string=STYLESHEET.read_text(), url_fetcher=fetcher)],
+        return layout(html, fetcher=fetcher, page_css=page_css).write_pdf(
             pdf_variant="pdf/a-3b",
             attachments=attachments,
             custom_metadata=True,
@@ -122,10 +140,21 @@ def render(
     fetcher: NoFetcher | None = None,
 ) -> bytes:
     """``template_name`` rendered with ``context`` (in the active language) as PDF/A-3b,
-    with ``data`` embedded as JSON when given."""
+    with ``data`` embedded as JSON when given. Templates extend the frame
+    ``core/pdf/base.html`` (``core.documents.frame`` builds its ``doc``); Chinese documents
+    get Chinese punctuation in their text (``core.documents.fullwidth_html``). A page
+    count in the body (an archival cover's 页数) needs no second pass: CSS
+    ``target-counter()`` on an anchor at the document's end gives the last page's number."""
     html = render_to_string(template_name, context)
+    if documents.document_language() != "en":
+        html = documents.fullwidth_html(html)
     return html_to_pdf(
-        html, title=title, attachment_name=attachment_name, data=data, fetcher=fetcher
+        html,
+        title=title,
+        attachment_name=attachment_name,
+        data=data,
+        fetcher=fetcher,
+        page_css=documents.page_css(context.get("doc")),
     )
 
 

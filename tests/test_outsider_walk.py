@@ -184,6 +184,8 @@ def test_the_walk_uses_real_ids_that_insiders_can_open(client, area_a, mediator,
         "consultation:mediation_detail",
         "consultation:dossier_pdf",
         "casework:my_export_download",
+        "consultation:meeting_notice_pdf",
+        "casework:case_receipt_pdf",
     ):
         assert client.get(walk[name].path(area_a)).status_code == 200, name
     client.force_login(agency_officer)

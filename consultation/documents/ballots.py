@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.utils import translation
+from django.utils import timezone, translation
 
+from casework import selectors as case_selectors
 from consultation import statute
 from consultation.models import BallotCampaign
 from consultation.selectors import cost_shares
-from core import pdf
+from core import documents, pdf
 
 
 def result_data(campaign: BallotCampaign) -> dict:
@@ -53,12 +54,23 @@ def result_data(campaign: BallotCampaign) -> dict:
         }
 
 
-def result_pdf(campaign: BallotCampaign) -> bytes:
-    """The result sheet as PDF/A, its data embedded."""
+def result_pdf(campaign: BallotCampaign, *, number: str = "") -> bytes:
+    """The result sheet as PDF/A, its data embedded; ``number`` is its document number
+    (drawn when it is archived), printed under the letterhead of the organisation that
+    covers the ballot's scope."""
     data = result_data(campaign)
+    data["document_number"] = number
     return pdf.render(
         "consultation/pdf/ballot_result.html",
-        {"r": data},
+        {
+            "r": data,
+            "doc": documents.frame(
+                issuer=case_selectors.issuing_organisation(campaign.scope),
+                number=number,
+                date=timezone.localdate(),
+                title=campaign.title,
+            ),
+        },
         title=campaign.title,
         attachment_name=f"ballot-{campaign.pk}.json",
         data=data,

@@ -7,7 +7,9 @@ JSON, so the archive keeps a machine-readable record beside the printed one.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from casework import event_text
 from casework.models import mask_phone
@@ -18,7 +20,7 @@ from consultation.models import (
     dossier_checklist,
     mediation_setting,
 )
-from core import pdf
+from core import documents, pdf
 from core.names import person_name
 
 
@@ -53,6 +55,9 @@ def _signatures(rows) -> list[dict]:
             "signed_at": _dt(s.signed_at),
             "refused": s.refused,
             "note": s.note,
+            "method": _("recorded by %(name)s") % {"name": person_name(s.recorded_by)}
+            if s.recorded_by_id
+            else "",
         }
         for s in rows
     ]
@@ -76,7 +81,7 @@ def agreement_snapshot(agreement: Agreement) -> dict:
         "performance_manner": agreement.performance_manner,
         "performance_place": agreement.performance_place,
         "performance_deadline": _d(agreement.performance_deadline),
-        "signatures": _signatures(agreement.signatures.all()),
+        "signatures": _signatures(agreement.signatures.select_related("recorded_by")),
         "sealed_at": _dt(agreement.sealed_at),
         "effective_at": _dt(agreement.effective_at),
         "judicial_deadline": _d(agreement.judicial_deadline),
@@ -91,7 +96,16 @@ def agreement_pdf(agreement: Agreement, *, fetcher=None) -> bytes:
     ]
     return pdf.render(
         "consultation/pdf/agreement.html",
-        {"a": snapshot, "copies": copies},
+        {
+            "a": snapshot,
+            "copies": copies,
+            "doc": documents.frame(
+                issuer=snapshot["committee"],
+                number=snapshot["number"],
+                date=snapshot["sealed_at"] or snapshot["effective_at"],
+                title=f"人民调解协议书 {snapshot['number']}",
+            ),
+        },
         title=f"人民调解协议书 {snapshot['number']}",
         attachment_name="agreement.json",
         data=snapshot,
@@ -103,7 +117,7 @@ def dossier_snapshot(mediation: Mediation, *, compiler) -> dict:
     case = mediation.case
     agreement = getattr(mediation, "agreement", None)
     sessions = mediation.sessions.select_related("mediator", "recorder").prefetch_related(
-        "participants", "signatures"
+        "participants", "signatures__recorded_by"
     )
     minutes = []
     for meeting in case.meetings.order_by("starts_at"):
@@ -232,14 +246,33 @@ def dossier_snapshot(mediation: Mediation, *, compiler) -> dict:
     }
 
 
-def dossier_pdf(mediation: Mediation, *, compiler, draft: bool = False, fetcher=None) -> bytes:
-    """The dossier; a ``draft`` (a preview before archiving) says so on every page."""
+def dossier_pdf(
+    mediation: Mediation,
+    *,
+    compiler,
+    draft: bool = False,
+    archival_number: str = "",
+    fetcher=None,
+) -> bytes:
+    """The dossier; a ``draft`` (a preview before archiving) says so on every page. Its
+    cover is an archival cover (全宗号, 档号 ``archival_number``, retention, pages)."""
     snapshot = dossier_snapshot(mediation, compiler=compiler)
-    if draft:
-        snapshot["number"] = f"{snapshot['number']}（草稿 draft）"
+    snapshot["archive"] = {
+        "fonds": settings.LINLI.get("ARCHIVE_FONDS", ""),
+        "archival_number": archival_number,
+    }
     return pdf.render(
         "consultation/pdf/dossier.html",
-        {"d": snapshot},
+        {
+            "d": snapshot,
+            "doc": documents.frame(
+                issuer=snapshot["committee"],
+                number=snapshot["number"],
+                date=snapshot["compiled_at"],
+                draft=draft,
+                title=f"人民调解卷宗 {snapshot['number']}",
+            ),
+        },
         title=f"人民调解卷宗 {snapshot['number']}",
         attachment_name="dossier.json",
         data=snapshot,

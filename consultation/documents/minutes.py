@@ -4,10 +4,11 @@ in it as JSON (so the archive keeps the data as well as its picture)."""
 from __future__ import annotations
 
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from consultation.models import MeetingKind, Minutes
 from consultation.selectors import sheet_tally
-from core import pdf
+from core import documents, pdf
 from core.names import person_name
 
 SCHEMA = "linli.minutes/1"
@@ -94,8 +95,11 @@ def build(minutes: Minutes) -> dict:
                     "signed_at": _dt(s.signed_at),
                     "refused": s.refused,
                     "note": s.note,
+                    "method": _("recorded by %(name)s") % {"name": person_name(s.recorded_by)}
+                    if s.recorded_by_id
+                    else "",
                 }
-                for s in minutes.signatures.select_related("invitee")
+                for s in minutes.signatures.select_related("invitee", "recorded_by")
             ],
             "approved_at": _dt(minutes.approved_at),
             "approved_by": person_name(minutes.approved_by) if minutes.approved_by_id else None,
@@ -122,7 +126,16 @@ def minutes_pdf(snapshot: dict, *, fetcher: pdf.NoFetcher | None = None) -> byte
     """The minutes' PDF/A from their snapshot (``build``), the snapshot embedded as JSON."""
     return pdf.render(
         "consultation/pdf/minutes.html",
-        {"m": snapshot},
+        {
+            "m": snapshot,
+            "doc": documents.frame(
+                issuer=snapshot["convening_organisation"],
+                number=snapshot.get("document_number", ""),
+                date=snapshot.get("approved_at"),
+                draft=bool(snapshot.get("draft")),
+                title=f"{snapshot['kind_label']} · {snapshot['topic']}",
+            ),
+        },
         title=f"{snapshot['reference']} v{snapshot['minutes_version']}",
         attachment_name=f"minutes-{snapshot['reference']}-v{snapshot['minutes_version']}.json",
         data=snapshot,

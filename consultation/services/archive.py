@@ -25,13 +25,21 @@ def next_archival_number(year: int) -> str:
 
 
 def register(
-    content: bytes, *, title: str, retention_years: int | str | None, actor, **owner
+    content: bytes,
+    *,
+    title: str,
+    retention_years: int | str | None,
+    actor,
+    archival_number: str | None = None,
+    **owner,
 ) -> ArchiveRecord:
     """File ``content`` (a PDF/A-3b from ``core.pdf``) in the archive register with its
-    checksum, format and a new archival number; ``retention_years`` is a number of years
-    or ``"permanent"``; ``owner`` names what it archives (``minutes=`` or ``ballot=``)."""
+    checksum, format and a new archival number (or ``archival_number``, drawn earlier with
+    ``next_archival_number`` when the document prints its own, as the dossier's cover does);
+    ``retention_years`` is a number of years or ``"permanent"``; ``owner`` names what it
+    archives (``minutes=`` or ``ballot=``)."""
     record = ArchiveRecord(
-        archival_number=next_archival_number(timezone.localdate().year),
+        archival_number=archival_number or next_archival_number(timezone.localdate().year),
         title=title[:300],
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),

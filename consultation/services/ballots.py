@@ -33,6 +33,7 @@ from consultation.models import (
 )
 from consultation.selectors import compute_tally
 from consultation.services import archive, publicity
+from core import documents
 from core.exceptions import ActionForbidden, TransitionRefused
 from core.transitions import Machine
 
@@ -395,7 +396,9 @@ def archive_result(campaign: BallotCampaign, actor) -> ArchiveRecord:
     """The published result sheet as PDF/A in the archive register."""
 
     with translation.override("zh-hans"):
-        content = ballot_documents.result_pdf(campaign)
+        content = ballot_documents.result_pdf(
+            campaign, number=documents.issue_document_number("ballot_result")
+        )
     return archive.register(
         content,
         title=f"业主表决结果 · {campaign.title}",

@@ -71,10 +71,15 @@ def dossier_archive(
         if case.status != Status.CLOSED:
             raise TransitionRefused(_("Close the case (after its return visit) before archiving."))
 
+        # The cover prints its 档号: draw it first (rolled back with the rest on failure).
+        archival_number = archive.next_archival_number(timezone.localdate().year)
         with translation.override("zh-hans"):
-            content = mediation_documents.dossier_pdf(locked, compiler=actor)
+            content = mediation_documents.dossier_pdf(
+                locked, compiler=actor, archival_number=archival_number
+            )
         record = archive.register(
             content,
+            archival_number=archival_number,
             title=f"人民调解卷宗 {locked.number} · {case.reference}",
             retention_years=mediation_setting("RETENTION_YEARS"),
             actor=actor,

@@ -19,7 +19,7 @@ from django_fsm import Transition
 from casework import notifications
 from casework import permissions as case_permissions
 from casework import selectors as case_selectors
-from casework.models import Case, CaseEvent, EventKind, Party, PartyRole
+from casework.models import Case, CaseEvent, EventKind, OrgKind, Party, PartyRole
 from consultation import case_events, permissions
 from consultation.models import (
     Extension,
@@ -113,9 +113,20 @@ def staff_in_area(case: Case, users: Iterable) -> list:
     return users
 
 
-def format_number(year: int, serial: int) -> str:
-    """``(2026) 邻里人调字第12号`` — the committee's prefix and the year's serial."""
-    return f"({year}) {mediation_setting('NUMBER_PREFIX')}人调字第{serial}号"
+def format_number(year: int, serial: int, committee: str = "") -> str:
+    """``(2026) 新华路人调字第12号`` — the committee's prefix and the year's serial. The
+    prefix is the setting ``LINLI_MEDIATION_NUMBER_PREFIX`` or, when empty, the committee's
+    short name (新华路街道人民调解委员会 → 新华路): never the product's name."""
+    prefix = mediation_setting("NUMBER_PREFIX") or committee_short_name(committee)
+    return f"({year}) {prefix}人调字第{serial}号"
+
+
+def committee_short_name(committee: str) -> str:
+    """新华路街道人民调解委员会 → 新华路; 番禺居民区人民调解委员会 → 番禺."""
+    short = committee.removesuffix("人民调解委员会")
+    for suffix in ("街道", "居民区", "居民委员会", "居委会", "村民委员会", "镇"):
+        short = short.removesuffix(suffix)
+    return short
 
 
 # ---------------------------------------------------------------- registration
@@ -141,12 +152,15 @@ def mediation_register(
         mediators = staff_in_area(locked, mediators)
         year = timezone.localdate().year
         serial = next_number(MEDIATION_SERIALS, year)
+        committee = mediation_setting("COMMITTEE_NAME") or case_selectors.issuing_organisation(
+            locked.place, kinds=(OrgKind.MEDIATION_COMMITTEE,)
+        )
         mediation = Mediation.objects.create(
             case=locked,
-            number=format_number(year, serial),
+            number=format_number(year, serial, committee),
             year=year,
             serial=serial,
-            committee=mediation_setting("COMMITTEE_NAME"),
+            committee=committee,
             applied_on=applied_on,
             matters=matters.strip(),
             created_by=actor,

@@ -22,6 +22,7 @@ from consultation.models import (
 )
 from consultation.services import archive
 from consultation.services.meetings import log_on_cases
+from core import documents
 from core.exceptions import ActionForbidden, TransitionRefused
 from core.transitions import Machine
 
@@ -151,6 +152,8 @@ def minutes_approve(minutes: Minutes, *, actor) -> None:
     embeds), render the PDF/A and register it in the archive with its checksum, and mark
     the version a correction replaces as superseded."""
     minutes.snapshot = minutes_documents.build(minutes)
+    # The document number is drawn once and frozen with the content: a re-render prints it.
+    minutes.snapshot["document_number"] = documents.issue_document_number("minutes")
     minutes.save(update_fields=["snapshot"])
     archive.archive_minutes(minutes, actor)
     if minutes.corrects_id:

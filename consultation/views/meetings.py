@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,10 +19,12 @@ from casework import selectors as case_selectors
 from casework.models import Organisation
 from casework.roles import Role
 from consultation import ics, selectors, services
+from consultation.documents import notices
 from consultation.forms import meetings as forms
 from consultation.models import PREPARABLE_STATUSES, FollowUp, MeetingKind, MeetingStatus
 from consultation.permissions import can_run_meeting
 from consultation.services.meetings import MEETINGS
+from core import pdf
 from core.exceptions import ServiceError
 from core.view_helpers import done, form_errors, posted_version, refused
 
@@ -298,6 +300,20 @@ def meeting_ics(request, pk: int):
     meeting = visible_meeting(request, pk)
     response = HttpResponse(ics.invitation(meeting), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{meeting.reference}.ics"'
+    return response
+
+
+def meeting_notice_pdf(request, pk: int):
+    """The meeting's notice for the notice board (A4 PDF with a QR code), for its staff."""
+    meeting = visible_meeting(request, pk)
+    try:
+        with translation.override("zh-hans"):  # the board speaks Chinese
+            content = notices.meeting_notice_pdf(meeting)
+    except pdf.PdfUnavailable as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("consultation:meeting_detail", pk=pk)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{meeting.reference}-notice.pdf"'
     return response
 
 

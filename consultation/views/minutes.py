@@ -148,7 +148,7 @@ def minutes_pdf(request, pk: int):
     if record is not None:
         return archived_file(record)
     data = minutes_documents.build(minutes)
-    data["reference"] = f"{data['reference']} ({_('draft')})"
+    data["draft"] = True  # the frame prints the draft mark in the document's language
     try:
         content = minutes_documents.minutes_pdf(data)
     except pdf.PdfUnavailable as exc:

@@ -5,6 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
+from core import documents
 from core.names import person_name
 
 register = template.Library()
@@ -43,3 +44,16 @@ def yuan(amount) -> str:
         return f"{Decimal(str(amount)):,.2f}"
     except (InvalidOperation, TypeError, ValueError):
         return ""
+
+
+@register.filter
+def fullwidth(text):
+    """Chinese punctuation in Chinese text (``core.documents.fullwidth``)."""
+    return documents.fullwidth(str(text)) if text not in (None, "") else text
+
+
+@register.filter
+def docdate(value) -> str:
+    """A date as a document's date line prints it: ``2026年12月3日`` in Chinese
+    (``core.documents.document_date``)."""
+    return documents.document_date(value)

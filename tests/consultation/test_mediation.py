@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from casework import services as case_services
 from casework.event_text import full_text
-from casework.models import CaseEvent, EventKind, Outcome, PartyRole, Status
+from casework.models import CaseEvent, EventKind, OrgKind, Outcome, PartyRole, Status
 from consultation import services as ms
 from consultation.models import (
     ArchiveRecord,
@@ -35,6 +35,7 @@ from tests.factories import (
     MediationFactory,
     MediationSessionFactory,
     MeetingFactory,
+    OrganisationFactory,
     PartyFactory,
     make_case,
 )
@@ -65,10 +66,12 @@ def mediation(case, parties):
 def test_numbers_read_committee_prefix_and_serial_per_year(
     clock, world, mediator, mediation, settings
 ):
-    assert mediation.number == "(2026) 邻里人调字第1号"
+    # No committee recorded for the place: the street's name, never the product's (#23).
+    assert mediation.committee == "新华路街道人民调解委员会"
+    assert mediation.number == "(2026) 新华路人调字第1号"
     other = make_case(Status.IN_PROGRESS, place=world.building_a, organisation=world.committee_a)
     second = ms.mediation_register(case=other, actor=mediator, mediators=[mediator], matters="噪音")
-    assert second.number == "(2026) 邻里人调字第2号"
+    assert second.number == "(2026) 新华路人调字第2号"
     settings.LINLI = {
         **settings.LINLI,
         "MEDIATION": {**settings.LINLI["MEDIATION"], "NUMBER_PREFIX": "番禺"},
@@ -83,6 +86,19 @@ def test_numbers_read_committee_prefix_and_serial_per_year(
     assert third.number == "(2027) 番禺人调字第1号"
     with pytest.raises(TransitionRefused, match="already has a mediation"):
         ms.mediation_register(case=other, actor=mediator, mediators=[mediator], matters="x")
+
+
+def test_the_committee_is_the_one_recorded_for_the_place(world, mediator, clock):
+    """The mediation committee covering the case's place issues its papers (#23)."""
+    OrganisationFactory(
+        name="番禺居民区人民调解委员会", kind=OrgKind.MEDIATION_COMMITTEE, places=[world.area_a]
+    )
+    case = make_case(Status.IN_PROGRESS, place=world.building_a, organisation=world.committee_a)
+    mediation = ms.mediation_register(
+        case=case, actor=mediator, mediators=[mediator], matters="漏水"
+    )
+    assert mediation.committee == "番禺居民区人民调解委员会"
+    assert mediation.number == "(2026) 番禺人调字第1号"
 
 
 def test_mediators_must_work_in_the_area(case, parties, mediator, outsider):

@@ -133,7 +133,8 @@ def test_the_archived_pdf_passes_the_real_tools(held, tmp_path):
     assert "一楼住户担心采光和噪音" in text  # a statement
     assert "物业公司于月底前提交井道位置修改方案" in text  # a decision
     assert held.reference in text  # header
-    assert "共 " in text and "page 1 of" in text  # page X of Y
+    # Page X of Y in the document's language only (#23: no "· page 1 of 2" after it).
+    assert "第1页共" in text.replace(" ", "") and "page" not in text.lower()
 
     fonts = run("pdffonts", str(path)).stdout.decode().splitlines()[2:]
     assert fonts, "no fonts listed"
