@@ -360,6 +360,10 @@ SPECTACULAR_SETTINGS = {
 LINLI = {
     # Where links in e-mails point (no trailing slash).
     "SITE_URL": env.str("SITE_URL", default="http://127.0.0.1:8000"),
+    # Open311: the jurisdiction_id this endpoint serves (clients may send it; any other
+    # value is refused), and how far from a known estate or building a lat/long may be.
+    "OPEN311_JURISDICTION_ID": env.str("LINLI_OPEN311_JURISDICTION_ID", default="linli"),
+    "NEAREST_PLACE_MAX_M": env.int("LINLI_NEAREST_PLACE_MAX_M", default=1000),
     # Case reference numbers: YYYY-NNNNNN, sequence per year.
     "REFERENCE_DIGITS": env.int("LINLI_REFERENCE_DIGITS", default=6),
     # Working days allowed for the case officer's first contact after acceptance.

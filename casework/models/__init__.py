@@ -1,6 +1,6 @@
 """Casework data, one module per concern; import models from here."""
 
-from casework.models.api import ApiToken
+from casework.models.api import ApiToken, Open311Request
 from casework.models.calendar_days import CalendarDay, CalendarYear, calendar_changed
 from casework.models.cases import (
     CLOCK_RUNNING_STATUSES,
@@ -64,6 +64,7 @@ __all__ = [
     "Grid",
     "Membership",
     "OrgKind",
+    "Open311Request",
     "Organisation",
     "Outcome",
     "Party",
