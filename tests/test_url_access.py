@@ -10,8 +10,14 @@ from tests.urlwalk import ARGUMENTS, PUBLIC, paths, routes
 # The REST API's schema and its docs page: for signed-in staff (the admin's login).
 STAFF_ONLY = {"api:schema", "api:docs"}
 # Public machine endpoints answer bad input (an empty POST, an unknown id) with the spec's
-# error list: 400 or 404, never a login redirect.
-PUBLIC_LOOKUPS = {"open311:service", "open311:request", "open311:requests"}
+# error list: 400 or 404 (403 for a POST without the API key), never a login redirect.
+PUBLIC_LOOKUPS = {
+    "open311:service",
+    "open311:request",
+    "open311:requests",
+    "open311:token",
+    "open311:not_found",
+}
 
 ROUTES = routes()
 
@@ -39,7 +45,7 @@ def test_anonymous_gets_content_only_from_public_pages(client, db, route):
     for method in (client.get, client.post):
         response = method(path)
         if name in PUBLIC:
-            allowed = (200, 302, 405, 400, 404) if name in PUBLIC_LOOKUPS else (200, 302, 405)
+            allowed = (200, 302, 405, 400, 403, 404) if name in PUBLIC_LOOKUPS else (200, 302, 405)
             assert response.status_code in allowed, (name, response.status_code)
             if response.status_code == 302:
                 assert "/accounts/login/" not in response["Location"], name

@@ -62,6 +62,8 @@ ARGUMENTS: dict[str, dict[str, object]] = {
     "open311:service": {"code": "x", "fmt": "json"},
     "open311:requests": {"fmt": "json"},
     "open311:request": {"service_request_id": "x", "fmt": "json"},
+    "open311:token": {"token": "x", "fmt": "json"},
+    "open311:not_found": {"rest": "v2/x.json"},
     # The REST API (token-only)
     "api:case-list": {},
     "api:case-detail": {"pk": CASE},
@@ -176,6 +178,8 @@ PUBLIC = {
     "open311:service",
     "open311:requests",
     "open311:request",
+    "open311:token",
+    "open311:not_found",  # the spec's 404 error list for every other path under /open311/
 }
 
 _ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>")
