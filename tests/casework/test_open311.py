@@ -7,7 +7,7 @@ from django.test import Client
 
 from casework import services
 from casework.api_auth import issue_token
-from casework.models import Case, Channel, Open311Request, Status
+from casework.models import Case, Channel, Status
 from casework.status_codes import status_code_matches
 from tests.factories import CaseEventFactory, PartyFactory, ReferralFactory, category, make_case
 

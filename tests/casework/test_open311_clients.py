@@ -24,10 +24,8 @@ def _xml_value(node):
     children = list(node)
     if not children:
         return node.text
-    if (
-        node.tag in {"values", "attributes", "errors"}
-        or len({c.tag for c in children}) == 1
-        and len(children) > 1
+    if node.tag in {"values", "attributes", "errors"} or (
+        len({c.tag for c in children}) == 1 and len(children) > 1
     ):
         return [_xml_value(c) for c in children]
     return {c.tag: _xml_value(c) for c in children}
@@ -130,8 +128,9 @@ def test_post_without_or_with_a_bad_api_key_is_refused_403(fmt, world):
 
 
 def test_a_revoked_key_is_refused_and_failures_are_throttled_per_address(world, key, rates):
-    from casework.models import ApiToken
     from django.utils import timezone
+
+    from casework.models import ApiToken
 
     rates(api_auth_failure="2/15m")
     client = GeoReportClient("json", language="en")
