@@ -45,7 +45,7 @@ class GridAdmin(admin.ModelAdmin):
 
 @admin.register(Place)
 class PlaceAdmin(SimpleHistoryAdmin):
-    list_display = ["full_name", "kind", "grid"]
+    list_display = ["full_name", "kind", "grid", "latitude", "longitude"]
     list_filter = ["kind", "grid"]
     search_fields = ["name", "full_name"]
     autocomplete_fields = ["parent"]

@@ -245,6 +245,20 @@ def attribute_definition(category: Category) -> list[dict]:
     return list(category.attributes or DEFAULT_ATTRIBUTES.get(category.code, [RECURRING]))
 
 
+def attribute_labels(category: Category, attributes: dict) -> list[tuple[str, str]]:
+    """The stored attributes as (question, answer) in the active language, for the case
+    page; a code the definition no longer has is shown as sent."""
+    definition = {entry["code"]: entry for entry in attribute_definition(category)}
+    shown = []
+    for code, value in attributes.items():
+        entry = definition.get(code, {})
+        names = {v["key"]: _localised(v, "name") for v in entry.get("values", [])}
+        values = value if isinstance(value, list) else [value]
+        answer = "、".join(names.get(v, v) for v in values)
+        shown.append((_localised(entry, "description") or code, answer))
+    return shown
+
+
 def _localised(entry: dict, key: str) -> str:
     zh = (translation.get_language() or "").startswith("zh")
     return (entry.get(f"{key}_zh") if zh else None) or entry.get(key) or ""

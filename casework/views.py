@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casework import hooks, permissions, selectors, services, submissions
+from casework import hooks, open311, permissions, selectors, services, submissions
 from casework.calendar import add_working_days, unpublished_years
 from casework.filters import CaseFilter
 from casework.forms import (
@@ -34,6 +34,7 @@ from casework.models import (
     RESOLVING_OUTCOMES,
     Case,
     Category,
+    Open311Request,
     Party,
     PartyRole,
     Status,
@@ -287,6 +288,12 @@ def case_detail(request, pk: int):
         if case.status in services.REFERABLE_STATUSES and permissions.can_work_case(case, user)
         else None,
     }
+    # What an Open311 client sent beyond the case (the photo link, service attributes).
+    context["open311"] = Open311Request.objects.filter(case=case).first()
+    if context["open311"]:
+        context["open311_attributes"] = open311.attribute_labels(
+            case.category, context["open311"].attributes
+        )
     # Sections the apps built on casework add (casework.hooks): meetings, mediation...
     context["panels"] = hooks.case_panels(request, case)
     return render(request, "casework/case_detail.html", context)

@@ -248,3 +248,22 @@ def test_an_unknown_format_answers_a_json_error_list(db):
     assert response.json() == [
         {"code": 404, "description": "format 'csv' is not served: use .json or .xml"}
     ]
+
+
+def test_the_case_page_shows_the_point_the_photo_link_and_the_answers(mapped, key, mediator):
+    photo = "https://img.example.cn/打桩.jpg"
+    _, rows = GeoReportClient("json", api_key=key).post_request(
+        service_code="construction_noise",
+        lat="31.20371",
+        long="121.43031",
+        description="夜间打桩",
+        media_url=photo,
+        **{"attribute[time_of_day]": "night"},
+    )
+    case = Case.objects.get(reference=rows[0]["service_request_id"])
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(mediator)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "坐标（WGS-84）：31.203700, 121.430300" in page
+    assert "噪声出现在什么时段？ 夜间（22时至次日6时）" in page
+    assert f'href="{photo}"' in page and "照片链接（未经本系统核实）" in page
