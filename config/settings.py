@@ -353,6 +353,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "casework.api.document_errors",
+        "casework.api.require_non_blank",
     ],
 }
 

@@ -64,6 +64,8 @@ ARGUMENTS: dict[str, dict[str, object]] = {
     "open311:request": {"service_request_id": "x", "fmt": "json"},
     "open311:token": {"token": "x", "fmt": "json"},
     "open311:not_found": {"rest": "v2/x.json"},
+    "api:not_found": {"rest": "nowhere/"},
+    "api_not_found": {"rest": "v9/cases/"},
     # The REST API (token-only)
     "api:case-list": {},
     "api:case-detail": {"pk": CASE},
@@ -180,6 +182,8 @@ PUBLIC = {
     "open311:request",
     "open311:token",
     "open311:not_found",  # the spec's 404 error list for every other path under /open311/
+    "api:not_found",  # the API's JSON 404 for paths that name no operation
+    "api_not_found",
 }
 
 _ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>")
