@@ -14,6 +14,7 @@ class CaseworkConfig(AppConfig):
             checks,  # noqa: F401 — registers the system checks
             signals,
         )
+        from casework.hotline import views as hotline_views  # noqa: F401 — its case panel
         from casework.permissions import needs_two_factor
         from core import append_only
         from core.otp import require_two_factor_for

@@ -365,6 +365,12 @@ LINLI = {
     # value is refused), and how far from a known estate or building a lat/long may be.
     "OPEN311_JURISDICTION_ID": env.str("LINLI_OPEN311_JURISDICTION_ID", default="linli"),
     "NEAREST_PLACE_MAX_M": env.int("LINLI_NEAREST_PLACE_MAX_M", default=1000),
+    # 12345 messages out (casework/hotline/outbound.py): "file" drops JSON files into
+    # HOTLINE_DROP_DIR for the street's hotline link; "http" is not built yet.
+    "HOTLINE_TRANSPORT": env.str("LINLI_HOTLINE_TRANSPORT", default="file"),
+    "HOTLINE_DROP_DIR": env.str(
+        "LINLI_HOTLINE_DROP_DIR", default=str(BASE_DIR / "var" / "hotline-outbox")
+    ),
     # Case reference numbers: YYYY-NNNNNN, sequence per year.
     "REFERENCE_DIGITS": env.int("LINLI_REFERENCE_DIGITS", default=6),
     # Working days allowed for the case officer's first contact after acceptance.

@@ -83,6 +83,8 @@ ARGUMENTS: dict[str, dict[str, object]] = {
     "casework:case_receipt": {"pk": CASE},
     "casework:case_transition": {"pk": CASE, "name": "accept"},
     "casework:case_note": {"pk": CASE},
+    "casework:hotline_act": {"pk": CASE},
+    "casework:hotline_resend": {"pk": CASE, "message_id": 1},
     "casework:case_party_add": {"pk": CASE},
     "casework:case_assign": {"pk": CASE},
     "casework:case_merge": {"pk": CASE},

@@ -13,6 +13,14 @@ from casework.models.cases import (
     Priority,
     Status,
 )
+from casework.models.hotline import (
+    HotlineCategoryMap,
+    HotlineOrder,
+    HotlineOutbox,
+    HotlineStatus,
+    OutboxKind,
+    OutboxStatus,
+)
 from casework.models.organisations import Category, Membership, Organisation, OrgKind
 from casework.models.parties import Party, PartyKind, PartyRole, mask_phone
 from casework.models.places import ALLOWED_PARENT_KIND, Flat, FlatOwner, Grid, Place, PlaceKind
@@ -62,10 +70,16 @@ __all__ = [
     "Flat",
     "FlatOwner",
     "Grid",
+    "HotlineCategoryMap",
+    "HotlineOrder",
+    "HotlineOutbox",
+    "HotlineStatus",
     "Membership",
     "Open311Request",
     "OrgKind",
     "Organisation",
+    "OutboxKind",
+    "OutboxStatus",
     "Outcome",
     "Party",
     "PartyKind",
