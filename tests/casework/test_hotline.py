@@ -27,6 +27,7 @@ from casework.models import (
 )
 from core.exceptions import TransitionRefused
 from tests.factories import category
+from tests.reference_data import ensure_reference_data
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hotline"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -301,3 +302,50 @@ def test_the_http_transport_is_not_built_and_says_so(settings):
     settings.LINLI = {**settings.LINLI, "HOTLINE_TRANSPORT": "http"}
     with pytest.raises(NotImplementedError, match="not built"):
         outbound.configured_transport()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_officers_sign_for_one_order_at_once_one_wins(world, mediator, colleague):
+    from tests.concurrency import needs_postgres, race
+
+    needs_postgres()
+    ensure_reference_data()  # a transactional test starts from an emptied database
+    HotlineCategoryMap.objects.create(
+        hotline_category="建筑施工噪声", category=category("construction_noise")
+    )
+    import_orders(records=load("batch.json"))
+    order = HotlineOrder.objects.get(order_number="SH2026120300123")
+    copies = [HotlineOrder.objects.get(pk=order.pk) for _ in range(2)]
+    outcomes = race(
+        lambda: actions.act(order=copies[0], actor=mediator, kind=OutboxKind.SIGN_FOR),
+        lambda: actions.act(
+            order=copies[1], actor=colleague, kind=OutboxKind.RETURN, text="非本辖区"
+        ),
+    )
+    assert sorted(o.kind for o in outcomes) == ["TransitionRefused", "ok"]
+    assert "reload" in next(o.error for o in outcomes if not o.ok).messages[0]
+    assert HotlineOutbox.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_senders_at_once_send_each_message_once(world, mediator, tmp_path):
+    from tests.concurrency import needs_postgres, race
+
+    needs_postgres()
+    ensure_reference_data()  # a transactional test starts from an emptied database
+    HotlineCategoryMap.objects.create(
+        hotline_category="建筑施工噪声", category=category("construction_noise")
+    )
+    import_orders(records=load("batch.json"))
+    for order in HotlineOrder.objects.filter(case__organisation=world.committee_a):
+        actions.act(order=order, actor=mediator, kind=OutboxKind.SIGN_FOR)
+    transport = outbound.FileDropTransport(tmp_path)
+    outcomes = race(
+        lambda: outbound.send_due(transport=transport),
+        lambda: outbound.send_due(transport=transport),
+    )
+    assert all(o.ok for o in outcomes)
+    queued = HotlineOutbox.objects.count()
+    assert sum(o.value.sent for o in outcomes) == queued == len(list(tmp_path.glob("*.json")))
