@@ -24,6 +24,9 @@ from casework.models import (
     Flat,
     FlatOwner,
     Grid,
+    HotlineCategoryMap,
+    HotlineOrder,
+    HotlineOutbox,
     Membership,
     Organisation,
     Party,
@@ -45,7 +48,7 @@ class GridAdmin(admin.ModelAdmin):
 
 @admin.register(Place)
 class PlaceAdmin(SimpleHistoryAdmin):
-    list_display = ["full_name", "kind", "grid"]
+    list_display = ["full_name", "kind", "grid", "latitude", "longitude"]
     list_filter = ["kind", "grid"]
     search_fields = ["name", "full_name"]
     autocomplete_fields = ["parent"]
@@ -201,3 +204,26 @@ class ApiTokenAdmin(SimpleHistoryAdmin):
             token.save(update_fields=["revoked_at"])
             count += 1
         messages.success(request, _("%(n)d tokens revoked.") % {"n": count})
+
+
+@admin.register(HotlineCategoryMap)
+class HotlineCategoryMapAdmin(admin.ModelAdmin):
+    """Which of our categories each 12345 category (诉求类别) is filed under."""
+
+    list_display = ["hotline_category", "category"]
+    search_fields = ["hotline_category"]
+
+
+@admin.register(HotlineOrder)
+class HotlineOrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["order_number", "case", "status", "sign_for_due", "reply_due"]
+    list_filter = ["status"]
+    search_fields = ["order_number", "case__reference"]
+
+
+@admin.register(HotlineOutbox)
+class HotlineOutboxAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Operators see what waits, what failed and why (resend from the case page)."""
+
+    list_display = ["order", "kind", "status", "attempts", "next_attempt_at", "last_error"]
+    list_filter = ["status", "kind"]

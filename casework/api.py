@@ -13,11 +13,14 @@ import re
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_view,
     inline_serializer,
 )
 from rest_framework import mixins, serializers, status, viewsets
@@ -213,8 +216,10 @@ class CaseCreateSerializer(serializers.Serializer):
     applicant_name = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""
     )
+    # Blank is allowed, so the pattern allows it too: a default that violates its own
+    # pattern made the schema invalid (openapi-spec-validator).
     applicant_phone = serializers.RegexField(
-        r"^\+?[0-9][0-9 \-]{4,24}$", max_length=30, required=False, allow_blank=True, default=""
+        r"^(\+?[0-9][0-9 \-]{4,24})?$", max_length=30, required=False, allow_blank=True, default=""
     )
 
 
@@ -245,6 +250,36 @@ class TimelineEntrySerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
+# Database ids: positive 64-bit integers (the schema said "integer" and a fuzzer sent
+# -1839819549999436775433499997896704).
+ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}
+ID_FILTER_PARAMETERS = [
+    OpenApiParameter(
+        name=name,
+        type=ID_SCHEMA,
+        location=OpenApiParameter.QUERY,
+        required=False,
+        description=description,
+    )
+    for name, description in (
+        ("category", "Category id; an id you cannot see matches nothing."),
+        ("place", "Place id (that place and everything below it); matches nothing if unseen."),
+        ("assigned_officer", "Officer's user id; an id you cannot see matches nothing."),
+    )
+]
+
+
+TEXT_FILTER = OpenApiParameter(
+    name="q",
+    # Form fields refuse the NUL character (PostgreSQL cannot store it): say so.
+    type={"type": "string", "pattern": "^[^\\u0000]*$"},
+    location=OpenApiParameter.QUERY,
+    required=False,
+    description="Text in the reference, the description or a party's name.",
+)
+
+
+@extend_schema_view(list=extend_schema(parameters=[*ID_FILTER_PARAMETERS, TEXT_FILTER]))
 class CaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Cases in the token's area. POST registers one; a hotline order number already
     registered returns the existing case (200) instead of a second one (201)."""
@@ -272,8 +307,23 @@ class CaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             self.request.query_params, queryset=queryset, user=self.request.user
         )
         if not case_filter.is_valid():
+            if self._names_only_unknown_rows(case_filter):
+                return queryset.none()
             raise ValidationError(case_filter.errors)
         return case_filter.qs
+
+    # Filters by id: an id that is well formed but names no row the token can see (or none
+    # at all) matches nothing — an empty page, as for any other filter — instead of 400.
+    ID_FILTERS = frozenset({"category", "place", "assigned_officer"})
+
+    def _names_only_unknown_rows(self, case_filter) -> bool:
+        errors = case_filter.errors.as_data()
+        return set(errors) <= self.ID_FILTERS and all(
+            re.fullmatch(r"[1-9]\d{0,18}", self.request.query_params.get(name, ""))
+            and int(self.request.query_params[name]) <= ID_SCHEMA["maximum"]
+            and all(e.code == "invalid_choice" for e in errors[name])
+            for name in errors
+        )
 
     @extend_schema(
         request=CaseCreateSerializer,
@@ -409,4 +459,44 @@ def document_errors(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             for code, description in ERROR_RESPONSES.items():
                 responses.setdefault(code, {"description": description, "content": body})
+    return result
+
+
+@csrf_exempt  # no cookie-borne authority: the API takes tokens only
+def not_found(request, rest: str = ""):
+    """Any path under /api/ that names no operation: the API's JSON 404 (``detail``), for
+    every method, instead of Django's HTML page."""
+    return JsonResponse(
+        {"detail": f"No API operation at {request.path[:200]}: see /api/v1/schema/."},
+        status=404,
+    )
+
+
+def _refs(node) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["$ref"].rsplit("/", 1)[1]} if isinstance(node.get("$ref"), str) else set()
+        return found.union(*(_refs(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(v) for v in node))
+    return set()
+
+
+def require_non_blank(result, generator, request, public):
+    """drf-spectacular post-processing: a required text field of a request body must not
+    be blank (DRF's allow_blank=False, after trimming): say ``minLength: 1`` and a
+    non-space character, so clients and fuzzers know before the 400. Only bodies that are
+    never responses: a response's required text may well be empty."""
+    requested, answered = set(), set()
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            requested |= _refs(operation.get("requestBody", {}))
+            answered |= _refs(operation.get("responses", {}))
+    schemas = result.get("components", {}).get("schemas", {})
+    for name in requested - answered:
+        schema = schemas.get(name, {})
+        for field in schema.get("required", []):
+            prop = schema.get("properties", {}).get(field, {})
+            if prop.get("type") == "string" and "enum" not in prop and not prop.get("readOnly"):
+                prop.setdefault("minLength", 1)
+                prop.setdefault("pattern", "\\S")
     return result

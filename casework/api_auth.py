@@ -75,13 +75,9 @@ class TokenAuthentication(authentication.BaseAuthentication):
             self._failed(request, address, "")
             raise exceptions.AuthenticationFailed("Give exactly one token after 'Token'.")
         key = header[1]
-        parts = key.split("_", 2)
-        if len(parts) != 3 or parts[0] != "ll":
-            self._failed(request, address, "")
-            raise exceptions.AuthenticationFailed("Invalid token.")
-        token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
-        if token is None or not token.matches(key) or not token.active or not token.user.is_active:
-            self._failed(request, address, parts[1])
+        token = token_for_key(key)
+        if token is None:
+            self._failed(request, address, key_prefix(key))
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=1):
@@ -93,21 +89,40 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
     @staticmethod
     def _failed(request, address: str, prefix: str) -> None:
-        usage = throttle.hit("api_auth_failure", address)
-        detail = {"prefix": prefix[:16]} if prefix else {}
+        key_failed(request._request, address, prefix)
+
+
+def key_prefix(key: str) -> str:
+    """The public prefix of a well-formed key (``ll_<prefix>_<secret>``), else ""."""
+    parts = (key or "").split("_", 2)
+    return parts[1] if len(parts) == 3 and parts[0] == "ll" else ""
+
+
+def token_for_key(key: str):
+    """The active token whose key this is (its user active too), else None. Shared by
+    the REST API's header and Open311's ``api_key`` parameter."""
+    prefix = key_prefix(key)
+    if not prefix:
+        return None
+    token = ApiToken.objects.select_related("user", "organisation").filter(prefix=prefix).first()
+    if token is None or not token.matches(key) or not token.active or not token.user.is_active:
+        return None
+    return token
+
+
+def key_failed(request, address: str, prefix: str) -> None:
+    """Count a failed key against ``api_auth_failure`` for the client address and put it
+    in the security record (the public prefix only); ``request`` is Django's."""
+    usage = throttle.hit("api_auth_failure", address)
+    detail = {"prefix": prefix[:16]} if prefix else {}
+    record(SecurityEventKind.API_AUTH_FAILED, request=request, address=address, detail=detail)
+    if usage.count == usage.limit:
         record(
-            SecurityEventKind.API_AUTH_FAILED,
-            request=request._request,
+            SecurityEventKind.THROTTLED,
+            request=request,
             address=address,
-            detail=detail,
+            detail={**detail, "door": "api_auth_failure"},
         )
-        if usage.count == usage.limit:
-            record(
-                SecurityEventKind.THROTTLED,
-                request=request._request,
-                address=address,
-                detail={**detail, "door": "api_auth_failure"},
-            )
 
 
 class TokenScheme(OpenApiAuthenticationExtension):

@@ -16,6 +16,7 @@ class CaseworkConfig(AppConfig):
             exports,  # registers the XLSX export job (core.jobs)
             signals,
         )
+        from casework.hotline import views as hotline_views  # noqa: F401 — its case panel
         from casework.permissions import needs_two_factor
         from core import append_only
         from core.otp import require_two_factor_for

@@ -1,4 +1,4 @@
-from django.urls import path, register_converter
+from django.urls import path, re_path, register_converter
 
 from casework import open311
 
@@ -27,4 +27,7 @@ urlpatterns = [
         open311.request_detail,
         name="request",
     ),
+    path("v2/tokens/<str:token>.<fmt:fmt>", open311.token_detail, name="token"),
+    # Anything else here (unknown path, unknown format): 404 in the spec's error format.
+    re_path(r"^(?P<rest>.*)$", open311.not_found, name="not_found"),
 ]

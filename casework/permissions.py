@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from casework.models.api import ApiToken
 from casework.models.organisations import Membership
 from casework.roles import Role
 
@@ -148,3 +149,17 @@ def can_dispatch_referral(referral, user) -> bool:
 
 def can_supervise_referral(referral, user) -> bool:
     return can_supervise_case(referral.case, user)
+
+
+def can_read_api_docs(user) -> bool:
+    """The REST API's schema and docs page: Django staff, supervisors, and the staff of an
+    organisation that holds an active API token (whoever integrates its system with us).
+    The schema maps every operation and filter: no outsider's business."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_staff or has_role(user, Role.SUPERVISOR):
+        return True
+    ids = {g.organisation_id for g in grants(user)}
+    if not ids:
+        return False
+    return ApiToken.objects.filter(organisation_id__in=ids, revoked_at__isnull=True).exists()

@@ -67,6 +67,12 @@ def _receiving_organisation(place: Place) -> Organisation | None:
     return None
 
 
+def receiving_organisation(place: Place) -> Organisation | None:
+    """Who receives a grievance at ``place`` that no officer registered (the portal,
+    Open311, 12345 orders): the residents' committee covering it, else the street office."""
+    return _receiving_organisation(place)
+
+
 def default_place() -> Place | None:
     """Where a grievance with only a typed address lands: the street, if there is one."""
     streets = list(Place.objects.filter(kind=PlaceKind.STREET)[:2])

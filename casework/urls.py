@@ -1,6 +1,7 @@
 from django.urls import path
 
 from casework import referral_views, report_views, security_views, views
+from casework.hotline import views as hotline_views
 
 app_name = "casework"
 
@@ -14,6 +15,12 @@ urlpatterns = [
     path("cases/<int:pk>/transition/<slug:name>/", views.case_transition, name="case_transition"),
     path("cases/<int:pk>/notes/", views.case_note, name="case_note"),
     path("cases/<int:pk>/return-visit/", views.case_return_visit, name="case_return_visit"),
+    path("cases/<int:pk>/hotline/", hotline_views.hotline_act, name="hotline_act"),
+    path(
+        "cases/<int:pk>/hotline/<int:message_id>/resend/",
+        hotline_views.hotline_resend,
+        name="hotline_resend",
+    ),
     path("cases/<int:pk>/parties/", views.case_party_add, name="case_party_add"),
     path("cases/<int:pk>/assign/", views.case_assign, name="case_assign"),
     path("cases/<int:pk>/merge/", views.case_merge, name="case_merge"),

@@ -18,6 +18,7 @@ from casework import documents as case_documents
 from casework import (
     filter_forms,
     hooks,
+    open311,
     permissions,
     phones,
     selectors,
@@ -47,6 +48,7 @@ from casework.models import (
     RESOLVING_OUTCOMES,
     Case,
     Category,
+    Open311Request,
     Party,
     PartyKind,
     PartyRole,
@@ -407,6 +409,12 @@ def case_detail(request, pk: int):
         if case.status in services.REFERABLE_STATUSES and permissions.can_work_case(case, user)
         else None,
     }
+    # What an Open311 client sent beyond the case (the photo link, service attributes).
+    context["open311"] = Open311Request.objects.filter(case=case).first()
+    if context["open311"]:
+        context["open311_attributes"] = open311.attribute_labels(
+            case.category, context["open311"].attributes
+        )
     # Sections the apps built on casework add (casework.hooks): meetings, mediation...
     context["panels"] = hooks.case_panels(request, case)
     context["unpublished_years"] = unpublished_years_of(

@@ -410,6 +410,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "casework.api.document_errors",
+        "casework.api.require_non_blank",
     ],
 }
 
@@ -417,6 +418,16 @@ SPECTACULAR_SETTINGS = {
 LINLI = {
     # Where links in e-mails point (no trailing slash).
     "SITE_URL": env.str("SITE_URL", default="http://127.0.0.1:8000"),
+    # Open311: the jurisdiction_id this endpoint serves (clients may send it; any other
+    # value is refused), and how far from a known estate or building a lat/long may be.
+    "OPEN311_JURISDICTION_ID": env.str("LINLI_OPEN311_JURISDICTION_ID", default="linli"),
+    "NEAREST_PLACE_MAX_M": env.int("LINLI_NEAREST_PLACE_MAX_M", default=1000),
+    # 12345 messages out (casework/hotline/outbound.py): "file" drops JSON files into
+    # HOTLINE_DROP_DIR for the street's hotline link; "http" is not built yet.
+    "HOTLINE_TRANSPORT": env.str("LINLI_HOTLINE_TRANSPORT", default="file"),
+    "HOTLINE_DROP_DIR": env.str(
+        "LINLI_HOTLINE_DROP_DIR", default=str(BASE_DIR / "var" / "hotline-outbox")
+    ),
     # Case reference numbers: YYYY-NNNNNN, sequence per year.
     "REFERENCE_DIGITS": env.int("LINLI_REFERENCE_DIGITS", default=6),
     # Working days allowed for the case officer's first contact after acceptance.

@@ -81,5 +81,7 @@ urlpatterns = [
     path("notices/", include("consultation.public_urls")),  # public notices (公示)
     path("open311/", include("casework.open311_urls")),  # public (GeoReport v2)
     path("api/v1/", include("casework.api_urls")),  # token-authenticated
+    # Other API versions or paths: the API's JSON 404, never the pages' HTML one.
+    path("api/", include("casework.api_fallback_urls")),
     path("", include("casework.urls")),
 ]

@@ -192,7 +192,13 @@ def test_resident_submission_answers_429_with_retry_after(client, world, rates):
 
 def test_open311_post_answers_429_with_retry_after_in_its_error_format(client, world, rates):
     rates(submission_address="1/h")
-    data = {"service_code": "pets", "address_id": str(world.building_a.pk), "description": "狗叫"}
+    key = issue_token(organisation=world.committee_a, name="open311")[1]
+    data = {
+        "api_key": key,
+        "service_code": "pets",
+        "address_id": str(world.building_a.pk),
+        "description": "狗叫",
+    }
     assert client.post("/open311/v2/requests.xml", data).status_code == 201
     response = client.post("/open311/v2/requests.xml", data)
     assert response.status_code == 429

@@ -7,10 +7,10 @@ import pytest
 
 from tests.urlwalk import ARGUMENTS, PUBLIC, paths, routes
 
-# The REST API's schema and its docs page: for signed-in staff (the admin's login).
+# The REST API's schema and its docs page: for signed-in supervisors and integration staff.
 STAFF_ONLY = {"api:schema", "api:docs"}
 # Public machine endpoints answer bad input (an empty POST, an unknown id) with the spec's
-# error list: 400 or 404, never a login redirect.
+# error list: 400 or 404 (403 for a POST without the API key), never a login redirect.
 # Public look-ups by a key: an unknown key is a 404 (a notice's code that was never printed).
 PUBLIC_LOOKUPS = {
     "open311:service",
@@ -18,6 +18,10 @@ PUBLIC_LOOKUPS = {
     "open311:requests",
     "notices:notice",
     "notices:notice_pdf",
+    "open311:token",
+    "open311:not_found",
+    "api:not_found",
+    "api_not_found",
 }
 
 ROUTES = routes()
@@ -46,7 +50,7 @@ def test_anonymous_gets_content_only_from_public_pages(client, db, route):
     for method in (client.get, client.post):
         response = method(path)
         if name in PUBLIC:
-            allowed = (200, 302, 405, 400, 404) if name in PUBLIC_LOOKUPS else (200, 302, 405)
+            allowed = (200, 302, 405, 400, 403, 404) if name in PUBLIC_LOOKUPS else (200, 302, 405)
             assert response.status_code in allowed, (name, response.status_code)
             if response.status_code == 302:
                 assert "/accounts/login/" not in response["Location"], name
@@ -54,13 +58,13 @@ def test_anonymous_gets_content_only_from_public_pages(client, db, route):
             # For a Prometheus scraper with the token or from an allowed address only:
             # anyone else finds nothing there (tests/test_observability.py).
             assert response.status_code == 404, (name, response.status_code)
-        elif name.startswith("api:") and name not in STAFF_ONLY:
+        elif name in STAFF_ONLY:
+            assert response.status_code == 302, (name, response.status_code)
+            assert response["Location"].startswith("/accounts/login/"), name
+        elif name.startswith("api:"):
             # Token-only endpoints: no session login, a 401 asking for the token.
             assert response.status_code == 401, (name, response.status_code)
             assert response["WWW-Authenticate"] == "Token", name
-        elif name in STAFF_ONLY:
-            assert response.status_code == 302, (name, response.status_code)
-            assert response["Location"].startswith("/admin/login/"), name
         else:
             assert response.status_code == 302, (name, response.status_code)
             assert response["Location"].startswith("/accounts/login/"), name

@@ -68,6 +68,10 @@ ARGUMENTS: dict[str, dict[str, object]] = {
     "open311:service": {"code": "x", "fmt": "json"},
     "open311:requests": {"fmt": "json"},
     "open311:request": {"service_request_id": "x", "fmt": "json"},
+    "open311:token": {"token": "x", "fmt": "json"},
+    "open311:not_found": {"rest": "v2/x.json"},
+    "api:not_found": {"rest": "nowhere/"},
+    "api_not_found": {"rest": "v9/cases/"},
     # The REST API (token-only)
     "api:case-list": {},
     "api:case-detail": {"pk": CASE},
@@ -87,6 +91,8 @@ ARGUMENTS: dict[str, dict[str, object]] = {
     "casework:case_transition": {"pk": CASE, "name": "accept"},
     "casework:case_note": {"pk": CASE},
     "casework:case_return_visit": {"pk": CASE},
+    "casework:hotline_act": {"pk": CASE},
+    "casework:hotline_resend": {"pk": CASE, "message_id": 1},
     "casework:case_party_add": {"pk": CASE},
     "casework:case_assign": {"pk": CASE},
     "casework:case_merge": {"pk": CASE},
@@ -205,6 +211,10 @@ PUBLIC = {
     # unit numbers, no names or phones — reached by the code printed on it.
     "notices:notice",
     "notices:notice_pdf",
+    "open311:token",
+    "open311:not_found",  # the spec's 404 error list for every other path under /open311/
+    "api:not_found",  # the API's JSON 404 for paths that name no operation
+    "api_not_found",
 }
 
 _ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>")

@@ -1,6 +1,6 @@
 """Casework data, one module per concern; import models from here."""
 
-from casework.models.api import ApiToken
+from casework.models.api import ApiToken, Open311Request
 from casework.models.calendar_days import CalendarDay, CalendarYear, calendar_changed
 from casework.models.cases import (
     CLOCK_RUNNING_STATUSES,
@@ -12,6 +12,14 @@ from casework.models.cases import (
     Outcome,
     Priority,
     Status,
+)
+from casework.models.hotline import (
+    HotlineCategoryMap,
+    HotlineOrder,
+    HotlineOutbox,
+    HotlineStatus,
+    OutboxKind,
+    OutboxStatus,
 )
 from casework.models.organisations import Category, Membership, Organisation, OrgKind
 from casework.models.parties import Party, PartyKind, PartyRole, mask_phone
@@ -66,9 +74,16 @@ __all__ = [
     "Flat",
     "FlatOwner",
     "Grid",
+    "HotlineCategoryMap",
+    "HotlineOrder",
+    "HotlineOutbox",
+    "HotlineStatus",
     "Membership",
+    "Open311Request",
     "OrgKind",
     "Organisation",
+    "OutboxKind",
+    "OutboxStatus",
     "Outcome",
     "Party",
     "PartyKind",

@@ -72,3 +72,40 @@ class ApiToken(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+def new_open311_token() -> str:
+    """A GeoReport ``token``: a random handle, unrelated to the resident's status code."""
+    return secrets.token_urlsafe(16)
+
+
+class Open311Request(models.Model):
+    """What an Open311 client sent with a service request beyond the case itself: which
+    key filed it, the ``token`` handle it was given (``GET tokens/{token}``), the photo
+    link (``media_url``, stored as a link, never fetched) and the service attributes."""
+
+    case = models.OneToOneField(
+        "casework.Case",
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        related_name="open311",
+    )
+    token = models.CharField(
+        _("Open311 token"), max_length=40, unique=True, default=new_open311_token, editable=False
+    )
+    api_token = models.ForeignKey(
+        ApiToken,
+        verbose_name=_("filed with API token"),
+        on_delete=models.PROTECT,
+        related_name="open311_requests",
+    )
+    media_url = models.URLField(_("photo link"), max_length=1000, blank=True)
+    attributes = models.JSONField(_("service attributes"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("Open311 request")
+        verbose_name_plural = _("Open311 requests")
+
+    def __str__(self):
+        return self.token

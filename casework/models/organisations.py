@@ -115,6 +115,10 @@ class Category(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     active = models.BooleanField(_("active"), default=True)
+    # Open311 service attributes (GeoReport v2 "service definition"): a list of
+    # {"code", "datatype", "required", "description", "description_zh", "values": [{"key",
+    # "name", "name_zh"}]}. Empty: casework.open311 offers its small default definition.
+    attributes = models.JSONField(_("Open311 attributes"), default=list, blank=True)
     history = HistoricalRecords()
 
     class Meta:

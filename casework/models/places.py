@@ -70,6 +70,16 @@ class Place(models.Model):
         help_text=_("Buildings only: the grid the building belongs to now."),
     )
     path = models.CharField(_("tree path"), max_length=255, editable=False, db_index=True)
+    # A point per estate and building, WGS-84 decimal degrees (what GPS and Open311 send;
+    # Chinese base maps use GCJ-02: casework.geo converts). Six decimals are ~0.1 m.
+    latitude = models.DecimalField(
+        _("latitude (WGS-84)"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude (WGS-84)"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    # Optional outline: a GeoJSON Polygon geometry as text (WGS-84), kept for maps.
+    polygon = models.TextField(_("outline (GeoJSON polygon)"), blank=True)
     full_name = models.CharField(_("full name"), max_length=500, editable=False)
     # Descendants renamed or moved with it are rewritten in bulk and get no record of
     # their own: their path follows from this place's record.
@@ -81,7 +91,17 @@ class Place(models.Model):
         ordering = ["path"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="place_unique_name_in_parent"),
+            models.CheckConstraint(
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | (
+                    Q(latitude__gte=-90, latitude__lte=90)
+                    & Q(longitude__gte=-180, longitude__lte=180)
+                ),
+                name="place_point_whole_and_in_range",
+            ),
         ]
+        # nearest_place's bounding-box prefilter (casework.geo).
+        indexes = [models.Index(fields=["latitude", "longitude"], name="place_point_idx")]
 
     def __str__(self):
         return self.full_name or self.name
@@ -106,7 +126,19 @@ class Place(models.Model):
             parent_name = self.parent.full_name if self.parent_id else ""
             self.path = f"{prefix}{self.pk:08d}/"
             self.full_name = f"{parent_name} / {self.name}" if parent_name else self.name
-            super().save(update_fields=["parent", "kind", "name", "grid", "path", "full_name"])
+            super().save(
+                update_fields=[
+                    "parent",
+                    "kind",
+                    "name",
+                    "grid",
+                    "path",
+                    "full_name",
+                    "latitude",
+                    "longitude",
+                    "polygon",
+                ]
+            )
             if created:  # the history's first record is the creation, not a change
                 self.history.filter(id=self.pk).update(history_type="+")
             if old and (old["path"] != self.path or old["full_name"] != self.full_name):

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from casework import services
+from casework.api_auth import issue_token
 from casework.models import Case, Channel, Status
 from casework.status_codes import status_code_matches
 from tests.factories import CaseEventFactory, PartyFactory, ReferralFactory, category, make_case
@@ -39,6 +40,17 @@ SERVICE_FIELDS = {
 }
 
 
+@pytest.fixture
+def client():
+    """These tests read the English messages; test_open311_clients.py reads Chinese."""
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
+def key(world):
+    return issue_token(organisation=world.committee_a, name="微信小程序")[1]
+
+
 def xml(response):
     assert response["Content-Type"].startswith("text/xml")
     assert response.content.startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
@@ -67,21 +79,27 @@ def test_services_json_and_xml(client, db):
     assert {r["service_code"] for r in rows} >= {"construction_noise", "pets"}
     assert all(set(r) == SERVICE_FIELDS for r in rows)
     noise = next(r for r in rows if r["service_code"] == "construction_noise")
-    assert noise["metadata"] is False and noise["type"] == "batch"
+    assert noise["metadata"] is True and noise["type"] == "batch"
+    assert noise["service_name"] == "Construction noise"
     root = xml(client.get("/open311/v2/services.xml"))
     assert root.tag == "services"
     first = root.find("service")
     assert {child.tag for child in first} == SERVICE_FIELDS
-    assert first.find("metadata").text == "false"
+    assert first.find("metadata").text == "true"  # every service has an attribute
 
 
 def test_service_definition_and_unknown_service(client, db):
-    assert client.get("/open311/v2/services/pets.json").json() == {
-        "service_code": "pets",
-        "attributes": [],
-    }
+    definition = client.get("/open311/v2/services/pets.json").json()
+    assert definition["service_code"] == "pets"
+    (recurring,) = definition["attributes"]
+    assert recurring["code"] == "recurring" and recurring["datatype"] == "singlevaluelist"
+    assert recurring["variable"] is True and recurring["required"] is False
+    assert [v["key"] for v in recurring["values"]] == ["once", "often", "daily"]
+    assert recurring["description"] == "Does it keep happening?"
     root = xml(client.get("/open311/v2/services/pets.xml"))
     assert root.tag == "service_definition" and root.find("service_code").text == "pets"
+    keys = [v.text for v in root.findall("attributes/attribute/values/value/key")]
+    assert keys == ["once", "often", "daily"]
     response = client.get("/open311/v2/services/nope.json")
     assert response.status_code == 404
     assert response.json() == [{"code": 404, "description": "service_code 'nope' not found"}]
@@ -137,12 +155,14 @@ def test_request_list_filters(client, case, world):
     assert [e["code"] for e in response.json()] == [400, 400]
 
 
-def test_post_creates_a_case_like_the_portal(world, mediator):
+def test_post_creates_a_case_like_the_portal(world, mediator, key):
     client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en")  # no CSRF token
     response = client.post(
         "/open311/v2/requests.json",
         {
+            "api_key": key,
             "service_code": "construction_noise",
+            "attribute[time_of_day]": "night",
             "address_id": str(world.building_a.pk),
             "description": "夜间施工噪音，晚上11点后仍在打桩。",
             "first_name": "秀英",
@@ -157,30 +177,46 @@ def test_post_creates_a_case_like_the_portal(world, mediator):
     case = Case.objects.get(reference=row["service_request_id"])
     assert case.channel == Channel.ONLINE and case.status == Status.REGISTERED
     assert case.place == world.building_a and case.organisation == world.committee_a
-    assert status_code_matches(case, row["token"])
+    # The token is a handle, not the resident's code; the code is in the notice, once.
+    assert not status_code_matches(case, row["token"])
+    assert case.open311.token == row["token"] and case.open311.attributes == {
+        "time_of_day": "night"
+    }
+    code = row["service_notice"].rsplit(" ", 1)[1]
+    assert status_code_matches(case, code)
     assert case.parties.get().name == "王 秀英"
 
 
-def test_post_with_missing_fields_answers_the_spec_error_format(client, db):
-    response = client.post("/open311/v2/requests.json", {})
+def test_post_with_missing_fields_answers_the_spec_error_format(client, key):
+    response = client.post("/open311/v2/requests.json", {"api_key": key})
     assert response.status_code == 400
     errors = response.json()
     assert {e["description"] for e in errors} == {
         "service_code is required",
-        "a location is required: address_string or address_id",
+        "a location is required: address_string, address_id or lat/long",
         "description is required",
     }
     assert all(e["code"] == 400 for e in errors)
-    root = xml(client.post("/open311/v2/requests.xml", {"lat": "31.2", "long": "121.4"}))
+    root = xml(
+        client.post("/open311/v2/requests.xml", {"api_key": key, "lat": "31.2", "long": "121.4"})
+    )
     assert root.tag == "errors"
     descriptions = {e.find("description").text for e in root.findall("error")}
-    assert "lat/long cannot be placed here: send address_string or address_id" in descriptions
+    assert (
+        "no estate or building is known within 1000 m of lat/long: "
+        "send address_string or address_id" in descriptions
+    )
     assert not Case.objects.exists()
 
 
-def test_post_is_rate_limited_per_address_like_the_portal(client, world, rates):
+def test_post_is_rate_limited_per_address_like_the_portal(client, world, rates, key):
     rates(submission_address="1/h")
-    data = {"service_code": "pets", "address_id": str(world.building_a.pk), "description": "狗叫"}
+    data = {
+        "api_key": key,
+        "service_code": "pets",
+        "address_id": str(world.building_a.pk),
+        "description": "狗叫",
+    }
     assert client.post("/open311/v2/requests.json", data).status_code == 201
     response = client.post("/open311/v2/requests.json", data)
     assert response.status_code == 429 and response.json()[0]["code"] == 429
