@@ -294,6 +294,10 @@ LINLI_SCHEDULE = {
     "verify_archive": "30 2 * * *",
     "prune_security_events": "45 2 * * *",
     "prune_submission_keys": "15 3 * * *",
+    # 12345 orders: sign-for, reply, return and extension messages, retried with backoff.
+    "hotline_send": "*/2 * * * *",
+    # The opt-in morning e-mail of what waits for each user (需要我处理).
+    "send_waiting_digest": "0 8 * * *",
 }
 # django-ratelimit (core.throttle) counts in the default cache and refuses when the cache
 # does not answer: a limiter that fails open is no limiter.

@@ -255,3 +255,22 @@ def test_the_admin_never_shows_a_private_mail(admin_client):
 def test_staff_without_the_permission_see_no_jobs(client, mediator):
     client.force_login(mediator)
     assert client.get(reverse("admin:core_job_changelist")).status_code in (302, 403)
+
+
+def test_every_scheduled_command_has_a_systemd_timer_that_runs_it():
+    """One machine runs the schedule with systemd timers, several with Celery beat: both
+    read the same table, so a command added to LINLI_SCHEDULE without its timer would
+    silently never run on a single-machine deployment."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    units = Path(__file__).resolve().parent.parent / "deploy" / "systemd"
+    runs = {}
+    for service in units.glob("*.service"):
+        for line in service.read_text().splitlines():
+            if line.startswith("ExecStart=") and " manage " in line:
+                runs[line.split(" manage ", 1)[1].split()[0]] = service.stem
+    for name in settings.LINLI_SCHEDULE:
+        assert name in runs, f"no systemd service runs {name}"
+        assert (units / f"{runs[name]}.timer").exists(), f"{runs[name]}.service has no timer"
