@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from casework import event_text, selectors, services
-from casework.models import CaseEvent, CaseReturnVisit, EventKind, Rating, Status
+from casework.models import Case, CaseEvent, CaseReturnVisit, EventKind, Rating, Status
 from casework.sla import sla_sweep
 from core.exceptions import ActionForbidden, TransitionRefused
 from tests.factories import make_case
@@ -201,3 +201,21 @@ def test_an_unsatisfied_visit_offers_reopening(client, resolved_on_30_september,
     assert reverse("casework:case_transition", args=[case.pk, "reopen"]) in body
     visit = CaseReturnVisit.objects.get(case=case)
     assert (visit.efficiency, visit.attitude, visit.result, visit.satisfied) == (3, 4, 1, False)
+
+
+def test_cases_resolved_before_return_visits_existed_get_their_due_date(world):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "casework.migrations.0034_return_visit_due_for_resolved_cases"
+    )
+    resolved_at = dt.datetime(2026, 9, 30, 10, tzinfo=dt.UTC)
+    old = make_case(Status.RESOLVED, place=world.building_a, organisation=world.committee_a)
+    Case.objects.filter(pk=old.pk).update(resolved_at=resolved_at, return_visit_due=None)
+    migration.forwards(apps, None)
+    old.refresh_from_db()
+    # Resolved on 09-30 (Beijing time): one working day after, over National Day → 10-08.
+    assert old.return_visit_due == dt.date(2026, 10, 8)
+    assert old in selectors.pending_return_visits(Case.objects.all())
