@@ -12,9 +12,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from casework import selectors as case_selectors
 from consultation.models import Meeting, MeetingKind, Publicity
 from core import documents, pdf
 from core.qr import qr_svg
+
+
+def _issuer(publicity: Publicity) -> str:
+    place = publicity.campaign.scope if publicity.campaign else publicity.meeting.place
+    return case_selectors.issuing_organisation(place) or settings.LINLI["ISSUER_NAME"]
 
 
 def notice_data(publicity: Publicity) -> dict:
@@ -29,9 +35,11 @@ def notice_data(publicity: Publicity) -> dict:
         "days": publicity.days,
         "day_basis": publicity.get_day_basis_display(),
         # Objections go to the committee that posted the notice (the case's organisation).
+        # Without a case: the organisation that issues papers for the ballot's or meeting's
+        # place (the letterhead's rule, never a product name).
         "office": publicity.case.organisation.name
         if publicity.case is not None
-        else settings.LINLI["MEDIATION"]["COMMITTEE_NAME"],
+        else _issuer(publicity),
     }
     campaign = publicity.campaign
     if campaign is not None:
