@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from casework import selectors as case_selectors
+from casework.calendar import unpublished_years_of
 from casework.models import PlaceKind
 from consultation import selectors, services
 from consultation.forms import ballots as forms
@@ -106,7 +107,7 @@ def ballot_detail(request, pk: int):
             ).items(),
             key=lambda kv: int(kv[0]),
         ),
-        "publicities": selectors.publicities_of(campaign=campaign),
+        "publicities": list(selectors.publicities_of(campaign=campaign)),
         "choices": forms.VoteForm.base_fields["choice"].choices,
         "signer_kinds": SignerKind.choices,
         "below_floor": rule_below_floor(campaign),
@@ -117,6 +118,9 @@ def ballot_detail(request, pk: int):
         if campaign.status in {CampaignStatus.PUBLISHED, CampaignStatus.EFFECTIVE}
         else None,
     }
+    context["unpublished_years"] = unpublished_years_of(
+        campaign.opens_on, campaign.closes_on, *(p.ends_on for p in context["publicities"])
+    )
     return render(request, "consultation/ballot_detail.html", context)
 
 

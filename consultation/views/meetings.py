@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from casework import permissions as case_permissions
 from casework import selectors as case_selectors
+from casework.calendar import unpublished_years_of
 from casework.models import Organisation
 from casework.roles import Role
 from consultation import ics, selectors, services
@@ -124,8 +125,13 @@ def meeting_detail(request, pk: int):
         "withheld": [o for o in MEETINGS.offers(meeting, user) if not o.allowed],
         "minutes": minutes,
         "is_evaluation": meeting.kind == MeetingKind.EVALUATION,
-        "publicities": selectors.publicities_of(meeting=meeting),
+        "publicities": list(selectors.publicities_of(meeting=meeting)),
     }
+    # The meeting's day and its notices' last days: warned when their year's holiday
+    # schedule is not published (the notice periods count working days).
+    context["unpublished_years"] = unpublished_years_of(
+        timezone.localdate(meeting.starts_at), *(p.ends_on for p in context["publicities"])
+    )
     if can_run:
         context.update(
             invitee_form=forms.InviteeForm(),

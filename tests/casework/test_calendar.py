@@ -84,3 +84,28 @@ def test_everyone_whose_deadlines_fall_in_an_unpublished_year_is_warned(
     client.force_login(mediator)
     page = client.get(reverse("casework:case_detail", args=[case.pk])).content.decode()
     assert warning not in page
+
+
+def test_meeting_and_ballot_pages_warn_of_an_unpublished_year_too(client, world):
+    """A meeting on 2031-01-06 and a ballot closing then: their notice periods count working
+    days in a year whose schedule is not loaded, and their pages say so."""
+    from tests.factories import BallotCampaignFactory, MeetingFactory, staff_of
+
+    CalendarYear.objects.filter(year=2031).delete()
+    warning = "holiday schedule for 2031 is not published or not loaded yet"
+    meeting = MeetingFactory(starts_at=dt.datetime(2031, 1, 6, 2, tzinfo=dt.UTC))
+    ballot = BallotCampaignFactory(
+        case=meeting.cases.first(), opens_on=D(2031, 1, 2), closes_on=D(2031, 1, 6)
+    )
+    client.force_login(staff_of(meeting.cases.first()))
+    for page in (
+        reverse("consultation:meeting_detail", args=[meeting.pk]),
+        reverse("consultation:ballot_detail", args=[ballot.pk]),
+    ):
+        response = client.get(page)
+        assert response.status_code == 200, page
+        assert warning in response.content.decode(), page
+    ballot.opens_on, ballot.closes_on = D(2026, 12, 20), D(2026, 12, 30)
+    ballot.save()
+    page = client.get(reverse("consultation:ballot_detail", args=[ballot.pk])).content.decode()
+    assert warning not in page
