@@ -1,9 +1,9 @@
 """Rows the data migrations seed (categories, the working-day calendar, ballot rule sets).
 
 A transactional test (``transaction=True``) empties every table when it ends, and
-serialized rollback is not reliable with ``--reuse-db``; a test that runs after one and
-needs these rows calls ``ensure_reference_data()``, which re-runs the migrations' own
-loaders (they are idempotent)."""
+serialized rollback is not reliable with ``--reuse-db``; so every transactional and
+live-server test gets them back from ``tests/conftest.py``'s autouse fixture, which calls
+``ensure_reference_data()``: the migrations' own loaders again (they are idempotent)."""
 
 import importlib
 

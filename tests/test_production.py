@@ -370,10 +370,8 @@ def test_the_scheduled_jobs_run_in_production_against_the_configured_database(
 ):
     from consultation.models import ArchiveRecord
     from tests.factories import make_case
-    from tests.reference_data import ensure_reference_data
 
     _needs_postgres()
-    ensure_reference_data()  # an earlier transactional test may have emptied the tables
     import datetime as dt
 
     overdue = make_case(

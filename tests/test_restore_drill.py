@@ -20,7 +20,6 @@ from weasyprint import HTML
 
 from consultation.services.archive import register
 from tests.factories import make_case
-from tests.reference_data import ensure_reference_data
 
 # Transactional (transactional_db below): pg_dump, another process, must see the rows.
 pytestmark = pytest.mark.postgres
@@ -61,7 +60,6 @@ def test_a_dump_restored_into_a_new_database_verifies_its_archive(
     db, restored = restored_database
     live_media, restored_media = tmp_path / "media", tmp_path / "restored-media"
     settings.MEDIA_ROOT = str(live_media)
-    ensure_reference_data()  # a transactional test may start from an emptied database
     case = make_case(place=world.building_a, organisation=world.committee_a)
     pdf = HTML(string="<h1>纪要</h1><p>Archived before the backup.</p>").write_pdf()
     record = register(pdf, title="Minutes", retention_years=10, actor=mediator)

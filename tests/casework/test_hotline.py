@@ -27,7 +27,6 @@ from casework.models import (
 )
 from core.exceptions import TransitionRefused
 from tests.factories import category
-from tests.reference_data import ensure_reference_data
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hotline"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -310,7 +309,6 @@ def test_two_officers_sign_for_one_order_at_once_one_wins(world, mediator, colle
     from tests.concurrency import needs_postgres, race
 
     needs_postgres()
-    ensure_reference_data()  # a transactional test starts from an emptied database
     HotlineCategoryMap.objects.create(
         hotline_category="建筑施工噪声", category=category("construction_noise")
     )
@@ -333,7 +331,6 @@ def test_two_senders_at_once_send_each_message_once(world, mediator, tmp_path):
     from tests.concurrency import needs_postgres, race
 
     needs_postgres()
-    ensure_reference_data()  # a transactional test starts from an emptied database
     HotlineCategoryMap.objects.create(
         hotline_category="建筑施工噪声", category=category("construction_noise")
     )

@@ -18,12 +18,9 @@ from tests.factories import (
 
 @pytest.fixture(autouse=True)
 def _postgres_with_reference_data(transactional_db):
-    """Only PostgreSQL shows the race; its transactional test starts from empty tables, so
-    the seeded rows (categories, rule sets) are put back first."""
+    """Only PostgreSQL shows the race (the seeded rows a transactional test needs are put
+    back by tests/conftest.py's ``_reference_data_in_transactional_tests``)."""
     needs_postgres()
-    from tests.reference_data import ensure_reference_data
-
-    ensure_reference_data()
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 from casework import status_codes
 from casework.models import Case
 from core.models import SubmissionKey
-from tests.reference_data import ensure_reference_data
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
@@ -21,7 +20,6 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 def test_a_double_tap_on_the_residents_form_registers_one_case(live_server, browser, shots, world):
     if connection.vendor != "postgresql":
         pytest.skip("two requests at once: SQLite's in-memory test database serves one")
-    ensure_reference_data()
     base = live_server.url
     phone = browser.new_context(**PHONE, locale="zh-CN")
     phone.add_cookies([{"name": "django_language", "value": "zh-hans", "url": base}])

@@ -10,7 +10,6 @@ from playwright.sync_api import expect
 from casework.hotline.inbound import import_orders, read_batch
 from casework.models import HotlineCategoryMap, HotlineOrder, HotlineStatus
 from tests.factories import category
-from tests.reference_data import ensure_reference_data
 
 FIXTURES = Path(__file__).parents[1] / "casework" / "fixtures" / "hotline"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -20,7 +19,6 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
 def test_a_mediator_signs_for_a_hotline_order(live_server, browser, shots, world, mediator):
-    ensure_reference_data()  # a transactional test starts from an emptied database
     mediator.set_password("linli-demo-2026")
     mediator.save()
     world.building_a.latitude, world.building_a.longitude = Decimal("31.2037"), Decimal("121.4303")

@@ -17,7 +17,6 @@ from playwright.sync_api import expect
 
 from casework.models import Case, Place, PlaceKind, Rating, Referral
 from consultation.models import ArchiveRecord, Minutes
-from tests.reference_data import ensure_reference_data
 
 PASSWORD = "linli-demo-2026"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -41,7 +40,6 @@ def click(page, name):
 @pytest.mark.django_db(transaction=True)
 def test_resident_to_archive_and_back(live_server, browser, shots, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
-    ensure_reference_data()  # an earlier transactional test may have emptied the tables
     call_command("seed_demo", cases=12, stdout=open("/dev/null", "w"))  # noqa: SIM115
     base = live_server.url
     area = Place.objects.get(kind=PlaceKind.AREA, name="番禺居民区")

@@ -15,7 +15,6 @@ from casework import services
 from casework.models import Case, Category, Organisation, Place, PlaceKind, Status
 from consultation.models import ArchiveRecord, Mediation, MediationStatus
 from tests.e2e.test_journey import DESKTOP, click, login
-from tests.reference_data import ensure_reference_data
 
 
 @pytest.mark.e2e
@@ -24,7 +23,6 @@ def test_a_mediator_takes_a_dispute_to_an_agreement(
     live_server, browser, shots, tmp_path, settings
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
-    ensure_reference_data()
     call_command("seed_demo", cases=0, stdout=open("/dev/null", "w"))  # noqa: SIM115
     from django.contrib.auth import get_user_model
 

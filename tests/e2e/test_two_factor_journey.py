@@ -14,8 +14,6 @@ import pytest
 from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
-from tests.reference_data import ensure_reference_data
-
 PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
@@ -44,7 +42,6 @@ def app_code(secret: str, at: float) -> str:
 def test_a_supervisor_sets_up_two_factor_by_scanning_and_signs_in_with_it(
     live_server, browser, shots, supervisor, tmp_path
 ):
-    ensure_reference_data()
     base = live_server.url
     phone = browser.new_context(**PHONE, locale="zh-CN")
     phone.add_cookies([{"name": "django_language", "value": "zh-hans", "url": base}])
