@@ -76,11 +76,13 @@ def visible_place_ids(user) -> list[int]:
     return cached
 
 
-def places_for(user) -> QuerySet[Place]:
-    """Places the user works in (their organisations' places and everything below)."""
+def places_for(user, roles=CASE_STAFF_ROLES) -> QuerySet[Place]:
+    """Places the user works in (their organisations' places and everything below) with
+    one of ``roles`` — e.g. ``(Role.SUPERVISOR,)`` for the places they supervise, which is
+    narrower than their area when they mediate in one estate and supervise another."""
     if user.is_superuser:
         return Place.objects.all()
-    paths = [p for g in permissions.grants(user) if g.role in CASE_STAFF_ROLES for p in g.paths]
+    paths = [p for g in permissions.grants(user) if g.role in roles for p in g.paths]
     q = Q(pk__in=[])
     for path in sorted(set(paths)):
         q |= Q(path__startswith=path)
@@ -220,13 +222,17 @@ def security_events_visible_to(user):
 # ---------------------------------------------------------- the officers' queues
 
 
-def _queue_of(user) -> QuerySet[Case]:
-    """The cases whose follow-ups ``user`` answers for: their own, or for a supervisor
-    every case in their area."""
+def follow_up_queue(user) -> QuerySet[Case]:
+    """The cases whose follow-ups ``user`` answers for: those assigned to them in their
+    area, and every case in the places they supervise. The one rule behind the
+    dashboard's queues and 需要我处理 (casework.waiting)."""
     visible = cases_visible_to(user)
-    if permissions.has_role(user, Role.SUPERVISOR):
+    if user.is_superuser:
         return visible
-    return visible.filter(assigned_officer=user)
+    mine = Q(assigned_officer=user)
+    if permissions.has_role(user, Role.SUPERVISOR):
+        mine |= Q(place__in=places_for(user, roles=(Role.SUPERVISOR,)))
+    return visible.filter(mine)
 
 
 def return_visits_due_for(user, until) -> QuerySet[Case]:
@@ -234,7 +240,7 @@ def return_visits_due_for(user, until) -> QuerySet[Case]:
     not yet made (no visit and no resident's rating since the resolution), soonest first —
     the dashboard's queue and a "needs me" list read this."""
     return (
-        pending_return_visits(_queue_of(user))
+        pending_return_visits(follow_up_queue(user))
         .filter(return_visit_due__lte=until)
         .order_by("return_visit_due", "pk")
     )
@@ -254,7 +260,7 @@ def first_contacts_due_for(user, until) -> QuerySet[Case]:
     """Open cases in ``user``'s queue with no first contact with the resident yet, due by
     ``until`` (DOMAIN.md §3: within a working day of acceptance), soonest first."""
     return (
-        _queue_of(user)
+        follow_up_queue(user)
         .filter(
             status__in=list(OPEN_STATUSES),
             first_contact_at__isnull=True,

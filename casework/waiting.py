@@ -36,7 +36,13 @@ from casework.models import (
     ReferralStatus,
 )
 from casework.roles import Role
-from casework.selectors import cases_visible_to, referrals_visible_to, return_visits_due_for
+from casework.selectors import (
+    cases_visible_to,
+    follow_up_queue,
+    places_for,
+    referrals_visible_to,
+    return_visits_due_for,
+)
 
 
 @dataclass(frozen=True)
@@ -90,8 +96,9 @@ def _extension_requests(user, today) -> QuerySet[Referral]:
     scheme's one extension, approved by a supervisor — casework.permissions)."""
     if not permissions.has_role(user, Role.SUPERVISOR):
         return Referral.objects.none()
+    supervised = cases_visible_to(user).filter(place__in=places_for(user, roles=(Role.SUPERVISOR,)))
     return Referral.objects.filter(
-        case__in=cases_visible_to(user).values("pk"),
+        case__in=supervised.values("pk"),
         status=ReferralStatus.EXTENSION_REQUESTED,
     ).select_related("case", "organisation")
 
@@ -105,11 +112,8 @@ def _referral_item(referral, today) -> Item:
 
 
 def _reopen_requests(user, today) -> QuerySet[Rating]:
-    cases = cases_visible_to(user)
-    if not permissions.has_role(user, Role.SUPERVISOR):
-        cases = cases.filter(assigned_officer=user)
     return Rating.objects.filter(
-        case__in=cases.values("pk"), reopen_requested=True, handled_at__isnull=True
+        case__in=follow_up_queue(user).values("pk"), reopen_requested=True, handled_at__isnull=True
     ).select_related("case")
 
 

@@ -11,9 +11,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework import services, waiting
-from casework.models import Case, Membership, Rating, ReferralRole, ReferralStatus, Status
+from casework.models import (
+    Case,
+    Membership,
+    PlaceKind,
+    Rating,
+    ReferralRole,
+    ReferralStatus,
+    Status,
+)
 from casework.notifications import send_waiting_digests
-from tests.factories import ReferralFactory, make_case
+from casework.roles import Role
+from tests.factories import MembershipFactory, PlaceFactory, ReferralFactory, make_case
 
 
 def _case(world, mediator, state=Status.WAITING, **kwargs):
@@ -174,3 +183,45 @@ def test_a_case_return_visit_due_waits_for_its_officer_until_it_is_made(client, 
         residents_words="",
     )
     assert waiting.counts_for(mediator)["case_return_visit"] == 0
+
+
+def test_a_supervisor_of_one_area_who_mediates_in_another_is_not_sent_its_requests(
+    world, mediator, colleague
+):
+    """Supervising area B and mediating in area A: B's extension and reopen requests wait
+    for this user; A's wait for A's supervisors (the service refuses this user there), so
+    they are not listed, except on the user's own cases."""
+
+    MembershipFactory(user=mediator, organisation=world.committee_b, role=Role.SUPERVISOR)
+    building_b = PlaceFactory(kind=PlaceKind.BUILDING, name="7号楼", parent=world.estate_b)
+
+    def extension_on(place, organisation, officer):
+        case = make_case(
+            Status.WAITING, place=place, organisation=organisation, assigned_officer=officer
+        )
+        ReferralFactory(
+            case=case,
+            organisation=world.police,
+            status=ReferralStatus.EXTENSION_REQUESTED,
+            extension_days=3,
+        )
+        Rating.objects.create(
+            case=make_case(
+                Status.RESOLVED, place=place, organisation=organisation, assigned_officer=officer
+            ),
+            efficiency=1,
+            attitude=1,
+            result=1,
+            satisfied=False,
+            reopen_requested=True,
+        )
+        return case
+
+    extension_on(world.building_a, world.committee_a, colleague)  # A: a colleague's case
+    in_b = extension_on(building_b, world.committee_b, None)
+    fresh = type(mediator).objects.get(pk=mediator.pk)
+    counts = waiting.counts_for(fresh)
+    assert counts["extension_request"] == 1
+    assert counts["reopen_request"] == 1
+    (group,) = [g for g in waiting.waiting_for(fresh) if g.code == "extension_request"]
+    assert [item.title for item in group.items] == [in_b.reference]
