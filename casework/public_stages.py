@@ -250,7 +250,7 @@ def _stage_entry(event: CaseEvent, stage: str) -> Entry:
     elif stage == ARCHIVED:
         text = gettext("Your case is closed and its file archived.")
     elif stage == REJECTED:
-        text = gettext("Your grievance could not be accepted (不予受理). The reason:")
+        text = gettext("Your grievance could not be accepted. The reason:")
         quote = (event.note or "").strip()
     elif stage == WITHDRAWN:
         text = gettext("Your grievance was withdrawn.")
