@@ -316,9 +316,7 @@ def rate_in_one_tap(*, case: Case, verdict: str) -> Rating:
     if verdict not in VERDICTS:
         raise TransitionRefused(_("Choose one of the three answers."))
     score, satisfied = VERDICTS[verdict]
-    return rate_case(
-        case=case, efficiency=score, attitude=score, result=score, satisfied=satisfied
-    )
+    return rate_case(case=case, efficiency=score, attitude=score, result=score, satisfied=satisfied)
 
 
 def latest_rating(case_id: int) -> Rating | None:
@@ -353,13 +351,8 @@ def _current_rating(case: Case) -> Rating | None:
 
 
 def reopen_contact_due(rating: Rating):
-    """By when the committee contacts a resident who asked to reopen: the working days of
-    a first contact on a new case (``FIRST_CONTACT_WORKING_DAYS``) after the request, on
-    the holiday calendar — the same promise a new grievance gets. The officer's
-    需要我处理 list shows the same date (``casework.waiting``)."""
-    return public_stages.reopen_contact_due(
-        timezone.localdate(rating.created_at), settings.LINLI["FIRST_CONTACT_WORKING_DAYS"]
-    )
+    """By when the committee contacts the resident about their request to reopen."""
+    return public_stages.reopen_contact_due(rating.created_at)
 
 
 def request_reopen(*, case: Case, reason: str = "") -> Rating:
@@ -371,9 +364,14 @@ def request_reopen(*, case: Case, reason: str = "") -> Rating:
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
         rating = _current_rating(case)
-        if rating is None or rating.satisfied or case.status not in (
-            Status.RESOLVED,
-            Status.CLOSED,
+        if (
+            rating is None
+            or rating.satisfied
+            or case.status
+            not in (
+                Status.RESOLVED,
+                Status.CLOSED,
+            )
         ):
             raise TransitionRefused(_("Only a case you were not satisfied with can be reopened."))
         if rating.reopen_requested:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -171,10 +172,15 @@ def expected_date(
     return add_working_days(due, paused) if paused else due
 
 
-def reopen_contact_due(requested_on: dt.date, working_days: int) -> dt.date:
-    """By when the committee contacts a resident who asked to reopen: ``working_days``
-    working days after the request (the holiday calendar's working days)."""
-    return add_working_days(requested_on, working_days)
+def reopen_contact_due(requested_at: dt.datetime) -> dt.date:
+    """By when the committee contacts a resident who asked to reopen their case (a one-tap
+    "not satisfied"): the working days of a first contact on a new grievance
+    (``FIRST_CONTACT_WORKING_DAYS``) after the request, on the holiday calendar — the same
+    promise a new grievance gets. The status page tells the resident this date, and the
+    officer's 需要我处理 list shows it as the request's due date."""
+    return add_working_days(
+        timezone.localdate(requested_at), settings.LINLI["FIRST_CONTACT_WORKING_DAYS"]
+    )
 
 
 # ------------------------------------------------------------------ the timeline

@@ -4,6 +4,7 @@ table-tested), the progress bar, and the expected date of a paused case."""
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from casework import events as codes
 from casework import public_stages as ps
@@ -120,3 +121,20 @@ D = dt.date
 )
 def test_the_expected_date_of_a_paused_case(due, since, until, today, expected):
     assert ps.expected_date(due=due, waiting_since=since, until=until, today=today) == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("days", "asked", "contact_by"),
+    [
+        (1, dt.datetime(2026, 3, 13, 16, 0), D(2026, 3, 16)),  # Friday → Monday
+        (1, dt.datetime(2026, 9, 30, 9, 0), D(2026, 10, 8)),  # over National Day
+        (2, dt.datetime(2026, 3, 10, 9, 0), D(2026, 3, 12)),
+    ],
+)
+def test_a_reopen_request_is_answered_within_the_first_contact_days(
+    settings, days, asked, contact_by
+):
+    settings.LINLI = {**settings.LINLI, "FIRST_CONTACT_WORKING_DAYS": days}
+    asked = timezone.make_aware(asked)
+    assert ps.reopen_contact_due(asked) == contact_by
