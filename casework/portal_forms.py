@@ -100,3 +100,12 @@ class InfoForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     photo = forms.FileField(label=_("Photo or PDF (optional)"), required=False)
+
+
+# Phones offer the right keyboard and autofill (#22b, 长辈模式 and accessibility): the
+# name and phone fields say what they hold. Set here, after the form, so the submission
+# form's own definition (#22a) stays as it is.
+SubmitForm.base_fields["name"].widget.attrs.setdefault("autocomplete", "name")
+SubmitForm.base_fields["phone"].widget.attrs.setdefault("autocomplete", "tel")
+SubmitForm.base_fields["phone"].widget.attrs.setdefault("inputmode", "tel")
+SubmitForm.base_fields["email"].widget.attrs.setdefault("autocomplete", "email")

@@ -153,7 +153,7 @@ def _resolved(resident, mediator, supervisor):
 
 def test_one_tap_satisfied_and_the_page_never_asks_again(client, mediator, supervisor, resident):
     _resolved(resident, mediator, supervisor)
-    assert 'name="verdict" value="basically"' in _page(client)
+    assert re.search(r'name="verdict"\s+value="basically"', _page(client))
     client.post(reverse("portal:rate"), {"verdict": "basically"})
     rating = Rating.objects.get(case=resident)
     assert rating.satisfied and (rating.efficiency, rating.attitude, rating.result) == (4, 4, 4)
@@ -244,3 +244,11 @@ def test_chinese_labels_end_without_a_doubled_colon_and_selects_say_please_choos
     assert "？:" not in page and "？：" not in page and "---------" not in page
     assert "请选择" in page
     assert re.search(r"<label[^>]*>[^<]*[^？：:]：</label>", page)  # "您的姓名："
+
+
+def test_phone_and_name_fields_say_what_they_hold(client, db):
+    page = client.get(reverse("portal:submit")).content.decode()
+    phone = re.search(r"<input[^>]*name=\"phone\"[^>]*>", page).group(0)
+    name = re.search(r"<input[^>]*name=\"name\"[^>]*>", page).group(0)
+    assert 'inputmode="tel"' in phone and 'autocomplete="tel"' in phone
+    assert 'autocomplete="name"' in name
