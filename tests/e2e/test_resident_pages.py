@@ -42,6 +42,22 @@ def _look_up(page, base, resident):
     expect(page.locator("h1")).to_have_text(resident.case.reference)
 
 
+SMALL_TARGETS = """() => [...document.querySelectorAll(
+  'button, select, summary, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), '
+  + '.topbar a, .skip-link:focus')]
+  .filter(el => !el.closest('[aria-hidden=true], .hp') && el.getClientRects().length)
+  .map(el => [el, el.getBoundingClientRect()])
+  .filter(([el, r]) => r.height < 44 || r.width < 44)
+  .map(([el, r]) =>
+    `${el.tagName.toLowerCase()}.${el.className}: ${Math.round(r.width)}×${Math.round(r.height)}`)
+"""
+
+
+def _small_targets(page) -> list[str]:
+    """Controls a finger must hit that are smaller than 44 × 44 CSS px (WCAG 2.5.5)."""
+    return page.evaluate(SMALL_TARGETS)
+
+
 def _serious(page) -> list[str]:
     results = Axe().run(page)
     return [
@@ -63,11 +79,11 @@ def test_no_serious_accessibility_violation_on_any_resident_page(
     page = context.new_page()
     for name, path in (("submit", "/r/"), ("lookup", "/r/status/"), ("receipt", "/r/receipt/")):
         page.goto(base + path)
-        found[name] = _serious(page)
+        found[name] = _serious(page) + _small_targets(page)
         shots(page, name)
     for state, resident in cases_in_every_state(world, mediator, supervisor).items():
         _look_up(page, base, resident)
-        found[f"status {state}"] = _serious(page)
+        found[f"status {state}"] = _serious(page) + _small_targets(page)
         shots(page, f"status-{state}")
         page.locator("form[action$='/leave/'] button").click()
     context.close()
@@ -165,4 +181,6 @@ def test_the_accessibility_check_can_fail(browser):
         '<html lang="zh-hans"><body><main><img src="x.png"><input></main></body></html>'
     )
     assert {v.split(" ")[0] for v in _serious(page)} >= {"image-alt", "label"}
+    page.set_content('<button style="height:20px;width:80px">x</button>')
+    assert _small_targets(page) == ["button.: 80×20"]
     page.close()
