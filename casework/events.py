@@ -42,6 +42,9 @@ RATED_REOPEN = register(
     _("Rated efficiency %(e)s, attitude %(a)s, result %(r)s: %(verdict)s. Asks to reopen:"),
     verdict=lambda v: str(VERDICTS.get(v, v)),
 )
+# The resident's request to reopen after a one-tap "not satisfied"; their reason follows
+# in the note, as they wrote it.
+REOPEN_REQUESTED = register("case.reopen_requested", _("The resident asks to reopen the case."))
 CASE_CHASED = register("case.chased", _("The case was due %(due)s — chased."))
 FIRST_CONTACT_CHASED = register(
     "case.first_contact_chased", _("First contact with the resident was due %(due)s — chased.")

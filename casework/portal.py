@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework import events, services, status_codes
+from casework import events, public_stages, services, status_codes
+from casework.event_text import list_separator
 from casework.models import (
+    OPEN_REFERRAL_STATUSES,
     OPEN_STATUSES,
     Case,
     CaseEvent,
@@ -174,18 +176,6 @@ def lookup(*, reference: str, code: str, address: str) -> Case | None:
 
 # -------------------------------------------------------------- stages for residents
 
-STAGES = [
-    (Status.REGISTERED, gettext_lazy("Received")),
-    (Status.ACCEPTED, gettext_lazy("Accepted")),
-    (Status.IN_PROGRESS, gettext_lazy("Being handled")),
-    (Status.RESOLVED, gettext_lazy("Resolved")),
-    (Status.CLOSED, gettext_lazy("Closed")),
-]
-_STAGE_OF = {
-    Status.WAITING: Status.IN_PROGRESS,
-    Status.REOPENED: Status.IN_PROGRESS,
-    Status.ARCHIVED: Status.CLOSED,
-}
 PLAIN_WORDS = {
     Status.REGISTERED: gettext_lazy("We have received your grievance and will look at it soon."),
     Status.ACCEPTED: gettext_lazy("Your grievance has been accepted and will be assigned."),
@@ -205,15 +195,37 @@ PLAIN_WORDS = {
 }
 
 
-def stages(case: Case) -> list[dict]:
-    """The progress bar: each stage done, current or to come."""
-    current = _STAGE_OF.get(case.status, case.status)
-    keys = [s for s, _label in STAGES]
-    at = keys.index(current) if current in keys else -1
-    return [
-        {"label": label, "state": "done" if i < at else "current" if i == at else "todo"}
-        for i, (_status, label) in enumerate(STAGES)
-    ]
+@dataclass(frozen=True)
+class Pause:
+    """Why a waiting case's time limit is paused, and the date it is now expected by."""
+
+    bodies: str  # the organisations it waits for ("" when it waits for a party)
+    reply_due: object  # the latest date they are to reply by (None without a referral)
+    expected: object  # the case's expected date if they reply when due
+
+
+def pause_of(case: Case) -> Pause | None:
+    """The pause of a waiting case (None for any other): whom it waits for, by when, and
+    the new expected date (``public_stages.expected_date``), so the page says one thing
+    instead of "paused" above a due date that no longer holds."""
+    if case.status != Status.WAITING:
+        return None
+    referrals = list(
+        case.referrals.filter(status__in=list(OPEN_REFERRAL_STATUSES))
+        .select_related("organisation")
+        .order_by("reply_due")
+    )
+    reply_due = max((r.reply_due for r in referrals), default=None)
+    return Pause(
+        bodies=list_separator().join(r.organisation.name for r in referrals),
+        reply_due=reply_due,
+        expected=public_stages.expected_date(
+            due=case.due_date,
+            waiting_since=public_stages.local_date(case.waiting_since),
+            until=reply_due,
+            today=timezone.localdate(),
+        ),
+    )
 
 
 def can_rate(case: Case) -> bool:
@@ -270,6 +282,108 @@ def rate_case(
             code=events.RATED_REOPEN if rating.reopen_requested else events.RATED,
             params=scores,
             note=reopen_reason if rating.reopen_requested else "",
+            is_public=False,
+        )
+    return rating
+
+
+# The one tap's three answers (the 12345 hotline's 满意 / 基本满意 / 不满意): each records
+# the three scores at its level until the resident gives details; "basically satisfied"
+# counts as satisfied, as in the hotline's satisfaction rate.
+VERDICTS = {
+    "satisfied": (5, True),
+    "basically": (4, True),
+    "not_satisfied": (2, False),
+}
+VERDICT_LABELS = {
+    "satisfied": gettext_lazy("Satisfied"),
+    "basically": gettext_lazy("Basically satisfied"),
+    "not_satisfied": gettext_lazy("Not satisfied"),
+}
+
+
+def verdict_of(rating: Rating) -> str:
+    """The one-tap answer a rating stands for (from its overall verdict and result)."""
+    if not rating.satisfied:
+        return "not_satisfied"
+    return "satisfied" if rating.result >= 5 else "basically"
+
+
+def rate_in_one_tap(*, case: Case, verdict: str) -> Rating:
+    """The resident's rating in one tap (``VERDICTS``); details may follow
+    (``rating_add_details``), and a dissatisfied resident may then ask to reopen
+    (``request_reopen``). Refused when the case cannot be rated now (rated already)."""
+    if verdict not in VERDICTS:
+        raise TransitionRefused(_("Choose one of the three answers."))
+    score, satisfied = VERDICTS[verdict]
+    return rate_case(case=case, efficiency=score, attitude=score, result=score, satisfied=satisfied)
+
+
+def latest_rating(case_id: int) -> Rating | None:
+    """The case's newest rating (one query), for the status page."""
+    return Rating.objects.filter(case_id=case_id).order_by("-created_at", "-id").first()
+
+
+def rating_add_details(*, case: Case, comment: str) -> Rating:
+    """The resident's optional words after rating, once: kept on the newest rating of the
+    case's current resolution."""
+    comment = (comment or "").strip()
+    if not comment:
+        raise TransitionRefused(_("Write what you would like to tell us."))
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        rating = _current_rating(case)
+        if rating is None or rating.comment:
+            raise TransitionRefused(_("There is no rating to add to."))
+        rating.comment = comment[:5000]
+        rating.save(update_fields=["comment"])
+    return rating
+
+
+def _current_rating(case: Case) -> Rating | None:
+    if case.resolved_at is None:
+        return None
+    return (
+        Rating.objects.filter(case=case, created_at__gte=case.resolved_at)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def reopen_contact_due(rating: Rating):
+    """By when the committee contacts the resident about their request to reopen."""
+    return public_stages.reopen_contact_due(rating.created_at)
+
+
+def request_reopen(*, case: Case, reason: str = "") -> Rating:
+    """A dissatisfied resident asks to reopen the case they rated: the request joins the
+    officer's 需要我处理 list (handled when the case is reopened or closed), with the
+    resident's reason as they wrote it. Once per rating; refused after a satisfied rating
+    or once the case has moved on."""
+    reason = (reason or "").strip()[:5000]
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        rating = _current_rating(case)
+        if (
+            rating is None
+            or rating.satisfied
+            or case.status
+            not in (
+                Status.RESOLVED,
+                Status.CLOSED,
+            )
+        ):
+            raise TransitionRefused(_("Only a case you were not satisfied with can be reopened."))
+        if rating.reopen_requested:
+            raise TransitionRefused(_("You have already asked to reopen this case."))
+        rating.reopen_requested = True
+        rating.reopen_reason = reason
+        rating.save(update_fields=["reopen_requested", "reopen_reason"])
+        CaseEvent.objects.create(
+            case=case,
+            kind=EventKind.RATING,
+            code=events.REOPEN_REQUESTED,
+            note=reason,
             is_public=False,
         )
     return rating

@@ -3,11 +3,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from casework.forms import clean_phone
-from casework.models import Category, Place, PlaceKind, Score
+from casework.models import Category, Place, PlaceKind
 from casework.widgets import FastSelect
 from core.idempotency import OneTimeTokenMixin
-
-SCORES = [(s.value, s.label) for s in reversed(Score)]
 
 
 class SubmitForm(OneTimeTokenMixin, forms.Form):
@@ -94,43 +92,6 @@ class LookupForm(forms.Form):
     )
 
 
-class RatingForm(forms.Form):
-    efficiency = forms.TypedChoiceField(
-        label=_("How quickly was it handled?"),
-        choices=SCORES,
-        coerce=int,
-        widget=forms.RadioSelect,
-    )
-    attitude = forms.TypedChoiceField(
-        label=_("How were you treated?"), choices=SCORES, coerce=int, widget=forms.RadioSelect
-    )
-    result = forms.TypedChoiceField(
-        label=_("How satisfied are you with the result?"),
-        choices=SCORES,
-        coerce=int,
-        widget=forms.RadioSelect,
-    )
-    satisfied = forms.TypedChoiceField(
-        label=_("Overall, are you satisfied?"),
-        choices=[("yes", _("Satisfied")), ("no", _("Not satisfied"))],
-        coerce=lambda v: v == "yes",
-        widget=forms.RadioSelect,
-    )
-    comment = forms.CharField(
-        label=_("Comment (optional)"),
-        max_length=5000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    reopen_reason = forms.CharField(
-        label=_("If not satisfied: why should the case be reopened?"),
-        max_length=5000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Leave empty if you do not want it reopened."),
-    )
-
-
 class InfoForm(forms.Form):
     text = forms.CharField(
         label=_("What would you like to add?"),
@@ -139,3 +100,12 @@ class InfoForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     photo = forms.FileField(label=_("Photo or PDF (optional)"), required=False)
+
+
+# Phones offer the right keyboard and autofill (#22b, 长辈模式 and accessibility): the
+# name and phone fields say what they hold. Set here, after the form, so the submission
+# form's own definition (#22a) stays as it is.
+SubmitForm.base_fields["name"].widget.attrs.setdefault("autocomplete", "name")
+SubmitForm.base_fields["phone"].widget.attrs.setdefault("autocomplete", "tel")
+SubmitForm.base_fields["phone"].widget.attrs.setdefault("inputmode", "tel")
+SubmitForm.base_fields["email"].widget.attrs.setdefault("autocomplete", "email")

@@ -16,15 +16,17 @@ from django.core.cache import cache
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casework import portal, submissions
-from casework.models import OPEN_STATUSES, Case, CaseEvent
-from casework.portal_forms import InfoForm, LookupForm, RatingForm, SubmitForm
+from casework import portal, public_stages, senior_mode, submissions
+from casework.models import OPEN_STATUSES, Case, CaseEvent, Status
+from casework.portal_forms import InfoForm, LookupForm, SubmitForm
 from core import idempotency, throttle
 from core.client import client_address
 from core.exceptions import ServiceError
@@ -51,21 +53,22 @@ def _verified_case(request) -> Case | None:
 
 def _status_summary(pk: int) -> tuple[str, dict] | None:
     """Everything on the status page but its forms — stage, dates, what the resident said,
-    the result, the public timeline — and the few facts the forms need.
+    the result, the resident's timeline — and the few facts the forms need.
 
     The log is append-only and every change to the case bumps ``updated_at``, so the
-    newest public event id and that time identify the content exactly: it is cached per
-    case, language, both and the day (no CSRF token inside). A hit costs one small query
-    instead of loading the case and rendering the page (the residents' busiest page)."""
-    newest = (
-        CaseEvent.objects.filter(case=OuterRef("pk"), is_public=True)
-        .order_by("-id")
-        .values("id")[:1]
-    )
+    newest event id (of any kind: the timeline shows stages whose events are not marked
+    public) and that time identify the content exactly: it is cached per case, language,
+    both and the day (no CSRF token inside). A hit costs one small query instead of
+    loading the case and rendering the page (the residents' busiest page); a miss costs
+    four (the case, its events with their referrals, its open referrals' due dates, the
+    organisation's name), however long the log."""
+    newest = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-id").values("id")[:1]
     facts = (
         Case.objects.filter(pk=pk)
         .annotate(newest=Subquery(newest))
-        .values("pk", "reference", "status", "updated_at", "resolved_at", "newest")
+        .values(
+            "pk", "reference", "status", "updated_at", "resolved_at", "newest", "organisation__name"
+        )
         .first()
     )
     if facts is None:
@@ -77,15 +80,17 @@ def _status_summary(pk: int) -> tuple[str, dict] | None:
     html = cache.get(key)
     if html is None:
         case = Case.objects.select_related("category").get(pk=pk)
-        timeline = render_to_string(
-            "casework/portal/_timeline.html", {"events": case.events.filter(is_public=True)}
+        entries = public_stages.timeline(
+            case.events.select_related("referral").order_by("created_at", "id")
         )
+        timeline = render_to_string("casework/portal/_timeline.html", {"entries": entries})
         html = render_to_string(
             "casework/portal/_status_summary.html",
             {
                 "case": case,
-                "stages": portal.stages(case),
+                "steps": public_stages.progress(case.status),
                 "plain": portal.PLAIN_WORDS.get(case.status, ""),
+                "pause": portal.pause_of(case),
                 "timeline": mark_safe(timeline),
             },
         )
@@ -245,44 +250,84 @@ def status(request):
         messages.info(request, _("Enter your reference and status code to see your case."))
         return redirect("portal:lookup")
     summary, facts = found
-    rateable = portal.can_rate_facts(pk, facts["status"], facts["resolved_at"])
+    # The rating block: one query, whatever the case's history.
+    rating = portal.latest_rating(pk)
+    resolved_at = facts["resolved_at"]
+    if rating is not None and (resolved_at is None or rating.created_at < resolved_at):
+        rating = None  # a rating of an earlier resolution: this one is not rated yet
+    rateable = (
+        facts["status"] in (Status.RESOLVED, Status.CLOSED)
+        and resolved_at is not None
+        and rating is None
+    )
     context = {
         "reference": facts["reference"],
         "summary": summary,
-        "rating_form": _blank_form("rating", RatingForm) if rateable else None,
+        "rateable": rateable,
+        "verdicts": list(portal.VERDICT_LABELS.items()),
+        "rating": rating,
+        "verdict": portal.VERDICT_LABELS[portal.verdict_of(rating)] if rating else "",
+        "offer_reopen": rating is not None
+        and not rating.satisfied
+        and not rating.reopen_requested
+        and facts["status"] in (Status.RESOLVED, Status.CLOSED),
+        "contact_due": portal.reopen_contact_due(rating) if rating else None,
+        "organisation": facts["organisation__name"],
         "info_form": _blank_form("info", InfoForm) if facts["status"] in OPEN_STATUSES else None,
     }
     return render(request, "casework/portal/status.html", context)
+
+
+def _verified_post(request, act, done: str):
+    """Run ``act(case)`` for the verified case and flash ``done``, or the refusal."""
+    case = _verified_case(request)
+    if case is None:
+        return redirect("portal:lookup")
+    try:
+        act(case)
+    except ServiceError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done)
+    return redirect("portal:status")
 
 
 @no_store
 @login_not_required
 @require_POST
 def rate(request):
-    case = _verified_case(request)
-    if case is None:
-        return redirect("portal:lookup")
-    form = RatingForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            portal.rate_case(
-                case=case,
-                efficiency=d["efficiency"],
-                attitude=d["attitude"],
-                result=d["result"],
-                satisfied=d["satisfied"],
-                comment=d["comment"],
-                reopen_reason=d["reopen_reason"],
-            )
-        except ServiceError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("Thank you for your rating."))
-    else:
-        messages.error(request, _("Please answer all four questions."))
-    return redirect("portal:status")
+    """The one-tap rating: the button pressed is the answer."""
+    verdict = request.POST.get("verdict", "")
+    return _verified_post(
+        request,
+        lambda case: portal.rate_in_one_tap(case=case, verdict=verdict),
+        _("Thank you for your rating."),
+    )
+
+
+@no_store
+@login_not_required
+@require_POST
+def rate_details(request):
+    comment = request.POST.get("comment", "")
+    return _verified_post(
+        request,
+        lambda case: portal.rating_add_details(case=case, comment=comment),
+        _("Thank you. We have your words."),
+    )
+
+
+@no_store
+@login_not_required
+@require_POST
+def reopen(request):
+    reason = request.POST.get("reason", "")
+    return _verified_post(
+        request,
+        lambda case: portal.request_reopen(case=case, reason=reason),
+        _("Your request to reopen the case was received."),
+    )
 
 
 @no_store
@@ -306,6 +351,30 @@ def add_information(request):
     else:
         messages.error(request, _("The information could not be added; please check it."))
     return redirect("portal:status")
+
+
+@login_not_required
+@require_POST
+def mode(request):
+    """Switch 长辈模式 on or off for this browser and go back to the page it came from."""
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("portal:submit")
+    response = redirect(back)
+    if request.POST.get("senior") == "1":
+        response.set_cookie(
+            senior_mode.COOKIE,
+            "1",
+            max_age=senior_mode.MAX_AGE,
+            samesite="Lax",
+            secure=request.is_secure(),
+            httponly=True,
+        )
+    else:
+        response.delete_cookie(senior_mode.COOKIE, samesite="Lax")
+    return response
 
 
 @no_store

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework import permissions
+from casework import permissions, public_stages
 from casework.models import (
     OPEN_REFERRAL_STATUSES,
     OPEN_STATUSES,
@@ -117,6 +117,18 @@ def _reopen_requests(user, today) -> QuerySet[Rating]:
     ).select_related("case")
 
 
+def _reopen_item(rating, today) -> Item:
+    # Due by the date the resident was promised a call (the portal says the same).
+    due = public_stages.reopen_contact_due(rating.created_at)
+    return Item(
+        title=rating.case.reference,
+        detail=rating.reopen_reason[:80],
+        url=reverse("casework:case_detail", args=[rating.case_id]),
+        due=due,
+        overdue=due < today,
+    )
+
+
 def _first_contacts(user, today) -> QuerySet[Case]:
     return _my_cases(user).filter(
         status__in=list(OPEN_STATUSES),
@@ -177,11 +189,7 @@ register(
         "reopen_request",
         _("Requests to reopen"),
         _reopen_requests,
-        lambda rating, today: Item(
-            title=rating.case.reference,
-            detail=rating.reopen_reason[:80],
-            url=reverse("casework:case_detail", args=[rating.case_id]),
-        ),
+        _reopen_item,
     )
 )
 register(

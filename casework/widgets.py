@@ -1,6 +1,11 @@
 from django import forms
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+
+# Django's empty choice: a row of dashes, which a reader (and a screen reader) does not
+# understand. Shown as "Please choose" (请选择) in the reader's language instead.
+DASHES = "---------"
 
 
 class FastSelect(forms.Select):
@@ -14,11 +19,16 @@ class FastSelect(forms.Select):
         final = self.build_attrs(self.attrs, attrs)
         final["name"] = name
         selected = "" if value is None else str(value)
+        please = gettext("Please choose")
         options = format_html_join(
             "",
             '<option value="{}"{}>{}</option>',
             (
-                (str(v), " selected" if str(v) == selected else "", label)
+                (
+                    str(v),
+                    " selected" if str(v) == selected else "",
+                    please if label == DASHES else label,
+                )
                 for v, label in self.choices
             ),
         )

@@ -163,6 +163,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "casework.context_processors.workspace",
+                "casework.senior_mode.context",  # 长辈模式 on resident pages (#22)
                 "core.otp.context",
             ],
         },

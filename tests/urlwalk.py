@@ -60,6 +60,9 @@ ARGUMENTS: dict[str, dict[str, object]] = {
     "portal:lookup": {},
     "portal:status": {},
     "portal:rate": {},
+    "portal:rate_details": {},
+    "portal:reopen": {},
+    "portal:mode": {},
     "portal:add": {},
     "portal:leave": {},
     # Open311 GeoReport v2
@@ -194,6 +197,10 @@ PUBLIC = {
     # unless the session holds a verified case.
     "portal:status",
     "portal:rate",
+    "portal:rate_details",
+    "portal:reopen",
+    # The 长辈模式 switch: a cookie for anyone, no case, no account.
+    "portal:mode",
     "portal:add",
     "portal:leave",
     # Password reset: public by nature; the form answers the same for any address.

@@ -237,18 +237,10 @@ def test_a_full_round_submit_resolve_rate_reopen(client, world, mediator, superv
     _lookup(client, case.reference, code)
     page = client.get(reverse("portal:status")).content.decode()
     assert 'aria-current="step">Resolved' in page and "How did we do?" in page
-    client.post(
-        reverse("portal:rate"),
-        {
-            "efficiency": 2,
-            "attitude": 4,
-            "result": 1,
-            "satisfied": "no",
-            "reopen_reason": "晚上还在打桩。",
-        },
-    )
+    client.post(reverse("portal:rate"), {"verdict": "not_satisfied"})
+    client.post(reverse("portal:reopen"), {"reason": "晚上还在打桩。"})
     rating = Rating.objects.get(case=case)
-    assert rating.open_request and (rating.efficiency, rating.result) == (2, 1)
+    assert rating.open_request and (rating.efficiency, rating.result) == (2, 2)
     page = client.get(reverse("portal:status")).content.decode()
     assert "How did we do?" not in page  # rated once per resolution
 
@@ -275,6 +267,7 @@ def test_a_full_round_submit_resolve_rate_reopen(client, world, mediator, superv
         ("transition", "in_progress"),
         ("transition", "resolved"),
         ("rating", ""),
+        ("rating", ""),
         ("transition", "reopened"),
     ]
 
@@ -282,12 +275,9 @@ def test_a_full_round_submit_resolve_rate_reopen(client, world, mediator, superv
 def test_rating_is_refused_before_resolution(client, submitted):
     case, code = submitted
     _lookup(client, case.reference, code)
-    client.post(
-        reverse("portal:rate"),
-        {"efficiency": 5, "attitude": 5, "result": 5, "satisfied": "yes"},
-        follow=True,
-    )
+    page = client.post(reverse("portal:rate"), {"verdict": "satisfied"}, follow=True)
     assert not Rating.objects.exists()
+    assert "This case cannot be rated now." in page.content.decode()
 
 
 def test_a_resident_adds_information_and_a_photo(client, submitted, settings, tmp_path):

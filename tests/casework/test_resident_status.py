@@ -1,0 +1,254 @@
+"""The resident's status page as residents use it: every public stage in plain words in
+the reader's language, the agency's reply once accepted, a paused case's new expected
+date, 不予受理 with its reason, the one-tap rating and the reopen request, 长辈模式."""
+
+import re
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from casework import portal, services, waiting
+from casework.calendar import add_working_days
+from casework.models import Case, Rating, Status
+from tests.casework.test_portal import _lookup, _receipt, _submit_data
+
+
+def _page(client, lang="en") -> str:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    response = client.get(reverse("portal:status"), HTTP_ACCEPT_LANGUAGE=lang)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _stages(page) -> list[str]:
+    return re.findall(r'data-stage="(\w+)"', page)
+
+
+@pytest.fixture
+def resident(client, world):
+    """A resident who sent a grievance online and opened its status page."""
+    reference, code, _ = _receipt(
+        client, client.post(reverse("portal:submit"), _submit_data(world))
+    )
+    case = Case.objects.get(reference=reference)
+    _lookup(client, reference, code)
+    return case
+
+
+def _to_work(case, mediator, supervisor):
+    case = services.case_transition(case=case, name="accept", actor=mediator)
+    case = services.case_assign(case=case, officer=mediator, actor=supervisor)
+    return services.case_transition(case=case, name="start_work", actor=mediator)
+
+
+def test_every_stage_shows_as_staff_move_the_case_and_nothing_internal(
+    client, world, mediator, supervisor, agency_officer, resident
+):
+    case = _to_work(resident, mediator, supervisor)
+    services.case_add_note(case=case, actor=mediator, text="INTERNAL-NOTE-1", public=False)
+    case = services.case_transition(
+        case=case, name="wait", actor=mediator, reason="INTERNAL-WAIT-REASON"
+    )
+    case = services.case_transition(case=case, name="resume", actor=mediator)
+    referral = services.referral_dispatch(
+        case=case,
+        organisation=world.police,
+        actor=mediator,
+        role="lead",
+        kind="complaint",
+        instructions="INTERNAL-INSTRUCTIONS",
+    )
+    page = _page(client)
+    assert _stages(page) == [
+        "received",
+        "accepted",
+        "in_progress",
+        "waiting",
+        "in_progress",
+        "referred",
+    ]
+    case.refresh_from_db()
+    assert case.status == Status.WAITING
+    # Paused: whom it waits for, by when, and the new expected date — no stale due date.
+    assert f"Your case was passed to 新华路派出所, who are to reply by {referral.reply_due}" in page
+    assert "The time limit is paused while 新华路派出所 answers" in page
+    assert "Expected to be done by" not in page
+    expected = portal.pause_of(case).expected
+    assert expected > case.due_date and f"<strong>{expected:%Y-%m-%d}</strong>" in page
+
+    referral = services.referral_transition(
+        referral=referral, name="sign_for", actor=agency_officer
+    )
+    referral = services.referral_reply(
+        referral=referral, actor=agency_officer, reply="AGENCY-REPLY：已到场，责令夜间停工。"
+    )
+    page = _page(client)
+    assert _stages(page)[-2:] == ["referred", "agency_replied"]
+    assert "AGENCY-REPLY" not in page  # not before the committee accepts it
+    services.referral_transition(referral=referral, name="accept_reply", actor=mediator)
+    page = _page(client)
+    assert "新华路派出所 replied:" in page and "AGENCY-REPLY：已到场，责令夜间停工。" in page
+    assert _stages(page)[-2:] == ["reply_accepted", "in_progress"]  # the case resumes
+
+    case.refresh_from_db()
+    case = services.case_transition(
+        case=case, name="resolve", actor=mediator, outcome="resolved", summary="夜间施工已停止。"
+    )
+    page = _page(client)
+    assert _stages(page)[-2:] == ["in_progress", "resolved"]
+    assert "夜间施工已停止。" in page
+    for secret in (
+        "INTERNAL-NOTE-1",
+        "INTERNAL-WAIT-REASON",
+        "INTERNAL-INSTRUCTIONS",
+        "Lead",
+        "主办",
+    ):
+        assert secret not in page, secret
+    zh = _page(client, "zh-hans")
+    assert "您的诉求已转交新华路派出所办理" in zh and "新华路派出所答复如下：" in zh
+    assert "您的诉求已办结，请评价我们的工作。" in zh
+    assert _stages(zh) == _stages(page)
+
+
+def test_the_same_event_renders_in_each_language(client, world, mediator, supervisor, resident):
+    case = _to_work(resident, mediator, supervisor)
+    services.referral_dispatch(
+        case=case,
+        organisation=world.police,
+        actor=mediator,
+        role="lead",
+        kind="complaint",
+        instructions="x",
+    )
+    en, zh = _page(client, "en"), _page(client, "zh-hans")
+    assert "Passed to another body" in en and "Your case was passed to 新华路派出所" in en
+    assert "已转交办理" in zh and "您的诉求已转交新华路派出所办理" in zh
+    assert "Passed to another body" not in zh and "已转交办理" not in en
+
+
+def test_a_rejected_case_ends_the_bar_with_its_reason(client, mediator, resident):
+    services.case_transition(
+        case=resident, name="reject", actor=mediator, reason="不属于本居委会管辖。"
+    )
+    zh = _page(client, "zh-hans")
+    bar = zh[zh.index('class="progress"') : zh.index("</ol>", zh.index('class="progress"'))]
+    assert re.findall(r'<li class="(\w+)"[^>]*>([^<]+)</li>', bar) == [
+        ("done", "已收到"),
+        ("ended", "不予受理"),
+    ]
+    assert "不属于本居委会管辖。" in zh and "您的诉求不予受理，理由如下：" in zh
+
+
+def _resolved(resident, mediator, supervisor):
+    case = _to_work(resident, mediator, supervisor)
+    return services.case_transition(
+        case=case, name="resolve", actor=mediator, outcome="resolved", summary="已处理。"
+    )
+
+
+def test_one_tap_satisfied_and_the_page_never_asks_again(client, mediator, supervisor, resident):
+    _resolved(resident, mediator, supervisor)
+    assert re.search(r'name="verdict"\s+value="basically"', _page(client))
+    client.post(reverse("portal:rate"), {"verdict": "basically"})
+    rating = Rating.objects.get(case=resident)
+    assert rating.satisfied and (rating.efficiency, rating.attitude, rating.result) == (4, 4, 4)
+    page = _page(client)
+    assert 'name="verdict"' not in page and "Basically satisfied" in page
+    assert "Ask to reopen" not in page  # only after "not satisfied"
+    client.post(reverse("portal:rate"), {"verdict": "not_satisfied"})  # a second tap
+    assert Rating.objects.filter(case=resident).count() == 1
+    client.post(reverse("portal:rate_details"), {"comment": "工作人员很耐心。"})
+    rating.refresh_from_db()
+    assert rating.comment == "工作人员很耐心。"
+    assert "工作人员很耐心。" in _page(client)
+    # A satisfied resident cannot ask to reopen by posting the form anyway.
+    client.post(reverse("portal:reopen"), {"reason": "x"})
+    rating.refresh_from_db()
+    assert not rating.reopen_requested
+
+
+def test_not_satisfied_offers_reopening_and_says_who_calls_by_when(
+    client, world, mediator, supervisor, resident
+):
+    case = _resolved(resident, mediator, supervisor)
+    client.post(reverse("portal:rate"), {"verdict": "not_satisfied"})
+    page = _page(client)
+    assert "Ask to reopen the case" in page and 'name="verdict"' not in page
+    client.post(reverse("portal:reopen"), {"reason": "晚上还在打桩。"})
+    rating = Rating.objects.get(case=case)
+    assert rating.open_request and rating.reopen_reason == "晚上还在打桩。"
+    due = add_working_days(timezone.localdate(), settings.LINLI["FIRST_CONTACT_WORKING_DAYS"])
+    page = _page(client)
+    assert "We received your request to reopen the case" in page
+    assert f"番禺居委会 will contact you by <strong>{due:%Y-%m-%d}</strong>" in page
+    assert "Ask to reopen the case" not in page
+    client.post(reverse("portal:reopen"), {"reason": "again"})
+    assert Rating.objects.get(case=case).reopen_reason == "晚上还在打桩。"
+    # The officer's 需要我处理 list carries the same date.
+    group = next(g for g in waiting.waiting_for(mediator) if g.code == "reopen_request")
+    assert [(i.title, i.due, i.overdue) for i in group.items] == [(case.reference, due, False)]
+
+
+def test_the_status_page_costs_the_same_with_a_rating_and_a_long_log(
+    client, mediator, supervisor, resident
+):
+    from tests.factories import CaseEventFactory
+
+    case = _resolved(resident, mediator, supervisor)
+    client.post(reverse("portal:rate"), {"verdict": "not_satisfied"})
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            _page(client)
+        return len(queries)
+
+    few = count()
+    for _ in range(30):
+        CaseEventFactory(case=case, is_public=False, note="INTERNAL")
+        CaseEventFactory(case=case, is_public=True, note="公开留言")
+    assert count() == few
+    assert few <= 8, few
+
+
+# ------------------------------------------------------------------- 长辈模式
+
+
+def test_large_text_mode_is_a_form_post_remembered_by_a_cookie(client, db):
+    page = client.get(reverse("portal:lookup")).content.decode()
+    assert 'class="resident"' in page and 'href="#main"' in page and 'id="main"' in page
+    assert 'aria-pressed="false"' in page
+    response = client.post(
+        reverse("portal:mode"), {"senior": "1", "next": reverse("portal:lookup")}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("portal:lookup")
+    assert client.cookies["linli_senior"].value == "1"
+    page = client.get(reverse("portal:lookup")).content.decode()
+    assert 'class="resident senior"' in page and 'aria-pressed="true"' in page
+    client.post(reverse("portal:mode"), {"senior": "0", "next": reverse("portal:lookup")})
+    assert 'class="resident"' in client.get(reverse("portal:lookup")).content.decode()
+
+
+def test_large_text_mode_never_redirects_off_site(client, db):
+    response = client.post(reverse("portal:mode"), {"senior": "1", "next": "https://evil.example/"})
+    assert response["Location"] == reverse("portal:submit")
+
+
+def test_chinese_labels_end_without_a_doubled_colon_and_selects_say_please_choose(client, db):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = client.get(reverse("portal:submit"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "？:" not in page and "？：" not in page and "---------" not in page
+    assert "请选择" in page
+    assert re.search(r"<label[^>]*>[^<]*[^？：:]：</label>", page)  # "您的姓名："
+
+
+def test_phone_and_name_fields_say_what_they_hold(client, db):
+    page = client.get(reverse("portal:submit")).content.decode()
+    phone = re.search(r"<input[^>]*name=\"phone\"[^>]*>", page).group(0)
+    name = re.search(r"<input[^>]*name=\"name\"[^>]*>", page).group(0)
+    assert 'inputmode="tel"' in phone and 'autocomplete="tel"' in phone
+    assert 'autocomplete="name"' in name
