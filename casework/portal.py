@@ -183,7 +183,9 @@ PLAIN_WORDS = {
     Status.WAITING: gettext_lazy(
         "We are waiting for a reply from another body or a party; the deadline is paused."
     ),
-    Status.RESOLVED: gettext_lazy("Your case has been resolved. Please tell us how we did."),
+    # The rating card below asks for the rating (and only while one is owed): the summary
+    # line must not go on asking after the resident has answered.
+    Status.RESOLVED: gettext_lazy("Your case has been resolved."),
     Status.CLOSED: gettext_lazy("Your case is closed."),
     Status.REOPENED: gettext_lazy("Your case has been reopened and is being handled again."),
     Status.ARCHIVED: gettext_lazy("Your case is closed and archived."),

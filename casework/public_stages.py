@@ -246,7 +246,8 @@ def _stage_entry(event: CaseEvent, stage: str) -> Entry:
         text = gettext("%(org)s replied:") % {"org": _org(event)}
         quote = (event.referral.reply or "").strip() if event.referral_id else ""
     elif stage == RESOLVED:
-        text = gettext("Your case was resolved. Please tell us how we did.")
+        # A line of history: the rating card, not the timeline, asks while a rating is owed.
+        text = gettext("Your case was resolved.")
         quote = (event.note or "").strip()  # the resolution summary, written for the resident
     elif stage == CLOSED:
         text = gettext("Your case is closed.")

@@ -111,7 +111,7 @@ def test_every_stage_shows_as_staff_move_the_case_and_nothing_internal(
         assert secret not in page, secret
     zh = _page(client, "zh-hans")
     assert "您的诉求已转交新华路派出所办理" in zh and "新华路派出所答复如下：" in zh
-    assert "您的诉求已办结，请评价我们的工作。" in zh
+    assert "您的诉求已办结。" in zh
     assert _stages(zh) == _stages(page)
 
 
@@ -159,6 +159,7 @@ def test_one_tap_satisfied_and_the_page_never_asks_again(client, mediator, super
     assert rating.satisfied and (rating.efficiency, rating.attitude, rating.result) == (4, 4, 4)
     page = _page(client)
     assert 'name="verdict"' not in page and "Basically satisfied" in page
+    assert "how we did" not in page  # nothing on the page asks for a rating any more
     assert "Ask to reopen" not in page  # only after "not satisfied"
     client.post(reverse("portal:rate"), {"verdict": "not_satisfied"})  # a second tap
     assert Rating.objects.filter(case=resident).count() == 1
