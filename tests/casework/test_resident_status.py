@@ -14,6 +14,7 @@ from django.utils import timezone
 from casework import portal, services, waiting
 from casework.calendar import add_working_days
 from casework.models import Case, Rating, Status
+from tests.casework.resident_pages import refer, to_work
 from tests.casework.test_portal import _lookup, _receipt, _submit_data
 
 
@@ -39,16 +40,10 @@ def resident(client, world):
     return case
 
 
-def _to_work(case, mediator, supervisor):
-    case = services.case_transition(case=case, name="accept", actor=mediator)
-    case = services.case_assign(case=case, officer=mediator, actor=supervisor)
-    return services.case_transition(case=case, name="start_work", actor=mediator)
-
-
 def test_every_stage_shows_as_staff_move_the_case_and_nothing_internal(
     client, world, mediator, supervisor, agency_officer, resident
 ):
-    case = _to_work(resident, mediator, supervisor)
+    case = to_work(resident, mediator, supervisor)
     services.case_add_note(case=case, actor=mediator, text="INTERNAL-NOTE-1", public=False)
     case = services.case_transition(
         case=case, name="wait", actor=mediator, reason="INTERNAL-WAIT-REASON"
@@ -116,15 +111,7 @@ def test_every_stage_shows_as_staff_move_the_case_and_nothing_internal(
 
 
 def test_the_same_event_renders_in_each_language(client, world, mediator, supervisor, resident):
-    case = _to_work(resident, mediator, supervisor)
-    services.referral_dispatch(
-        case=case,
-        organisation=world.police,
-        actor=mediator,
-        role="lead",
-        kind="complaint",
-        instructions="x",
-    )
+    refer(to_work(resident, mediator, supervisor), world, mediator)
     en, zh = _page(client, "en"), _page(client, "zh-hans")
     assert "Passed to another body" in en and "Your case was passed to 新华路派出所" in en
     assert "已转交办理" in zh and "您的诉求已转交新华路派出所办理" in zh
@@ -145,7 +132,7 @@ def test_a_rejected_case_ends_the_bar_with_its_reason(client, mediator, resident
 
 
 def _resolved(resident, mediator, supervisor):
-    case = _to_work(resident, mediator, supervisor)
+    case = to_work(resident, mediator, supervisor)
     return services.case_transition(
         case=case, name="resolve", actor=mediator, outcome="resolved", summary="已处理。"
     )
