@@ -57,9 +57,7 @@ def assert_notice(content, text, notice, tmp_path, *, issuer: str, title: str):
     assert title in flat
     first = notice.starts_on
     assert f"{first.year}年{first.month}月{first.day}日" in flat, "Chinese date"
-    assert decode_qr(content, tmp_path) == [
-        SITE + reverse("notices:notice", args=[notice.code])
-    ]
+    assert decode_qr(content, tmp_path) == [SITE + reverse("notices:notice", args=[notice.code])]
 
 
 def test_a_ballot_result_notice_prints_on_the_frame_with_its_number_and_qr(
@@ -88,7 +86,9 @@ def test_a_meeting_result_notice_prints_on_the_frame_with_its_number_and_qr(
     client, site, case, mediator, world, tmp_path
 ):
     meeting = MeetingFactory(case=case, held=True)
-    notice = services.meeting_result_post(meeting=meeting, actor=mediator, summary="会议议定事项公示")
+    notice = services.meeting_result_post(
+        meeting=meeting, actor=mediator, summary="会议议定事项公示"
+    )
     content, text = printed(client, notice, tmp_path, "notice-meeting-result")
     assert_notice(
         content,

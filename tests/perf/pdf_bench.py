@@ -186,10 +186,9 @@ def baseline_table(rev: str) -> None:
         capture_output=True,
         check=True,
     ).stdout
-    tarfile.open(fileobj=io.BytesIO(archive)).extractall(tmp, filter="data")
-    engine = Engine(
-        dirs=[str(tmp / "templates")], libraries={"i18n": "django.templatetags.i18n"}
-    )
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(tmp, filter="data")
+    engine = Engine(dirs=[str(tmp / "templates")], libraries={"i18n": "django.templatetags.i18n"})
     old_template = engine.get_template("consultation/pdf/minutes.html")
     old_css = (tmp / "static/css/pdf.css").read_text()
 
