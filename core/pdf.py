@@ -81,16 +81,28 @@ def _check_font() -> None:
         )
 
 
+@functools.lru_cache(maxsize=64)
+def stylesheet(text: str):
+    """``text`` parsed once into WeasyPrint's ``CSS`` and kept (by its text, so an edited
+    pdf.css is parsed again): parsing pdf.css and building its selector index cost ~50 ms
+    of every render, more than the whole document frame adds (#23's 10 % budget,
+    tests/perf/pdf_bench.py). A parsed sheet is only read while rendering, so renders
+    share it. Our sheets name no URL; one that did would be refused, as in documents."""
+    from weasyprint import CSS
+
+    return CSS(string=text, url_fetcher=_refuse_every_url)
+
+
 def layout(html: str, *, fetcher: NoFetcher | None = None, page_css: str = ""):
     """``html`` laid out in pages (WeasyPrint's ``Document``): ``len(layout(h).pages)``.
     ``page_css``: the document's own page rules (``core.documents.page_css``)."""
-    from weasyprint import CSS, HTML
+    from weasyprint import HTML
 
     _check_font()
     fetcher = fetcher or NoFetcher()
-    stylesheets = [CSS(string=STYLESHEET.read_text(), url_fetcher=fetcher)]
+    stylesheets = [stylesheet(STYLESHEET.read_text())]
     if page_css:
-        stylesheets.append(CSS(string=page_css, url_fetcher=fetcher))
+        stylesheets.append(stylesheet(page_css))
     return HTML(string=html, base_url="about:blank", url_fetcher=fetcher).render(
         stylesheets=stylesheets
     )
