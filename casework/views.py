@@ -19,6 +19,7 @@ from casework import (
     filter_forms,
     hooks,
     open311,
+    paging,
     permissions,
     phones,
     selectors,
@@ -54,7 +55,6 @@ from casework.models import (
     PartyRole,
     Status,
 )
-from casework import paging
 from casework.paging import LIST_CAP, CappedPaginator
 from casework.roles import Role
 from casework.sla import overdue_referrals
