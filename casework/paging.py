@@ -97,7 +97,9 @@ def _beyond(order, values, *, forward: bool):
     return step
 
 
-def _encode(row, order, number: int) -> str:
+def cursor_for(row, order, number: int) -> str:
+    """The signed cursor of ``row`` on page ``number`` of a list in ``order``
+    (``keyset_order``): "next" from it lists the rows after it."""
     from django.core import signing
 
     values = []
@@ -161,7 +163,7 @@ def numbered_next_cursor(page, order) -> str:
     if order is None or page.number != NUMBERED_PAGES or not page.has_next():
         return ""
     rows = list(page.object_list)
-    return _encode(rows[-1], order, page.number) if rows else ""
+    return cursor_for(rows[-1], order, page.number) if rows else ""
 
 
 def keyset_page(queryset, *, after: str, before: str, per_page: int, paginator):
@@ -196,9 +198,9 @@ def keyset_page(queryset, *, after: str, before: str, per_page: int, paginator):
         rows,
         number=number,
         paginator=paginator,
-        next_cursor=_encode(rows[-1], order, number) if has_next else "",
+        next_cursor=cursor_for(rows[-1], order, number) if has_next else "",
         previous_cursor=""
         if back_to_numbers or not has_previous
-        else _encode(rows[0], order, number),
+        else cursor_for(rows[0], order, number),
         previous_number=number - 1 if back_to_numbers and number > 1 else None,
     )
