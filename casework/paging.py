@@ -72,10 +72,11 @@ def _null_is_largest() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _beyond(order, values, *, forward: bool):
+def _beyond(model, order, values, *, forward: bool):
     """The ``Q`` for rows strictly after ``values`` in ``order`` (``forward``) or strictly
     before it, with NULLs where the database sorts them."""
     from django.db.models import Q
+    from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 
     (field, desc), *rest = order
     value = values[0]
@@ -90,9 +91,15 @@ def _beyond(order, values, *, forward: bool):
         # Past NULLs towards the values (if the values lie that way), or NULL rows after us.
         same = Q(**{f"{field}__isnull": True}) & tie
         return same | Q(**{f"{field}__isnull": False}) if greater != null_large else same
-    step = Q(**{f"{field}__{'gt' if greater else 'lt'}": value})
-    step |= Q(**{field: value}) & tie
-    if greater == null_large:  # NULLs lie further this way
+    if rest:
+        # A row comparison, (field, id) > (value, id): PostgreSQL starts the index scan
+        # there. The same condition spelled with OR is only a filter, and page 2000 read
+        # all 50,000 rows before it (EXPLAIN: 50,433 buffers against 94 for page 1).
+        lookup = TupleGreaterThan if greater else TupleLessThan
+        step = Q(lookup(Tuple(field, tie_field), (value, values[1])))
+    else:
+        step = Q(**{f"{field}__{'gt' if greater else 'lt'}": value})
+    if greater == null_large and model._meta.get_field(field).null:  # NULLs lie this way
         step |= Q(**{f"{field}__isnull": True})
     return step
 
@@ -178,7 +185,7 @@ def keyset_page(queryset, *, after: str, before: str, per_page: int, paginator):
     if decoded is None:
         return None
     values, number = decoded
-    narrowed = queryset.filter(_beyond(order, values, forward=forward))
+    narrowed = queryset.filter(_beyond(queryset.model, order, values, forward=forward))
     if not forward:
         narrowed = narrowed.reverse()
     rows = list(narrowed[: per_page + 1])
