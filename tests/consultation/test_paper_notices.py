@@ -140,8 +140,8 @@ def test_notices_are_numbered_in_order_from_one_yearly_sequence(case, stairwell,
     assert notices.notice_public_url(first).endswith(f"/notices/{first.code}/")
 
 
-def test_archival_pdfs_are_tagged_pdf_a_3a_with_a_reading_order(
-    client, site, case, mediator, world, tmp_path
+def test_archival_pdfs_are_tagged_pdf_a_3a_with_a_reading_order_when_set(
+    client, site, settings, case, mediator, world, tmp_path
 ):
     """#23's tagged PDFs: PDF/A-3 level A (accessible) — the XMP says part 3 conformance
     A, the catalogue marks the document tagged with a structure tree in the document's
@@ -149,6 +149,7 @@ def test_archival_pdfs_are_tagged_pdf_a_3a_with_a_reading_order(
     error. veraPDF is not installable here; WeasyPrint's CI runs it on these variants."""
     import subprocess
 
+    settings.LINLI = {**settings.LINLI, "PDF_TAGGED": True}
     meeting = MeetingFactory(case=case, held=True)
     notice = services.meeting_result_post(meeting=meeting, actor=mediator, summary="结果公示")
     content, _text = printed(client, notice, tmp_path, "tagged")
@@ -165,3 +166,9 @@ def test_archival_pdfs_are_tagged_pdf_a_3a_with_a_reading_order(
     assert b"/StructTreeRoot" in raw and b"/Lang (zh-Hans)" in raw
     assert b"/S /H" in raw and b"/S /P" in raw  # the title and the paragraphs in order
     assert b"/Artifact" in raw  # the running heads and the page footer
+
+    settings.LINLI = {**settings.LINLI, "PDF_TAGGED": False}  # the default: level B
+    content, _text = printed(client, notice, tmp_path, "untagged")
+    path.write_bytes(content)
+    xmp = subprocess.run(["pdfinfo", "-meta", str(path)], capture_output=True).stdout.decode()
+    assert 'pdfaid:conformance="B"' in xmp or "<pdfaid:conformance>B<" in xmp
