@@ -176,7 +176,7 @@ def generate(n: int) -> float:
     referrals, ratings, states = Writer(Referral), Writer(Rating), Writer(TallyState)
     total: Counter = Counter()
     first_case = case_id
-    bulk = n - have >= 5_000
+    bulk = n - have > 50_000  # below this, dropping and rebuilding does not pay
     loaded = [Case, Party, CaseEvent, Referral, Rating, TallyState]
     recreate = (_foreign_keys_dropped(loaded) + _indexes_dropped(loaded)) if bulk else []
     zone = timezone.get_current_timezone()  # once: timezone.localtime() looks it up per call
