@@ -58,28 +58,37 @@ def _status_summary(pk: int) -> tuple[str, dict] | None:
     The log is append-only and every change to the case bumps ``updated_at``, so the
     newest event id (of any kind: the timeline shows stages whose events are not marked
     public) and that time identify the content exactly: it is cached per case, language,
-    both and the day (no CSRF token inside). A hit costs one small query instead of
-    loading the case and rendering the page (the residents' busiest page); a miss costs
-    four (the case, its events with their referrals, its open referrals' due dates, the
-    organisation's name), however long the log."""
+    both and the day (no CSRF token inside). A hit costs one query (the case row with its
+    newest event id); a miss costs three more (its events with their referrals, its open
+    referrals' due dates, nothing else), however long the log. Whatever the templates
+    print must come from the case row, its category and organisation and its events, or
+    the key above must grow to cover it."""
     newest = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-id").values("id")[:1]
-    facts = (
-        Case.objects.filter(pk=pk)
+    # One query loads the case and its newest event id: the key's facts on a hit, and all
+    # the summary needs on a miss (residents arriving for different cases miss the cache;
+    # one query fewer each, portal_bench's "a different case" load).
+    case = (
+        Case.objects.select_related("category", "organisation")
         .annotate(newest=Subquery(newest))
-        .values(
-            "pk", "reference", "status", "updated_at", "resolved_at", "newest", "organisation__name"
-        )
+        .filter(pk=pk)
         .first()
     )
-    if facts is None:
+    if case is None:
         return None
+    facts = {
+        "pk": case.pk,
+        "reference": case.reference,
+        "status": case.status,
+        "updated_at": case.updated_at,
+        "resolved_at": case.resolved_at,
+        "newest": case.newest,
+    }
     key = (
         f"linli:portal-status:{pk}:{get_language()}:{facts['newest'] or 0}:"
         f"{facts['updated_at'].timestamp()}:{timezone.localdate().isoformat()}"
     )
     html = cache.get(key)
     if html is None:
-        case = Case.objects.select_related("category").get(pk=pk)
         entries = public_stages.timeline(
             case.events.select_related("referral").order_by("created_at", "id")
         )

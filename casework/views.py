@@ -19,6 +19,7 @@ from casework import (
     filter_forms,
     hooks,
     open311,
+    paging,
     permissions,
     phones,
     selectors,
@@ -169,10 +170,26 @@ def case_list(request):
         queryset = base.none()
     if not request.GET.get("o"):
         queryset = queryset.order_by("-created_at", "-id")
-    paginator = CappedPaginator(_list_rows(queryset), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    rows = _list_rows(queryset)
+    paginator = CappedPaginator(rows, PAGE_SIZE)
+    # Past the numbered pages the list moves by keyset (casework.paging): page 2000 costs
+    # what page 1 costs. A cursor that is not ours, or an order it cannot walk: page 1.
+    page = None
+    if request.GET.get("after") or request.GET.get("before"):
+        page = paging.keyset_page(
+            rows,
+            after=request.GET.get("after", ""),
+            before="" if request.GET.get("after") else request.GET.get("before", ""),
+            per_page=PAGE_SIZE,
+            paginator=paginator,
+        )
+    if page is None:
+        cursor = request.GET.get("after") or request.GET.get("before")
+        page = paginator.get_page(1 if cursor else request.GET.get("page"))
+        page.next_cursor = paging.numbered_next_cursor(page, paging.keyset_order(rows))
     query = request.GET.copy()
-    query.pop("page", None)
+    for key in ("page", "after", "before"):
+        query.pop(key, None)
     return render(
         request,
         "casework/case_list.html",
@@ -180,6 +197,7 @@ def case_list(request):
             "filter": case_filter,
             "filter_fields": filter_forms.rendered_fields(request, case_filter.form),
             "page": page,
+            "numbered_pages": range(1, min(paginator.num_pages, paging.NUMBERED_PAGES) + 1),
             "query": query.urlencode(),
             "capped": paginator.capped,
             "cap": LIST_CAP,

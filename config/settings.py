@@ -539,6 +539,10 @@ LINLI = {
     # The issuing organisation printed on papers whose place names none (the monthly
     # report of a user covering several streets, say): the letterhead falls back to it.
     "ISSUER_NAME": env.str("LINLI_ISSUER_NAME", default=""),
+    # Archival PDFs tagged for screen readers (PDF/A-3a: structure tree, reading order)
+    # instead of PDF/A-3b. Off by default: tagging costs ~5 % (one page) to ~18 % (ten
+    # pages of tables) more CPU per render, beyond #23's 10 % budget (core.pdf).
+    "PDF_TAGGED": env.bool("LINLI_PDF_TAGGED", default=False),
     # The fonds number (全宗号) the district archive gave the street's records, printed on
     # archival covers; empty until the archive assigns one (the cover leaves room to write).
     "ARCHIVE_FONDS": env.str("LINLI_ARCHIVE_FONDS", default=""),

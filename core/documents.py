@@ -29,6 +29,7 @@ DOCUMENT_CODES = {
     "minutes": "纪要",
     "ballot_result": "表决",
     "notice": "通知",
+    "publicity": "公示",
 }
 
 

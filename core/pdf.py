@@ -1,6 +1,6 @@
-"""The PDF pipeline: archival PDFs with WeasyPrint, PDF/A-3b, the record's data embedded as
-JSON, Chinese set in an embedded Noto CJK font. Minutes, agreements, dossiers, ballot
-results and the monthly report all print through ``render``.
+"""The PDF pipeline: archival PDFs with WeasyPrint, PDF/A-3b (3a, tagged, by setting), the
+record's data embedded as JSON, Chinese set in an embedded Noto CJK font. Minutes,
+agreements, dossiers, ballot results and the monthly report all print through ``render``.
 
 The renderer fetches nothing: the stylesheet is passed in as a string, user text is
 escaped by the template (so ``<img src="file:///etc/passwd">`` prints as text), and the
@@ -29,6 +29,21 @@ from core.exceptions import ServiceError
 logger = logging.getLogger(__name__)
 
 CJK_FAMILY = "Noto Sans CJK SC"
+# PDF/A-3 level A ("accessible", ``LINLI_PDF_TAGGED=true``): WeasyPrint tags the
+# document (structure tree, reading order, table and list structure, the page margins as
+# artefacts, the language), so a screen reader reads it as laid out (#23). Checked here
+# with qpdf --check, the XMP identification (part 3, conformance A) and the structure
+# tree (tests/consultation/test_paper_notices.py); WeasyPrint's own CI validates its
+# PDF/A variants with veraPDF, which is not installable here. Level B ("pdf/a-3b") stays
+# the default: tagging costs ~5 % (one page) to ~18 % (ten pages of tables) more CPU.
+TAGGED_VARIANT, UNTAGGED_VARIANT = "pdf/a-3a", "pdf/a-3b"
+
+
+def pdf_variant() -> str:
+    """The PDF/A variant archival PDFs are written in (settings ``LINLI["PDF_TAGGED"]``)."""
+    return TAGGED_VARIANT if settings.LINLI.get("PDF_TAGGED") else UNTAGGED_VARIANT
+
+
 STYLESHEET = Path(settings.BASE_DIR) / "static" / "css" / "pdf.css"
 
 
@@ -81,16 +96,28 @@ def _check_font() -> None:
         )
 
 
+@functools.lru_cache(maxsize=64)
+def stylesheet(text: str):
+    """``text`` parsed once into WeasyPrint's ``CSS`` and kept (by its text, so an edited
+    pdf.css is parsed again): parsing pdf.css and building its selector index cost ~50 ms
+    of every render, more than the whole document frame adds (#23's 10 % budget,
+    tests/perf/pdf_bench.py). A parsed sheet is only read while rendering, so renders
+    share it. Our sheets name no URL; one that did would be refused, as in documents."""
+    from weasyprint import CSS
+
+    return CSS(string=text, url_fetcher=_refuse_every_url)
+
+
 def layout(html: str, *, fetcher: NoFetcher | None = None, page_css: str = ""):
     """``html`` laid out in pages (WeasyPrint's ``Document``): ``len(layout(h).pages)``.
     ``page_css``: the document's own page rules (``core.documents.page_css``)."""
-    from weasyprint import CSS, HTML
+    from weasyprint import HTML
 
     _check_font()
     fetcher = fetcher or NoFetcher()
-    stylesheets = [CSS(string=STYLESHEET.read_text(), url_fetcher=fetcher)]
+    stylesheets = [stylesheet(STYLESHEET.read_text())]
     if page_css:
-        stylesheets.append(CSS(string=page_css, url_fetcher=fetcher))
+        stylesheets.append(stylesheet(page_css))
     return HTML(string=html, base_url="about:blank", url_fetcher=fetcher).render(
         stylesheets=stylesheets
     )
@@ -105,7 +132,7 @@ def html_to_pdf(
     fetcher: NoFetcher | None = None,
     page_css: str = "",
 ) -> bytes:
-    """Render ``html`` (already escaped by its template) to PDF/A-3b bytes."""
+    """Render ``html`` (already escaped by its template) to PDF/A-3 bytes (``pdf_variant``)."""
     # Loaded on the first render, not at every start: WeasyPrint loads Pango and fonts.
     from weasyprint import Attachment
 
@@ -122,7 +149,7 @@ def html_to_pdf(
         )
     try:
         return layout(html, fetcher=fetcher, page_css=page_css).write_pdf(
-            pdf_variant="pdf/a-3b",
+            pdf_variant=pdf_variant(),
             attachments=attachments,
             custom_metadata=True,
         )
@@ -139,7 +166,7 @@ def render(
     data: dict | None = None,
     fetcher: NoFetcher | None = None,
 ) -> bytes:
-    """``template_name`` rendered with ``context`` (in the active language) as PDF/A-3b,
+    """``template_name`` rendered with ``context`` (in the active language) as PDF/A-3,
     with ``data`` embedded as JSON when given. Templates extend the frame
     ``core/pdf/base.html`` (``core.documents.frame`` builds its ``doc``); Chinese documents
     get Chinese punctuation in their text (``core.documents.fullwidth_html``). A page

@@ -11,9 +11,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from casework import selectors as case_selectors
-from consultation.models import Meeting, MeetingKind, Publicity
+from consultation.models import Meeting, MeetingKind, Publicity, PublicityKind
 from core import documents, pdf
 from core.qr import qr_svg
 
@@ -86,16 +87,51 @@ def notice_data(publicity: Publicity) -> dict:
     return data
 
 
+_NOTICE_TITLES = {
+    PublicityKind.MEETING_RESULT: _lazy("Publicity of the meeting's result"),
+    PublicityKind.BALLOT_RESULT: _lazy("Publicity of the ballot's result"),
+    PublicityKind.PLANNING: _lazy("Publicity of the elevator plan"),
+    PublicityKind.COMMENTS: _lazy("Elevator plan: call for comments"),
+}
+
+
+def notice_public_url(publicity: Publicity) -> str:
+    """Where a resident who scans the posted notice lands: its public page, by the
+    unguessable code (``notices:notice``), which needs no account."""
+    return settings.LINLI["SITE_URL"] + reverse("notices:notice", args=[publicity.code])
+
+
 def notice_pdf(publicity: Publicity) -> bytes:
-    """The printable notice as PDF/A (its data embedded)."""
+    """The printable notice as PDF/A on the document frame (letterhead of the organisation
+    that issues papers for the place, the notice's number, the Chinese date line, a QR
+    code to its public page), its data embedded."""
     with translation.override("zh-hans"):
         data = notice_data(publicity)
+        url = notice_public_url(publicity)
+        title = str(_NOTICE_TITLES.get(publicity.kind, _("Public notice")))
+        shown = {
+            "title": title,
+            "starts_on": documents.document_date(publicity.starts_on),
+            "ends_on": documents.document_date(publicity.ends_on),
+            "held_on": documents.document_date(data.get("held_on")),
+        }
         return pdf.render(
             "consultation/pdf/notice.html",
-            {"n": data},
-            title=f"公示 · {data['subject']}",
+            {
+                "n": data,
+                "shown": shown,
+                "top_qr": qr_svg(url),  # beside the facts (notice.html), not at the end
+                "qr_url": url,
+                "doc": documents.frame(
+                    issuer=_issuer(publicity),
+                    number=publicity.document_number,
+                    date=publicity.starts_on,
+                    title=title,
+                ),
+            },
+            title=f"{title} · {data['subject']}",
             attachment_name="notice.json",
-            data=data,
+            data={**data, "document_number": publicity.document_number, "url": url},
         )
 
 

@@ -53,6 +53,11 @@ class Publicity(models.Model):
     days = models.PositiveSmallIntegerField(_("days"))
     day_basis = models.CharField(_("counted in"), max_length=10, choices=DayBasis.choices)
     code = models.UUIDField(_("public code"), default=uuid.uuid4, unique=True, editable=False)
+    # 公示〔2026〕3号 (core.documents): drawn when the notice is posted, so every print of
+    # the paper carries the same number.
+    document_number = models.CharField(
+        _("document number"), max_length=40, blank=True, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("posted by"),

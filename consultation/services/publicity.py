@@ -26,6 +26,7 @@ from consultation.models import (
     PublicityObjection,
 )
 from consultation.services.meetings import meeting_create
+from core import documents
 from core.exceptions import ActionForbidden, TransitionRefused
 
 _DAYS_SETTING = {
@@ -90,6 +91,7 @@ def post(
                 days=days,
                 day_basis=basis,
                 created_by=actor,
+                document_number=documents.issue_document_number("publicity", year=first.year),
             )
             case = campaign.case if campaign else meeting.cases.first()
             _log(

@@ -357,3 +357,28 @@ def test_the_cached_status_page_follows_every_change(client, world, mediator, su
     case.refresh_from_db()
     case.save()  # a save bumps updated_at: the cached page is replaced
     assert "改过的描述" in _body(client.get(reverse("portal:status")))
+
+
+def test_the_status_page_costs_one_query_on_a_hit_and_two_on_a_miss(client, submitted):
+    """Residents come for different cases, so most requests miss the summary cache: the
+    case row and its newest public event id come in one query (the key's facts and the
+    summary's data), the public events in a second; a hit needs only the first. Sessions
+    come from the cache (cached_db) once written."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case, code = submitted
+    _lookup(client, case.reference, code)
+    client.get(reverse("portal:status"))  # the session now sits in the cache
+
+    def case_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("portal:status")).status_code == 200
+        return [q["sql"] for q in queries if "django_session" not in q["sql"]]
+
+    hit = case_queries()
+    assert len(hit) == 1 and "casework_case" in hit[0], hit
+    cache.clear()
+    miss = case_queries()
+    assert len(miss) == 2 and "casework_caseevent" in miss[1], miss

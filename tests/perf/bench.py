@@ -139,6 +139,20 @@ def measure(client: Client, url: str, params: dict | None = None) -> tuple[float
     return statistics.median(timings), p95, queries
 
 
+def deep_cursor(sort: str = "") -> str:
+    """The "next" cursor on page 1999 of the case list (its 49,975th row, or the last but
+    one page of a smaller list) in ``sort``: following it lists page 2000 by keyset."""
+    from casework import paging
+    from casework.filters import CaseFilter
+
+    rows = Case.objects.order_by("-created_at", "-id")
+    if sort:
+        rows = CaseFilter({"o": sort}, queryset=Case.objects.all()).qs
+    depth = min(1999 * 25, max(0, Case.objects.count() - 26))
+    row = rows[depth - 1 : depth].get()
+    return paging.cursor_for(row, paging.keyset_order(rows), 1999)
+
+
 def rows_to_measure():
     """(label, url, params) of every page measured, the anchors first."""
     from consultation.models import Mediation
@@ -161,6 +175,12 @@ def rows_to_measure():
         ("case list, by reference", cases, {"o": "reference"}),
         ("case list, page 2000 (capped)", cases, {"page": "2000"}),
         ("case list, last page by priority", cases, {"o": "-priority", "page": "last"}),
+        ("case list, page 2000 by keyset (next)", cases, {"after": deep_cursor()}),
+        (
+            "case list, page 2000 by priority (next)",
+            cases,
+            {"o": "priority", "after": deep_cursor("priority")},
+        ),
         ("case list, search 施工", cases, {"q": "施工扰民"}),
         ("case list, search reference", cases, {"q": f"2026-{sample.pk:06d}"[:-1]}),
         ("case page", reverse("casework:case_detail", args=[sample.pk]), None),

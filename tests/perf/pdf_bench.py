@@ -152,6 +152,82 @@ def main() -> None:
         f"10-page PDF < 1 MB: {'met' if ten[7] < 1024 * 1024 else 'NOT met'}"
     )
     dossier_table()
+    if os.environ.get("PDF_BENCH_BASELINE"):
+        baseline_table(os.environ["PDF_BENCH_BASELINE"])
+
+
+# The commit before #23's document frame merged (a12b755): its minutes template and pdf.css
+# are the baseline the frame's cost is measured against (#23: within 10 % of it).
+PRE_FRAME = "bbe8621"
+
+
+def baseline_table(rev: str) -> None:
+    """Minutes rendered today (``minutes_pdf``: frame, letterhead, signature blocks, page
+    CSS, Chinese punctuation) against the same snapshot rendered with the templates and
+    stylesheet of ``rev`` (taken with ``git archive``, rendered as that commit's
+    ``html_to_pdf`` did), alternating in one process so the shared machine's load falls
+    on both. ``PDF_BENCH_BASELINE=bbe8621 python tests/perf/pdf_bench.py``."""
+    import io
+    import json
+    import subprocess
+    import tarfile
+    import tempfile
+
+    from django.template import Context, Engine
+    from django.utils import translation
+    from weasyprint import CSS, HTML, Attachment
+
+    from consultation.documents.minutes import minutes_pdf
+
+    rev = PRE_FRAME if rev in ("1", "pre-frame") else rev
+    tmp = Path(tempfile.mkdtemp(prefix="linli-preframe-"))
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev, "templates", "static/css/pdf.css"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(tmp, filter="data")
+    engine = Engine(dirs=[str(tmp / "templates")], libraries={"i18n": "django.templatetags.i18n"})
+    old_template = engine.get_template("consultation/pdf/minutes.html")
+    old_css = (tmp / "static/css/pdf.css").read_text()
+
+    def old_minutes_pdf(data: dict) -> bytes:
+        html = old_template.render(Context({"m": data}))
+        attachment = Attachment(
+            string=json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode(),
+            name="minutes.json",
+            description="minutes",
+            relationship="Data",
+        )
+        return HTML(string=html, base_url="about:blank").write_pdf(
+            stylesheets=[CSS(string=old_css)],
+            pdf_variant="pdf/a-3b",
+            attachments=[attachment],
+            custom_metadata=True,
+        )
+
+    print()
+    print(f"Minutes PDF/A today against the templates and pdf.css of {rev}, median CPU")
+    print("seconds of this process (alternating runs in one process; CPU time, not wall time,")
+    print("so other work on a shared machine does not fall on one side):")
+    print("{:<10} {:>5} {:>9} {:>9} {:>8}".format("size", "pages", rev, "today", "change"))
+    with translation.override("zh-hans"):
+        old_minutes_pdf(snapshot(2, people=3))
+        minutes_pdf(snapshot(2, people=3))
+        for label, statements, people, runs in (("~1 page", 1, 3, 15), ("~10 pages", 100, 12, 7)):
+            data = snapshot(statements, people)
+            old, new = [], []
+            for _ in range(runs):
+                start = time.process_time()
+                before = old_minutes_pdf(data)
+                old.append(time.process_time() - start)
+                start = time.process_time()
+                out = minutes_pdf(data)
+                new.append(time.process_time() - start)
+            o, n = statistics.median(old), statistics.median(new)
+            pages = f"{pages_of(before)}/{pages_of(out)}"
+            print(f"{label:<10} {pages:>5} {o:>9.3f} {n:>9.3f} {(n / o - 1) * 100:>7.1f}%")
 
 
 def dossier(sessions: int, events: int, meetings: int) -> dict:
