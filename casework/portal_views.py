@@ -82,6 +82,7 @@ def _status_summary(pk: int) -> tuple[str, dict] | None:
         "updated_at": case.updated_at,
         "resolved_at": case.resolved_at,
         "newest": case.newest,
+        "organisation__name": case.organisation.name if case.organisation_id else "",
     }
     key = (
         f"linli:portal-status:{pk}:{get_language()}:{facts['newest'] or 0}:"
