@@ -45,7 +45,7 @@ def _form(case, world, **people):
 def test_the_chair_is_picked_by_name_and_printed_family_name_first(client, world, case, zhang):
     client.force_login(zhang)
     page = client.get(reverse("consultation:meeting_new") + f"?case={case.reference}")
-    assert '<option value="%d" selected>张晓燕</option>' % zhang.pk in page.content.decode()
+    assert f'<option value="{zhang.pk}" selected>张晓燕</option>' in page.content.decode()
     response = client.post(
         reverse("consultation:meeting_new"),
         _form(case, world, chair_person=zhang.pk, recorder="王业委会秘书"),
