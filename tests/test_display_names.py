@@ -106,3 +106,39 @@ def test_the_migration_fills_display_names_in_chinese_order():
     assert names[nameless.pk] == ""
     assert names[kept.pk] == "李主任"  # an existing display name is never overwritten
     assert person_name(nameless) == nameless.username
+
+
+def test_the_case_list_costs_the_same_with_one_officer_or_many(client, world, supervisor):
+    """Each officer's display name is read from the request's one memo query: the case list
+    does not grow a query per person named on it."""
+    from casework.models import Status
+    from casework.roles import Role
+    from tests.factories import MembershipFactory, make_case
+
+    def officer(n):
+        user = UserFactory(first_name=f"名{n}", last_name="王")
+        MembershipFactory(user=user, organisation=world.committee_a, role=Role.MEDIATOR)
+        set_display_name(user=user, display_name=f"王名{n}")
+        return user
+
+    def add_case(n):
+        make_case(
+            Status.IN_PROGRESS,
+            place=world.building_a,
+            organisation=world.committee_a,
+            assigned_officer=officer(n),
+        )
+
+    client.force_login(supervisor)
+    add_case(0)
+    client.get("/cases/")  # warm the session and caches
+    with CaptureQueriesContext(connection) as one:
+        page = client.get("/cases/")
+    assert "王名0" in page.content.decode()
+    for n in range(1, 6):
+        add_case(n)
+    client.get("/cases/")  # the filter's cached choices (officers) are rebuilt once
+    with CaptureQueriesContext(connection) as six:
+        page = client.get("/cases/")
+    assert all(f"王名{n}" in page.content.decode() for n in range(6))
+    assert len(six) == len(one)
