@@ -59,8 +59,9 @@ def _login(page, base, username):
 def _fits(page, width):
     overflow = page.evaluate("document.documentElement.scrollWidth")
     culprits = page.evaluate(
-        """w => [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > w + 1)
-        .slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""",
+        "w => [...document.querySelectorAll('main *')]"
+        ".filter(e => e.getBoundingClientRect().right > w + 1).slice(0, 8)"
+        ".map(e => e.tagName + '.' + e.className)",
         width,
     )
     assert overflow <= width, f"{page.url} is {overflow}px wide on a {width}px screen: {culprits}"
