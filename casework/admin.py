@@ -34,6 +34,7 @@ from casework.models import (
     Referral,
 )
 from core.admin import ReadOnlyAdminMixin, TwoFactorUserAdminMixin
+from core.models import Profile
 
 # The reason on each row's first history record (migrations 0019 here and 0006 in
 # consultation), translated when the history page shows it.
@@ -150,6 +151,16 @@ class CalendarDayAdmin(SimpleHistoryAdmin):
     search_fields = ["name"]
 
 
+class ProfileInline(admin.StackedInline):
+    """The display name (core.names): edited with the account, one per user."""
+
+    model = Profile
+    can_delete = False
+    extra = 1
+    max_num = 1
+    verbose_name_plural = _("profile")
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
@@ -163,7 +174,7 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class UserAdmin(TwoFactorUserAdminMixin, BaseUserAdmin):
-    inlines = [*BaseUserAdmin.inlines, MembershipInline]
+    inlines = [*BaseUserAdmin.inlines, ProfileInline, MembershipInline]
     list_display = [*BaseUserAdmin.list_display, "two_factor"]
 
 

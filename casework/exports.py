@@ -139,7 +139,8 @@ def _case_batch(batch, unmasked, statuses, outcomes, categories, places, officer
             (u.pk, person_name(u))
             for u in get_user_model()
             .objects.filter(pk__in=missing)
-            .only("username", "first_name", "last_name")
+            .select_related("profile")  # a streamed body runs after the request's name scope
+            .only("username", "first_name", "last_name", "profile__display_name")
         )
     for pk, reference, created, status, category, place, officer, due, outcome, text in batch:
         people = applicants.get(pk, [])

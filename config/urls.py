@@ -13,6 +13,7 @@ from core.login import (
     ThrottledPasswordResetView,
 )
 from core.metrics import metrics_view
+from core.profiles import profile_view
 
 admin.site.site_header = "Linli 邻里"
 admin.site.site_title = "Linli"
@@ -73,6 +74,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Two-factor sign-in: set-up, the code after the password, recovery codes.
     path("accounts/two-factor/", include("core.otp_urls")),
+    path("accounts/profile/", profile_view, name="profile"),  # signed-in: own name only
     # Public: residents and the login page switch language without an account.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path(settings.ADMIN_URL, admin.site.urls),

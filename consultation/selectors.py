@@ -5,13 +5,14 @@ shares are computed here too."""
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from casework.models import Party
+from casework.models import Membership, Party
 from casework.permissions import grants
 from casework.roles import Role
-from casework.selectors import in_area, visible_place_ids
+from casework.selectors import in_area, officers_for, visible_place_ids
 from consultation import tally
 from consultation.models import (
     ArchiveRecord,
@@ -352,3 +353,18 @@ def plan_steps(campaign: BallotCampaign) -> list[dict]:
             }
         )
     return steps
+
+
+def meeting_staff(*, organisations, case=None):
+    """Who may chair or record a meeting: the active members of ``organisations`` and, with
+    ``case``, the mediators and supervisors covering its place — by name, for a picker."""
+    members = Membership.objects.filter(active=True, organisation__in=organisations)
+    ids = Q(pk__in=members.values("user_id"))
+    if case is not None:
+        ids |= Q(pk__in=officers_for(case).values("pk"))
+    return (
+        get_user_model()
+        .objects.filter(ids, is_active=True)
+        .select_related("profile")
+        .order_by("last_name", "first_name", "username")
+    )

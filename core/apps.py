@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.contrib.auth.signals import user_logged_in
 from django.db.backends.signals import connection_created
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -28,3 +28,14 @@ class CoreConfig(AppConfig):
 
         metrics.register_collector()
         user_logged_in.connect(security.stamp_login, dispatch_uid="linli-idle-stamp-login")
+        # A display name changed or went: the request's memo of names (core.names) is stale.
+        from core import names
+        from core.models import Profile
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                lambda **kwargs: names.forget_display_names(),
+                sender=Profile,
+                weak=False,
+                dispatch_uid=f"linli-forget-names-{signal is post_save}",
+            )

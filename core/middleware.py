@@ -16,6 +16,7 @@ from django.utils.cache import patch_cache_control
 
 from core.http import NO_STORE, PERMISSIONS_ALLOWED, permissions_policy_header
 from core.logging import bind_request, unbind_request
+from core.names import close_name_scope, open_name_scope
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # What a proxy's id may look like (nginx's $request_id is 32 hex digits): nothing that
@@ -45,9 +46,11 @@ class RequestContextMiddleware:
     def __call__(self, request):
         request.request_id = _request_id(request)
         token = bind_request(request)
+        names_token = open_name_scope()  # one query for all the page's names (core.names)
         try:
             response = self.get_response(request)
         finally:
+            close_name_scope(names_token)
             unbind_request(token)
         response[REQUEST_ID_HEADER] = request.request_id
         return response

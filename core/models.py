@@ -213,3 +213,38 @@ class Job(models.Model):
 
     def __str__(self):
         return f"{self.kind} #{self.pk} ({self.get_status_display()})"
+
+
+class Profile(models.Model):
+    """What a person is called (``core.names.person_name`` reads it first).
+
+    A profile beside the user rather than a field on a casework membership: a person has
+    one name however many organisations and roles they hold, the name belongs to the
+    account (the admin, the sign-in page, mail) rather than to any one app, and ``core``
+    must not import an app. The user model's ``first_name``/``last_name`` stay as the
+    parts; the display name is the whole as the person writes it — by default the parts
+    in Chinese order (张晓燕, "Hongmei Chen"), filled so by migration ``core.0006``.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="profile",
+        verbose_name=_("user"),
+    )
+    display_name = models.CharField(
+        _("display name"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "How your name is written on pages, documents and mail. Chinese names: family "
+            "name first, no space (张晓燕). Empty: made from the first and last name."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return self.display_name or str(self.user)

@@ -52,6 +52,8 @@ OWN_LISTS = {
     "two_factor:setup",
     "two_factor:verify",
     "two_factor:recovery_codes",
+    # The user's own profile (their display name): nothing of others'.
+    "profile",
 }
 
 

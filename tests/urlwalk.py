@@ -53,6 +53,7 @@ ARGUMENTS: dict[str, dict[str, object]] = {
     "two_factor:setup": {},
     "two_factor:verify": {},
     "two_factor:recovery_codes": {},
+    "profile": {},
     "set_language": {},
     # The resident's side
     "portal:submit": {},

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from casework import permissions, services
 from casework.models import HotlineOrder, HotlineOutbox, HotlineStatus, OutboxKind
 from core.exceptions import ActionForbidden, TransitionRefused
+from core.names import person_name
 
 # From which hotline status each message may go, and the status it leaves.
 STEPS = {
@@ -69,7 +70,7 @@ def act(
             "case_reference": locked.case.reference,
             "at": timezone.localtime(now).isoformat(timespec="seconds"),
             "unit": locked.case.organisation.name,
-            "officer": actor.get_full_name() or actor.get_username(),
+            "officer": person_name(actor),
         }
         if kind == OutboxKind.REPLY:
             payload["reply"] = text

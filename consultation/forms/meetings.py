@@ -10,6 +10,7 @@ from consultation.models import (
     MinutesSignerRole,
     Stance,
 )
+from core.forms import PersonChoiceField
 
 
 class MeetingForm(forms.Form):
@@ -23,8 +24,21 @@ class MeetingForm(forms.Form):
     convening_organisation = forms.ModelChoiceField(
         queryset=Organisation.objects.none(), label=_("Convened by")
     )
-    chair = forms.CharField(max_length=100, label=_("Chair"))
-    recorder = forms.CharField(max_length=100, label=_("Recorder"), required=False)
+    chair_person = PersonChoiceField(
+        queryset=None, label=_("Chair"), required=False, empty_label=_("— not a staff member —")
+    )
+    chair = forms.CharField(
+        max_length=100,
+        label=_("Chair, if not a staff member"),
+        required=False,
+        help_text=_("The name as written, e.g. an owners' committee director."),
+    )
+    recorder_person = PersonChoiceField(
+        queryset=None, label=_("Recorder"), required=False, empty_label=_("— not a staff member —")
+    )
+    recorder = forms.CharField(
+        max_length=100, label=_("Recorder, if not a staff member"), required=False
+    )
     starts_at = forms.DateTimeField(
         label=_("Starts at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -32,9 +46,17 @@ class MeetingForm(forms.Form):
     )
     venue = forms.CharField(max_length=200, label=_("Venue"))
 
-    def __init__(self, *args, organisations=None, **kwargs):
+    def __init__(self, *args, organisations=None, staff=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["convening_organisation"].queryset = organisations
+        self.fields["chair_person"].queryset = staff
+        self.fields["recorder_person"].queryset = staff
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("chair_person") and not (data.get("chair") or "").strip():
+            self.add_error("chair_person", _("Choose the chair, or write the name of an outsider."))
+        return data
 
     def clean_cases(self):
         refs = [r for r in self.cleaned_data["cases"].replace(",", " ").split() if r]

@@ -22,6 +22,7 @@ from casework.models import Case, Organisation, Place
 from consultation import permissions
 from core.exceptions import TransitionRefused
 from core.fields import StateField
+from core.names import person_name
 from core.transitions import required
 
 
@@ -96,8 +97,26 @@ class Meeting(ConcurrentTransitionMixin, models.Model):
         on_delete=models.PROTECT,
         related_name="meetings",
     )
-    chair = models.CharField(_("chair"), max_length=100)
-    recorder = models.CharField(_("recorder"), max_length=100)
+    # Chair and recorder are people: a staff member (the FK, printed by the person-name
+    # rule) or, for an outsider without an account, the name as written (the text).
+    chair_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("chair"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    chair = models.CharField(_("chair (not a staff member)"), max_length=100, blank=True)
+    recorder_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorder"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorder = models.CharField(_("recorder (not a staff member)"), max_length=100, blank=True)
     starts_at = models.DateTimeField(_("starts at"))
     venue = models.CharField(_("venue"), max_length=200)
     notice_date = models.DateField(_("notice published on"), null=True, blank=True)
@@ -119,6 +138,17 @@ class Meeting(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.topic}"
+
+    @property
+    def chair_name(self) -> str:
+        """Who chairs: the staff member by the person-name rule, else the name as written."""
+        return person_name(self.chair_person) if self.chair_person_id else self.chair
+
+    @property
+    def recorder_name(self) -> str:
+        """Who records: the staff member by the person-name rule, else the name as written
+        ("" when nobody is named yet)."""
+        return person_name(self.recorder_person) if self.recorder_person_id else self.recorder
 
     @property
     def reference(self) -> str:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django_fsm import Transition
 
 from casework.models import Case, CaseEvent, EventKind, Organisation
-from consultation import case_events, permissions
+from consultation import case_events, permissions, selectors
 from consultation.models import (
     PREPARABLE_STATUSES,
     AgendaItem,
@@ -77,21 +77,37 @@ def meeting_create(
     topic: str,
     cases: Sequence[Case],
     convening_organisation: Organisation,
-    chair: str,
-    recorder: str,
+    chair: str = "",
+    recorder: str = "",
     starts_at: dt.datetime,
     venue: str,
+    chair_person=None,
+    recorder_person=None,
 ) -> Meeting:
     """Convene a meeting on one or more cases of the actor's area, and note it on each case's
-    log."""
+    log. Chair and recorder are staff (``chair_person``, ``recorder_person``: members of the
+    convening organisation or officers of the first case's area) or, for an outsider, a
+    name as written (``chair``, ``recorder``); a person wins over a name."""
     problems = []
     if kind not in MeetingKind.values:
         problems.append(_("Choose the kind of meeting."))
     if not cases:
         problems.append(_("Link at least one case."))
-    for label, value in ((_("topic"), topic), (_("chair"), chair), (_("venue"), venue)):
+    for label, value in ((_("topic"), topic), (_("venue"), venue)):
         if not (value or "").strip():
             problems.append(_("Give the %(what)s.") % {"what": label})
+    if chair_person is None and not (chair or "").strip():
+        problems.append(_("Give the %(what)s.") % {"what": _("chair")})
+    if cases and any(p is not None for p in (chair_person, recorder_person)):
+        allowed = set(
+            selectors.meeting_staff(
+                organisations=[convening_organisation], case=cases[0]
+            ).values_list("pk", flat=True)
+        )
+        if any(p is not None and p.pk not in allowed for p in (chair_person, recorder_person)):
+            problems.append(
+                _("Chair and recorder must be staff of the convening body or the case's area.")
+            )
     if problems:
         raise TransitionRefused(*problems)
     meeting = Meeting(
@@ -99,8 +115,10 @@ def meeting_create(
         topic=topic.strip(),
         place=cases[0].place,
         convening_organisation=convening_organisation,
-        chair=chair.strip(),
-        recorder=(recorder or "").strip(),
+        chair_person=chair_person,
+        chair="" if chair_person is not None else (chair or "").strip(),
+        recorder_person=recorder_person,
+        recorder="" if recorder_person is not None else (recorder or "").strip(),
         starts_at=starts_at,
         venue=venue.strip(),
         created_by=actor,

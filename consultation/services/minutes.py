@@ -86,9 +86,9 @@ def minutes_update(
 def default_signer_role(meeting: Meeting, invitee: Invitee) -> str:
     """The capacity an attendee signs in when none is given: the meeting's chair or
     recorder by name, else an attendee."""
-    if invitee.name.strip() == meeting.chair.strip():
+    if invitee.name.strip() == meeting.chair_name.strip():
         return MinutesSignerRole.CHAIR
-    if invitee.name.strip() == meeting.recorder.strip():
+    if invitee.name.strip() == meeting.recorder_name.strip():
         return MinutesSignerRole.RECORDER
     return MinutesSignerRole.ATTENDEE
 

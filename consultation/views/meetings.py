@@ -34,7 +34,7 @@ def visible_meeting(request, pk: int):
     """The meeting ``pk`` if the user may see it (its place is in their area), else 404."""
     return get_object_or_404(
         selectors.meetings_visible_to(request.user).select_related(
-            "place", "convening_organisation"
+            "place", "convening_organisation", "chair_person", "recorder_person"
         ),
         pk=pk,
     )
@@ -73,7 +73,11 @@ def meeting_new(request):
         initial["convening_organisation"] = case.organisation_id
     elif organisations.count() == 1:
         initial["convening_organisation"] = organisations.get().pk
-    form = forms.MeetingForm(request.POST or None, initial=initial, organisations=organisations)
+    staff = selectors.meeting_staff(organisations=organisations, case=case)
+    initial.setdefault("chair_person", request.user.pk)
+    form = forms.MeetingForm(
+        request.POST or None, initial=initial, organisations=organisations, staff=staff
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         visible = case_selectors.cases_visible_to(request.user)
@@ -95,6 +99,8 @@ def meeting_new(request):
                     convening_organisation=data["convening_organisation"],
                     chair=data["chair"],
                     recorder=data["recorder"],
+                    chair_person=data["chair_person"],
+                    recorder_person=data["recorder_person"],
                     starts_at=data["starts_at"],
                     venue=data["venue"],
                 )

@@ -372,7 +372,7 @@ def test_exports_mask_phones_neutralise_formulas_and_are_logged(
     assert client.get(reverse("casework:export_log")).status_code == 403
     client.force_login(supervisor)
     page = client.get(reverse("casework:export_log")).content.decode()
-    assert "unmasked" in page and "xlsx" in page
+    assert "unmasked" in page and "XLSX" in page
 
 
 @pytest.mark.parametrize(
