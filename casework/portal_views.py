@@ -260,10 +260,11 @@ def status(request):
         messages.info(request, _("Enter your reference and status code to see your case."))
         return redirect("portal:lookup")
     summary, facts = found
-    # The rating block: one query, whatever the case's history.
-    rating = portal.latest_rating(pk)
+    # The rating block: one query, whatever the case's history, and none before the case
+    # is resolved (only a rating of the current resolution counts).
     resolved_at = facts["resolved_at"]
-    if rating is not None and (resolved_at is None or rating.created_at < resolved_at):
+    rating = portal.latest_rating(pk) if resolved_at is not None else None
+    if rating is not None and rating.created_at < resolved_at:
         rating = None  # a rating of an earlier resolution: this one is not rated yet
     rateable = (
         facts["status"] in (Status.RESOLVED, Status.CLOSED)

@@ -362,8 +362,9 @@ def test_the_cached_status_page_follows_every_change(client, world, mediator, su
 def test_the_status_page_costs_one_query_on_a_hit_and_two_on_a_miss(client, submitted):
     """Residents come for different cases, so most requests miss the summary cache: the
     case row and its newest public event id come in one query (the key's facts and the
-    summary's data), the public events in a second; a hit needs only the first. Sessions
-    come from the cache (cached_db) once written."""
+    summary's data), the public events in a second; a hit needs only the first. An open
+    case asks nothing about ratings (only a resolved one can be rated). Sessions come
+    from the cache (cached_db) once written."""
     from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

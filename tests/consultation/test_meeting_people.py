@@ -1,5 +1,5 @@
 """Chair and recorder as people: chosen from the staff (printed by the person-name rule),
-a typed name only for outsiders; migration consultation.0015 links typed names to users."""
+a typed name only for outsiders; migration consultation.0016 links typed names to users."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def test_the_display_name_reaches_the_minutes_and_the_signers_capacity(case, zha
 
 def test_the_migration_links_typed_names_to_the_one_user_of_that_name(case, zhang, colleague):
     migration = importlib.import_module(
-        "consultation.migrations.0015_meeting_chair_recorder_people"
+        "consultation.migrations.0016_meeting_chair_recorder_people"
     )
     colleague.first_name, colleague.last_name = "国强", "李"
     colleague.save()

@@ -51,7 +51,7 @@ def link_people(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultation', '0014_event_notes_to_codes'),
+        ('consultation', '0015_publicity_document_number'),
         ('core', '0006_profiles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
