@@ -180,8 +180,18 @@ class Command(BaseCommand):
                 grid, _ = Grid.objects.get_or_create(name=f"新华路第{grid_no}网格")
                 for b in range(1, 4):
                     building = self._place(PlaceKind.BUILDING, f"{b}号楼", estate)
-                    if building.grid_id != grid.pk:
+                    head = rng.choice(SURNAMES) + rng.choice(GIVEN)
+                    if building.grid_id != grid.pk or building.latitude is None:
+                        # The cell (微网格), its building head (楼组长) and a point for
+                        # "use my location" (the streets around 新华路, WGS-84).
                         building.grid = grid
+                        building.building_head = building.building_head or head
+                        building.latitude = Decimal("31.2050") + (
+                            Decimal(grid_no * 12 + b) / 4000
+                        ).quantize(Decimal("0.000001"))
+                        building.longitude = Decimal("121.4250") + (
+                            Decimal(grid_no * 7 + b) / 3000
+                        ).quantize(Decimal("0.000001"))
                         building.save()
                     buildings.append(building)
                     for u in (1, 2):
@@ -255,7 +265,10 @@ class Command(BaseCommand):
         ("police", ("磊", "马"), "police", Role.AGENCY_OFFICER),
         ("property", ("德华", "赵"), "pm:幸福小区", Role.PROPERTY_MANAGER),
         ("archivist", ("玉珍", "刘"), "street", Role.ARCHIVIST),
+        ("grid", ("建国", "孙"), "番禺居民区", Role.GRID_WORKER),
     ]
+    # Grid workers and the cells (微网格) they walk.
+    GRID_CELLS = {"grid": ["新华路第1网格"]}
 
     def _users(self, orgs, areas):
         User = get_user_model()
@@ -275,6 +288,9 @@ class Command(BaseCommand):
                 user.save()
             Membership.objects.get_or_create(user=user, organisation=orgs[org_key], role=role)
             users[username] = user
+        for username, cells in self.GRID_CELLS.items():
+            for grid in Grid.objects.filter(name__in=cells):
+                grid.workers.add(users[username])
         admin, created = User.objects.get_or_create(
             username="admin",
             defaults={"is_staff": True, "is_superuser": True, "email": "admin@demo.linli.local"},
