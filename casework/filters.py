@@ -80,8 +80,12 @@ class CaseFilter(filters.FilterSet):
         label=_("Place (and below)"),
         widget=FastSelect(attrs={"data-filterable": "true"}),
     )
-    grid = filters.ModelChoiceFilter(
-        queryset=Grid.objects.none(), method="filter_grid", label=_("Grid cell")
+    # Named "cell", not "grid": the form's wrapper class "filter-grid" is the layout's own.
+    cell = filters.ModelChoiceFilter(
+        queryset=Grid.objects.none(),
+        method="filter_grid",
+        label=_("Grid cell"),
+        widget=FastSelect,
     )
     assigned_officer = PersonChoiceFilter(queryset=None, label=_("Officer"), widget=FastSelect)
     priority = filters.ChoiceFilter(choices=Priority.choices, label=_("Priority"))
@@ -126,7 +130,7 @@ class CaseFilter(filters.FilterSet):
         )
         self.filters["assigned_officer"].queryset = selectors.colleagues_of(user)
         # The cells (微网格) with a building in the user's area.
-        self.filters["grid"].queryset = (
+        self.filters["cell"].queryset = (
             Grid.objects.filter(active=True, buildings__in=selectors.places_for(user)).distinct()
             if user is not None
             else Grid.objects.none()

@@ -177,7 +177,7 @@ def test_the_case_list_filters_by_grid_cell(client, world, cells, supervisor):
     in_cell = _case(place=cells["stairwell"], organisation=world.committee_a)
     outside = _case(place=world.estate_a, organisation=world.committee_a)
     client.force_login(supervisor)
-    page = client.get(reverse("casework:case_list"), {"grid": cells["one"].pk}).content.decode()
+    page = client.get(reverse("casework:case_list"), {"cell": cells["one"].pk}).content.decode()
     assert in_cell.reference in page and outside.reference not in page
     assert "第1网格" in page  # offered as a choice
 
@@ -200,4 +200,4 @@ def test_the_dashboard_breaks_open_cases_down_by_cell_in_one_query(
         (cells["one"].pk, "第1网格", 6),
         (cells["two"].pk, "第2网格", 5),
     ]
-    assert f"?grid={cells['one'].pk}" in page and "第1网格" in page
+    assert f"?cell={cells['one'].pk}" in page and "第1网格" in page
