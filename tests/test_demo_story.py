@@ -43,11 +43,10 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     quiet = open("/dev/null", "w")  # noqa: SIM115
     media = tmp_path_factory.mktemp("media")
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
-        started = timezone.now()
         call_command("seed_demo", cases=140, stdout=quiet)
         call_command("seed_meetings", stdout=quiet)
         call_command("seed_mediations", stdout=quiet)
-        yield started
+        yield timezone.now()  # when the seeding finished
         transaction.set_rollback(True)
 
 
