@@ -436,6 +436,12 @@ class Command(BaseCommand):
         key = next((k for k, o in orgs.items() if o.pk == org.pk), None)
         receiver = users.get(self.RECEIVERS.get(key, ""))
         step = rng.random()
+        kept_open = self.__dict__.setdefault("_kept_open", set())
+        if not finish and key in self.RECEIVERS and key not in kept_open:
+            # Each demo inbox's first referral stays signed for and unanswered: whatever
+            # the dice say, every receiving login has work waiting.
+            kept_open.add(key)
+            step = 0.4
         if receiver is None and finish:
             receiver = users["admin"]  # an organisation without a demo login
         if receiver is not None and (finish or step < 0.65):
