@@ -83,6 +83,7 @@ class CaseFilter(filters.FilterSet):
     # Named "cell", not "grid": the form's wrapper class "filter-grid" is the layout's own.
     cell = filters.ModelChoiceFilter(
         queryset=Grid.objects.none(),
+        field_name="place__grid",  # for the API schema's type; filter_grid does the work
         method="filter_grid",
         label=_("Grid cell"),
         widget=FastSelect,
