@@ -45,11 +45,12 @@ gettext_noop("Baseline: the state when history began")
 class GridAdmin(admin.ModelAdmin):
     list_display = ["name", "active"]
     search_fields = ["name"]
+    filter_horizontal = ["workers"]  # who patrols the cell (casework.grid)
 
 
 @admin.register(Place)
 class PlaceAdmin(SimpleHistoryAdmin):
-    list_display = ["full_name", "kind", "grid", "latitude", "longitude"]
+    list_display = ["full_name", "kind", "grid", "building_head", "latitude", "longitude"]
     list_filter = ["kind", "grid"]
     search_fields = ["name", "full_name"]
     autocomplete_fields = ["parent"]

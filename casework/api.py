@@ -265,6 +265,7 @@ ID_FILTER_PARAMETERS = [
         ("category", "Category id; an id you cannot see matches nothing."),
         ("place", "Place id (that place and everything below it); matches nothing if unseen."),
         ("assigned_officer", "Officer's user id; an id you cannot see matches nothing."),
+        ("cell", "Grid cell (微网格) id: cases on its buildings; matches nothing if unseen."),
     )
 ]
 
@@ -314,7 +315,7 @@ class CaseViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     # Filters by id: an id that is well formed but names no row the token can see (or none
     # at all) matches nothing — an empty page, as for any other filter — instead of 400.
-    ID_FILTERS = frozenset({"category", "place", "assigned_officer"})
+    ID_FILTERS = frozenset({"category", "place", "assigned_officer", "cell"})
 
     def _names_only_unknown_rows(self, case_filter) -> bool:
         errors = case_filter.errors.as_data()

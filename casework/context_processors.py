@@ -20,6 +20,7 @@ NO_ROLE_FLAGS = {
     "is_agency": False,
     "can_see_reports": False,
     "works_cases": False,
+    "is_grid_worker": False,
 }
 
 
@@ -37,6 +38,7 @@ def role_flags(user) -> dict[str, bool]:
       own rule).
     - ``works_cases``: mediators and supervisors, who register cases and call meetings
       (the menu offers those two to the street's staff only, not to a bare superuser).
+    - ``is_grid_worker``: grid workers (网格员) — the grid patrol page.
     """
     if user is None or not user.is_authenticated:
         return dict(NO_ROLE_FLAGS)
@@ -48,6 +50,7 @@ def role_flags(user) -> dict[str, bool]:
         "is_agency": bool(roles & permissions.RECEIVING_ROLES),
         "can_see_reports": superuser or bool(roles & {Role.MEDIATOR, Role.SUPERVISOR}),
         "works_cases": bool(roles & {Role.MEDIATOR, Role.SUPERVISOR}),
+        "is_grid_worker": Role.GRID_WORKER in roles,
     }
 
 

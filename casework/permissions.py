@@ -97,7 +97,29 @@ def can_archive_case(case, user) -> bool:
 
 def can_register_case(user, place=None) -> bool:
     roles = {Role.MEDIATOR, Role.SUPERVISOR}
+    if place is not None and can_patrol(user, place):
+        return True
     return covers(user, place, roles) if place is not None else has_role(user, *roles)
+
+
+def is_grid_worker(user) -> bool:
+    """A grid worker (网格员) by an active membership (superusers are not grid workers)."""
+    return any(g.role == Role.GRID_WORKER for g in grants(user))
+
+
+def can_patrol(user, place) -> bool:
+    """Whether ``user`` may log a finding at ``place``: a grid worker, and the place is a
+    building of one of their active grid cells (or a stairwell under one)."""
+    if place is None or not is_grid_worker(user):
+        return False
+    building = place if place.kind == "building" else place.parent
+    return (
+        building is not None
+        and building.kind == "building"
+        and building.grid_id is not None
+        and building.grid.active
+        and building.grid.workers.filter(pk=user.pk).exists()
+    )
 
 
 def can_assign_case(case, user, officer) -> bool:

@@ -8,6 +8,9 @@ class Role(models.TextChoices):
     AGENCY_OFFICER = "agency_officer", _("Agency officer")
     PROPERTY_MANAGER = "property_manager", _("Property manager")
     ARCHIVIST = "archivist", _("Archivist")
+    # Walks a grid cell (微网格) and logs what they find (casework.grid); sees only the
+    # open cases of their cells, not the area's case list.
+    GRID_WORKER = "grid_worker", _("Grid worker")
 
 
 # Roles that work cases inside the neighbourhood (as opposed to receiving referrals).

@@ -404,7 +404,11 @@ def case_merge(*, target: Case, duplicates: Sequence[Case], actor, note: str = "
 def attachment_add(*, case: Case, actor, upload, public: bool = False):
     """Attach evidence to a case after checking its name, size and real content type."""
     # actor None is a resident verified by reference and code in the portal.
-    if actor is not None and not permissions.can_add_note(case, actor):
+    if (
+        actor is not None
+        and not permissions.can_add_note(case, actor)
+        and not permissions.can_patrol(actor, case.place)  # a grid worker's site photo
+    ):
         raise ActionForbidden(_("You are not allowed to add files to this case."))
     if case.status == Status.ARCHIVED:
         raise TransitionRefused(_("An archived case is read-only."))

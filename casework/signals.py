@@ -96,15 +96,15 @@ def _filters_stale(sender, update_fields=None, **kwargs):
 
 def connect_filter_cache() -> None:
     """The cached case-list filter forms (``casework.filter_forms``) go stale when what they
-    offer changes: places, categories, officers (users and their memberships) and the
+    offer changes: places, categories, grid cells, officers (users and their memberships) and the
     places an organisation covers."""
     from django.contrib.auth import get_user_model
     from django.db.models.signals import m2m_changed
 
     from casework import filter_forms
-    from casework.models import Category, Organisation, Place
+    from casework.models import Category, Grid, Organisation, Place
 
-    for model in (Place, Category, Membership, Organisation, get_user_model()):
+    for model in (Place, Category, Grid, Membership, Organisation, get_user_model()):
         for signal in (post_save, post_delete):
             signal.connect(_filters_stale, sender=model, dispatch_uid=f"linli-filters-{model}")
     m2m_changed.connect(

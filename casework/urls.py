@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework import referral_views, report_views, security_views, views
+from casework import grid_views, referral_views, report_views, security_views, views
 from casework.hotline import views as hotline_views
 
 app_name = "casework"
@@ -58,6 +58,7 @@ urlpatterns = [
     ),
     path("reports/security/", security_views.security_log, name="security_log"),
     path("waiting/", views.waiting_list, name="waiting"),
+    path("grid/", grid_views.grid_patrol, name="grid_patrol"),
     path("inbox/", referral_views.inbox, name="inbox"),
     path("inbox/<int:pk>/", referral_views.inbox_detail, name="inbox_detail"),
     path(

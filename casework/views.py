@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from casework import documents as case_documents
 from casework import (
     filter_forms,
+    grid,
     hooks,
     open311,
     paging,
@@ -156,6 +157,7 @@ def dashboard(request):
             (c, by_category.get(c.pk, 0)) for c in Category.objects.filter(active=True)
         ]
         context["total"] = sum(by_status.values())
+        context["by_grid"] = grid.open_counts_by_cell(visible)
     return render(request, "casework/dashboard.html", context)
 
 

@@ -34,6 +34,7 @@ OWN_LISTS = {
     "casework:case_new",
     "casework:inbox",
     "casework:waiting",  # what waits for the user (their own cases and referrals)
+    "casework:grid_patrol",  # a grid worker's own cells (403 for anyone else)
     "consultation:meeting_list",
     "consultation:meeting_new",
     "consultation:ballot_new",

@@ -114,6 +114,7 @@ ARGUMENTS: dict[str, dict[str, object]] = {
     "casework:my_export_download": {"pk": Id("export")},
     "casework:security_log": {},
     "casework:waiting": {},
+    "casework:grid_patrol": {},
     "casework:inbox": {},
     "casework:inbox_detail": {"pk": REFERRAL},
     "casework:inbox_transition": {"pk": REFERRAL, "name": "sign_for"},

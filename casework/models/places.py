@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
@@ -33,10 +34,18 @@ PATH_SEGMENT = 9  # "%08d/" per level
 
 
 class Grid(models.Model):
-    """A grid (网格): an overlay on buildings that the street redraws from time to time."""
+    """A grid cell (微网格): an overlay on buildings that the street redraws from time to
+    time, walked by its grid workers (网格员)."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     active = models.BooleanField(_("active"), default=True)
+    workers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("grid workers"),
+        blank=True,
+        related_name="grids",
+        help_text=_("Who patrols this cell: they log findings here and see its open cases."),
+    )
 
     class Meta:
         verbose_name = _("grid")
@@ -69,6 +78,8 @@ class Place(models.Model):
         related_name="buildings",
         help_text=_("Buildings only: the grid the building belongs to now."),
     )
+    # Buildings only: the residents' volunteer who speaks for the building (楼组长).
+    building_head = models.CharField(_("building head"), max_length=100, blank=True)
     path = models.CharField(_("tree path"), max_length=255, editable=False, db_index=True)
     # A point per estate and building, WGS-84 decimal degrees (what GPS and Open311 send;
     # Chinese base maps use GCJ-02: casework.geo converts). Six decimals are ~0.1 m.
@@ -132,6 +143,7 @@ class Place(models.Model):
                     "kind",
                     "name",
                     "grid",
+                    "building_head",
                     "path",
                     "full_name",
                     "latitude",

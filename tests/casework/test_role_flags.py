@@ -12,7 +12,14 @@ from django.urls import reverse
 from casework import permissions
 from casework.context_processors import role_flags
 
-FLAGS = ("is_case_staff", "is_supervisor", "is_agency", "can_see_reports", "works_cases")
+FLAGS = (
+    "is_case_staff",
+    "is_supervisor",
+    "is_agency",
+    "can_see_reports",
+    "works_cases",
+    "is_grid_worker",
+)
 
 CASE_STAFF_LINKS = {
     "casework:waiting",  # 需要我处理
@@ -32,13 +39,20 @@ CASE_STAFF_LINKS = {
         ("archivist", {"is_case_staff"}),
         ("agency_officer", {"is_agency"}),
         ("property_manager", {"is_agency"}),
+        ("grid_worker", {"is_grid_worker"}),
         # A superuser reaches every page by URL; the menu offers registering cases and
         # calling meetings to the street's staff only, and a superuser has no inbox.
         ("admin_user", {"is_case_staff", "is_supervisor", "can_see_reports"}),
     ],
 )
-def test_each_role_gets_exactly_its_flags(request, persona, expected):
-    user = request.getfixturevalue(persona)
+def test_each_role_gets_exactly_its_flags(request, world, persona, expected):
+    if persona == "grid_worker":
+        from casework.roles import Role
+        from tests.conftest import _member
+
+        user = _member("walker", world.committee_a, Role.GRID_WORKER)
+    else:
+        user = request.getfixturevalue(persona)
     flags = role_flags(user)
     assert set(flags) == set(FLAGS)
     assert {name for name, on in flags.items() if on} == expected

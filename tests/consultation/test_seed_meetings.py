@@ -15,12 +15,13 @@ def test_seed_meetings_after_seed_demo_is_idempotent(db, capsys):
     call_command("seed_meetings")
     call_command("seed_meetings")
     assert "already present" in capsys.readouterr().out
-    assert Meeting.objects.count() == 3
-    hearing = Meeting.objects.get(kind="hearing")
+    assert Meeting.objects.count() == 7
+    hearing = Meeting.objects.get(topic="3号楼加装电梯方案听证会")
     assert hearing.status == MeetingStatus.CLOSED
     assert hearing.minutes.get().status == MinutesStatus.APPROVED
-    assert ArchiveRecord.objects.count() == 1
-    demo = BallotCampaign.objects.get()
+    # Approved minutes (three) and the published ballot's result sheet are archived.
+    assert ArchiveRecord.objects.count() == 4
+    demo = BallotCampaign.objects.get(status="collecting")
     assert demo.status == "collecting"
     # The demo stairwell's owners are persons; one owns both ground-floor flats (one head).
     from consultation.selectors import compute_tally

@@ -1,16 +1,22 @@
 """Load a realistic demo street: places, flats, organisations, one user per role, and a
-few hundred cases in every state, made through the real services. Safe to run twice.
+few hundred cases in every state over about fourteen months, made through the real services
+with the clock moved (``core.demo_clock``): overdue and due-soon cases, referrals waiting in
+the property manager's and the agencies' inboxes, 督办 and 催办, residents' ratings and
+reopen requests, return visits. Deterministic (seeded random); safe to run twice.
 """
 
+import datetime as dt
 import random
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from casework import selectors, services
+from casework import calendar, portal, selectors, services, sla
 from casework.models import (
+    OPEN_STATUSES,
     Case,
     Category,
     Channel,
@@ -32,6 +38,7 @@ from casework.models import (
 )
 from casework.roles import Role
 from casework.services import PartyData
+from core.demo_clock import DemoClock
 
 DEMO_PASSWORD = "linli-demo-2026"
 STREET = "新华路街道"
@@ -98,6 +105,21 @@ STATE_WEIGHTS = {
     Status.WITHDRAWN: 5,
     Status.MERGED: 6,
 }
+# How long ago (days, oldest–newest) a case in each state was registered: finished cases
+# anywhere in the period, open ones recent enough that some are overdue and some due soon.
+STATE_AGE_DAYS = {
+    Status.REGISTERED: (4, 0.1),
+    Status.ACCEPTED: (30, 1),
+    Status.IN_PROGRESS: (55, 2),
+    Status.WAITING: (50, 3),
+    Status.RESOLVED: (25, 2),
+    Status.CLOSED: (430, 30),
+    Status.REOPENED: (120, 20),
+    Status.ARCHIVED: (430, 100),
+    Status.REJECTED: (430, 5),
+    Status.WITHDRAWN: (430, 10),
+    Status.MERGED: (50, 2),
+}
 
 
 class Command(BaseCommand):
@@ -105,18 +127,36 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--cases", type=int, default=300, help="cases to create (default 300)")
+        parser.add_argument(
+            "--months", type=int, default=14, help="months of history to spread them over"
+        )
 
-    def handle(self, *args, cases: int, **options):
+    def handle(self, *args, cases: int, months: int, **options):
         rng = random.Random(2026)
+        clock = DemoClock(rng)
+        self._calendar(clock, months)
         with transaction.atomic():
             street, areas, estates, buildings = self._places(rng)
             orgs = self._organisations(street, areas, estates)
             users = self._users(orgs, areas)
         if Case.objects.filter(place__path__startswith=street.path).exists():
             self.stdout.write("Demo cases already present; nothing added.")
-        else:
-            self._cases(rng, cases, orgs, users, buildings)
+        elif cases:
+            with transaction.atomic():
+                self._cases(rng, cases, orgs, users, buildings, clock, months)
         self._print_logins()
+
+    def _calendar(self, clock, months):
+        """The working-day calendar for every year the demo's dates and deadlines touch
+        (the history, and next year for deadlines running past December)."""
+        first = (clock.real_now - dt.timedelta(days=months * 31)).year
+        missing = [
+            year
+            for year in range(first, clock.real_now.year + 2)
+            if year in calendar.unpublished_years(year)
+        ]
+        for year in missing:
+            calendar.load_official_schedule(year)
 
     # ---------------------------------------------------------------- places
 
@@ -140,8 +180,18 @@ class Command(BaseCommand):
                 grid, _ = Grid.objects.get_or_create(name=f"新华路第{grid_no}网格")
                 for b in range(1, 4):
                     building = self._place(PlaceKind.BUILDING, f"{b}号楼", estate)
-                    if building.grid_id != grid.pk:
+                    head = rng.choice(SURNAMES) + rng.choice(GIVEN)
+                    if building.grid_id != grid.pk or building.latitude is None:
+                        # The cell (微网格), its building head (楼组长) and a point for
+                        # "use my location" (the streets around 新华路, WGS-84).
                         building.grid = grid
+                        building.building_head = building.building_head or head
+                        building.latitude = Decimal("31.2050") + (
+                            Decimal(grid_no * 12 + b) / 4000
+                        ).quantize(Decimal("0.000001"))
+                        building.longitude = Decimal("121.4250") + (
+                            Decimal(grid_no * 7 + b) / 3000
+                        ).quantize(Decimal("0.000001"))
                         building.save()
                     buildings.append(building)
                     for u in (1, 2):
@@ -215,11 +265,15 @@ class Command(BaseCommand):
         ("police", ("磊", "马"), "police", Role.AGENCY_OFFICER),
         ("property", ("德华", "赵"), "pm:幸福小区", Role.PROPERTY_MANAGER),
         ("archivist", ("玉珍", "刘"), "street", Role.ARCHIVIST),
+        ("grid", ("建国", "孙"), "番禺居民区", Role.GRID_WORKER),
     ]
+    # Grid workers and the cells (微网格) they walk.
+    GRID_CELLS = {"grid": ["新华路第1网格"]}
 
     def _users(self, orgs, areas):
         User = get_user_model()
         users = {}
+        password = make_password(DEMO_PASSWORD)
         for username, (first, last), org_key, role in self.DEMO_USERS:
             user, created = User.objects.get_or_create(
                 username=username,
@@ -230,23 +284,28 @@ class Command(BaseCommand):
                 },
             )
             if created:
-                user.set_password(DEMO_PASSWORD)
+                user.password = password  # one hash for the one demo password (fast)
                 user.save()
             Membership.objects.get_or_create(user=user, organisation=orgs[org_key], role=role)
             users[username] = user
+        for username, cells in self.GRID_CELLS.items():
+            for grid in Grid.objects.filter(name__in=cells):
+                grid.workers.add(users[username])
         admin, created = User.objects.get_or_create(
             username="admin",
             defaults={"is_staff": True, "is_superuser": True, "email": "admin@demo.linli.local"},
         )
         if created:
-            admin.set_password(DEMO_PASSWORD)
+            admin.password = password
             admin.save()
         users["admin"] = admin
         return users
 
     # ------------------------------------------------------------------ cases
 
-    def _cases(self, rng, count, orgs, users, buildings):
+    def _cases(self, rng, count, orgs, users, buildings, clock, months):
+        """Register ``count`` cases spread over ``months``, each at its own moment, and walk
+        each through the real transitions with the clock moving as the work would."""
         categories = list(Category.objects.filter(active=True))
         channels = list(Channel.values)
         mediators = {
@@ -257,9 +316,20 @@ class Command(BaseCommand):
         }
         supervisor, archivist = users["supervisor"], users["archivist"]
         states = rng.choices(list(STATE_WEIGHTS), weights=list(STATE_WEIGHTS.values()), k=count)
-        open_by_area: dict[str, list[Case]] = {}
+        span = months * 30.5
+        plan = []
         for i, state in enumerate(states):
+            oldest, newest = STATE_AGE_DAYS[state]
+            days_ago = rng.uniform(newest, min(oldest, span))
+            plan.append((clock.real_now - dt.timedelta(days=days_ago), i, state))
+        plan.sort()  # registered in the order of their dates: references run with time
+        open_by_area: dict[str, list[Case]] = {}
+        xingfu = [b for b in buildings if b.full_name.split(" / ")[2] == "幸福小区"]
+        for when, i, state in plan:
             building = rng.choice(buildings)
+            if state == Status.WAITING and rng.random() < 0.4:
+                # The demo property manager (幸福小区) gets referrals waiting in its inbox.
+                building = rng.choice(xingfu)
             area_name = building.full_name.split(" / ")[1]
             officer = mediators[area_name]
             category = (
@@ -290,37 +360,70 @@ class Command(BaseCommand):
                         phone=self._phone(rng),
                     )
                 )
-            case = services.case_register(
-                actor=officer,
-                organisation=orgs[area_name],
-                category=category,
-                place=building,
-                channel=channels[i % len(channels)],
-                description=story,
-                requests=ask,
-                priority=rng.choices(Priority.values, weights=[80, 15, 5])[0],
-                escalation_risk=rng.random() < 0.08,
-                parties=parties,
-            ).case
-            if state == Status.MERGED and open_by_area.get(area_name):
-                services.case_merge(
-                    target=rng.choice(open_by_area[area_name]), duplicates=[case], actor=officer
+            with clock.at(when):
+                case = services.case_register(
+                    actor=officer,
+                    organisation=orgs[area_name],
+                    category=category,
+                    place=building,
+                    channel=channels[i % len(channels)],
+                    description=story,
+                    requests=ask,
+                    priority=rng.choices(Priority.values, weights=[80, 15, 5])[0],
+                    escalation_risk=rng.random() < 0.08,
+                    parties=parties,
+                ).case
+                if state == Status.MERGED and open_by_area.get(area_name):
+                    clock.advance(hours=rng.uniform(1, 30))
+                    target = Case.objects.get(pk=rng.choice(open_by_area[area_name]).pk)
+                    if target.status in OPEN_STATUSES:
+                        services.case_merge(target=target, duplicates=[case], actor=officer)
+                    continue
+                case = self._walk(
+                    case, state, officer, supervisor, archivist, rng, orgs, users, clock, building
                 )
-                continue
-            self._walk(case, state, officer, supervisor, archivist, rng, orgs, users)
             if state in {Status.ACCEPTED, Status.IN_PROGRESS, Status.WAITING}:
                 open_by_area.setdefault(area_name, []).append(case)
-        self.stdout.write(f"Created {count} demo cases.")
+        self._supervise(rng, supervisor, clock)
+        self.stdout.write(f"Created {count} demo cases over {months} months.")
+
+    def _supervise(self, rng, supervisor, clock):
+        """The supervisor puts every other one of the overdue referrals under 督办 (a day ago),
+        then today's SLA sweep chases (催办) whatever is overdue — both through the
+        services, so the chases and the supervision are the product's own records."""
+        with clock.at(clock.real_now - dt.timedelta(days=1)):
+            for n, referral in enumerate(sla.overdue_referrals().order_by("pk")):
+                if n % 2 == 0:
+                    services.referral_supervise(
+                        referral=referral,
+                        actor=supervisor,
+                        on=True,
+                        note="超期未办结，请加快办理并于三日内反馈。",
+                    )
+        with clock.at(clock.latest(), office=False):
+            sla.sla_sweep()
 
     # The demo users who work referrals, by organisation key.
     RECEIVERS = {"urban": "agency", "police": "police", "pm:幸福小区": "property"}
 
-    def _refer(self, case, officer, orgs, users, rng, *, finish: bool):
-        """Refer the case to the routed organisation; its demo user (if any) works it.
-        ``finish`` runs the referral to its end (reply accepted), so the case resumes."""
-        org = selectors.suggested_organisations(case).first()
+    def _referral_target(self, case, orgs, building, rng):
+        """Where a waiting case goes: the property manager for its estate's cases, and in
+        turn the agencies with demo logins and the routed organisation — so that the
+        property manager's and the agencies' inboxes have work waiting."""
+        if building.full_name.split(" / ")[2] == "幸福小区" and rng.random() < 0.7:
+            return orgs["pm:幸福小区"]
+        self._turn = getattr(self, "_turn", -1) + 1
+        key = ("urban", "police", None)[self._turn % 3]
+        return orgs[key] if key else selectors.suggested_organisations(case).first()
+
+    def _refer(self, case, officer, orgs, users, rng, clock, *, finish: bool, org=None):
+        """Refer the case to ``org`` (or the routed organisation); its demo user (if any)
+        works it. ``finish`` runs the referral to its end (reply accepted), so the case
+        resumes; otherwise it stops at a random step (dispatched, signed for, replied)."""
+        org = org or selectors.suggested_organisations(case).first()
         if org is None:
             return case
+        clock.advance(hours=rng.uniform(2, 48))
         referral = services.referral_dispatch(
             case=case,
             organisation=org,
@@ -333,13 +436,21 @@ class Command(BaseCommand):
         key = next((k for k, o in orgs.items() if o.pk == org.pk), None)
         receiver = users.get(self.RECEIVERS.get(key, ""))
         step = rng.random()
+        kept_open = self.__dict__.setdefault("_kept_open", set())
+        if not finish and key in self.RECEIVERS and key not in kept_open:
+            # Each demo inbox's first referral stays signed for and unanswered: whatever
+            # the dice say, every receiving login has work waiting.
+            kept_open.add(key)
+            step = 0.4
         if receiver is None and finish:
             receiver = users["admin"]  # an organisation without a demo login
-        if receiver is not None and (finish or step < 0.6):
+        if receiver is not None and (finish or step < 0.65):
+            clock.advance(hours=rng.uniform(1, 40))
             referral = services.referral_transition(
                 referral=referral, name="sign_for", actor=receiver
             )
-            if finish or step < 0.25:
+            if finish or step < 0.3:
+                clock.advance(days=rng.uniform(1, 8))
                 referral = services.referral_transition(
                     referral=referral,
                     name="send_reply",
@@ -347,44 +458,52 @@ class Command(BaseCommand):
                     reply="已到现场核实并责令整改，相关方承诺按要求处理。",
                 )
             if finish:
+                clock.advance(hours=rng.uniform(2, 30))
                 services.referral_transition(referral=referral, name="accept_reply", actor=officer)
         return Case.objects.get(pk=case.pk)
 
-    def _walk(self, case, state, officer, supervisor, archivist, rng, orgs, users):
-        """Drive a fresh case to ``state`` through the real transitions."""
+    def _walk(self, case, state, officer, supervisor, archivist, rng, orgs, users, clock, building):
+        """Drive a fresh case to ``state`` through the real transitions, the clock moving
+        between steps as the work would (hours to accept, days to resolve)."""
 
-        def go(name, actor=officer, **params):
+        def go(name, actor=officer, after_hours=(1, 24), **params):
             nonlocal case
+            clock.advance(hours=rng.uniform(*after_hours))
             case = services.case_transition(case=case, name=name, actor=actor, **params)
+            return case
 
         if state in {Status.REGISTERED, Status.MERGED}:
-            return
+            return case
         if state == Status.REJECTED:
             return go("reject", reason="不属于本居委会受理范围，已告知向区市场监管部门反映。")
         if state == Status.WITHDRAWN and rng.random() < 0.5:
             return go("withdraw", reason="当事人表示已自行协商解决。")
-        go("accept")
+        go("accept", after_hours=(0.5, 20))
         if state == Status.ACCEPTED:
-            return
+            return case
+        clock.advance(hours=rng.uniform(0.5, 8))
         case = services.case_assign(case=case, officer=officer, actor=supervisor)
-        go("start_work")
+        go("start_work", after_hours=(0.5, 30))
+        clock.advance(hours=rng.uniform(1, 30))
         services.case_add_note(
             case=case, actor=officer, text="已电话联系诉求人，约定上门了解情况。"
         )
         if state == Status.IN_PROGRESS:
-            return
+            return case
         if state == Status.WITHDRAWN:
-            return go("withdraw", reason="当事人撤回诉求。")
+            return go("withdraw", after_hours=(24, 200), reason="当事人撤回诉求。")
         if state == Status.WAITING:
-            if rng.random() < 0.7:
-                case = self._refer(case, officer, orgs, users, rng, finish=False)
+            if rng.random() < 0.8:
+                org = self._referral_target(case, orgs, building, rng)
+                case = self._refer(case, officer, orgs, users, rng, clock, finish=False, org=org)
                 if case.status == Status.WAITING:
                     return case
             return go("wait", reason="等待物业公司书面答复。")
         if rng.random() < 0.3:
-            case = self._refer(case, officer, orgs, users, rng, finish=True)
+            case = self._refer(case, officer, orgs, users, rng, clock, finish=True)
         go(
             "resolve",
+            after_hours=(48, 400),
             outcome=rng.choice(
                 [
                     Outcome.RESOLVED,
@@ -395,10 +514,26 @@ class Command(BaseCommand):
             ),
             summary="经现场协调，双方达成一致，问题已处理。",
         )
-        if state == Status.RESOLVED:
-            return
         reopen = state == Status.REOPENED
+        # Residents rate about half the cases they see resolved (the portal's rating);
+        # some of the unhappy ones ask to reopen — a request that waits for the officer.
+        if rng.random() < (0.9 if reopen else 0.5):
+            clock.advance(hours=rng.uniform(3, 72))
+            happy = not reopen and rng.random() < 0.85
+            portal.rate_case(
+                case=case,
+                efficiency=rng.randint(4, 5) if happy else rng.randint(1, 3),
+                attitude=rng.randint(4, 5) if happy else rng.randint(2, 4),
+                result=rng.randint(4, 5) if happy else rng.randint(1, 2),
+                satisfied=happy,
+                comment="处理及时，态度很好。" if happy else "问题没有根本解决。",
+                reopen_reason="" if happy else "楼上又开始漏水了，请再来看看。",
+            )
+            case.refresh_from_db()
+        if state == Status.RESOLVED:
+            return case
         # The return visit (回访) comes first: closing waits for it.
+        clock.advance(hours=rng.uniform(20, 100))
         services.case_return_visit_record(
             case=case,
             actor=officer,
@@ -415,7 +550,8 @@ class Command(BaseCommand):
             return go("reopen", reason="回访时诉求人表示问题反复出现。")
         go("close", actor=supervisor, note="次日回访：诉求人表示满意。")
         if state == Status.ARCHIVED:
-            go("archive", actor=archivist)
+            go("archive", actor=archivist, after_hours=(24 * 20, 24 * 45))
+        return case
 
     @staticmethod
     def _name(rng):

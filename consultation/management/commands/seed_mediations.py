@@ -4,6 +4,7 @@ on the dashboard), one ended without agreement with the routes told, one under w
 session record still awaiting a signature — each through the real services."""
 
 import datetime as dt
+import random
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -14,6 +15,7 @@ from django.utils import timezone, translation
 from casework.models import OPEN_STATUSES, Case, Organisation, Party, PartyRole
 from consultation import services as ms
 from consultation.models import Mediation
+from core.demo_clock import DemoClock
 
 RESPONDENTS = ["陈建国", "李志强", "张丽华"]
 
@@ -43,12 +45,25 @@ class Command(BaseCommand):
         if len(cases) < 3:
             self.stdout.write("Not enough open demo cases; no demo mediations added.")
             return
-        with translation.override("zh-hans"):
+        clock = DemoClock(random.Random(2028))
+        now = clock.real_now
+        with (
+            translation.override("zh-hans"),
+            clock.at(self._after(cases[0], now - dt.timedelta(days=40))),
+        ):
             agreed = self._open(
-                cases[0], mediator, RESPONDENTS[0], "楼上卫生间渗水，请求维修并赔偿"
+                cases[0], mediator, RESPONDENTS[0], "楼上卫生间渗水，请求维修并赔偿", clock
             )
-            self._agree(agreed, mediator)
-            ended = self._open(cases[1], mediator, RESPONDENTS[1], "噪声扰民，请求停止夜间施工")
+            self._agree(agreed, mediator, clock)
+        with (
+            translation.override("zh-hans"),
+            clock.at(self._after(cases[1], now - dt.timedelta(days=21))),
+        ):
+            ended = self._open(
+                cases[1], mediator, RESPONDENTS[1], "噪声扰民，请求停止夜间施工", clock
+            )
+            self._session(ended, mediator, clock)
+            clock.advance(days=6)
             ms.mediation_transition(
                 mediation=ended,
                 name="end_without_agreement",
@@ -62,13 +77,24 @@ class Command(BaseCommand):
                 actor=mediator,
                 text="经两次调解未能达成协议，已告知救济途径，调解终结。",
             )
-            under_way = self._open(cases[2], mediator, RESPONDENTS[2], "共用走道堆物，请求清理")
-            self._session(under_way, mediator, sign_all=False)
+        with (
+            translation.override("zh-hans"),
+            clock.at(self._after(cases[2], now - dt.timedelta(days=3))),
+        ):
+            under_way = self._open(
+                cases[2], mediator, RESPONDENTS[2], "共用走道堆物，请求清理", clock
+            )
+            self._session(under_way, mediator, clock, sign_all=False)
         self.stdout.write(
             "Demo mediations loaded: one agreement in effect, one ended, one under way."
         )
 
-    def _open(self, case, mediator, respondent, matters):
+    @staticmethod
+    def _after(case, when):
+        """``when``, or a day after the case came in if that is later."""
+        return max(when, case.created_at + dt.timedelta(days=1))
+
+    def _open(self, case, mediator, respondent, matters, clock):
         if not case.parties.filter(role=PartyRole.RESPONDENT).exists():
             Party.objects.create(case=case, role=PartyRole.RESPONDENT, name=respondent)
         if not case.parties.filter(role=PartyRole.APPLICANT).exists():
@@ -76,17 +102,19 @@ class Command(BaseCommand):
         mediation = ms.mediation_register(
             case=case, actor=mediator, mediators=[mediator], matters=matters
         )
+        clock.advance(hours=2)
         ms.notice_record(
             mediation=mediation,
             actor=mediator,
-            given_at=timezone.now() - dt.timedelta(hours=2),
+            given_at=timezone.now() - dt.timedelta(hours=1),
             manner="written",
             note="双方当事人签收《人民调解权利义务告知书》。",
         )
         return ms.mediation_transition(mediation=mediation, name="start", actor=mediator)
 
-    def _session(self, mediation, mediator, *, sign_all=True):
+    def _session(self, mediation, mediator, clock, *, sign_all=True):
         parties = list(mediation.case.parties.all())
+        clock.advance(days=2)
         session = ms.session_record(
             mediation=mediation,
             actor=mediator,
@@ -107,8 +135,9 @@ class Command(BaseCommand):
             ms.sign(record=session, actor=mediator, signer_key=f"u{mediator.pk}")
         return session
 
-    def _agree(self, mediation, mediator):
-        self._session(mediation, mediator)
+    def _agree(self, mediation, mediator, clock):
+        self._session(mediation, mediator, clock)
+        clock.advance(days=1)
         parties = list(mediation.case.parties.all())
         respondent = next(p for p in parties if p.role == PartyRole.RESPONDENT)
         agreement = ms.agreement_draft(
