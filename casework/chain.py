@@ -48,11 +48,12 @@ def verify() -> tuple[int, list[Break]]:
     return checked, breaks
 
 
-def heads() -> Iterator[tuple[int, str]]:
-    """Each case's latest event hash, by case id (the daily anchor's input)."""
-    latest = (
-        CaseEvent.objects.order_by("case_id", "-id").values_list("case_id", "row_hash").iterator()
-    )
+def heads(up_to: int | None = None) -> Iterator[tuple[int, str]]:
+    """Each case's latest event hash (among events up to id ``up_to``), by case id."""
+    events = CaseEvent.objects.all()
+    if up_to is not None:
+        events = events.filter(pk__lte=up_to)
+    latest = events.order_by("case_id", "-id").values_list("case_id", "row_hash").iterator()
     seen = None
     for case_id, row_hash in latest:
         if case_id != seen:
@@ -60,11 +61,14 @@ def heads() -> Iterator[tuple[int, str]]:
             yield case_id, row_hash
 
 
-def heads_digest() -> tuple[str, int, int]:
-    """(SHA-256 over every case's ``case_id:latest hash`` line, cases, events): one value
-    that fixes every case log as it stands."""
+def heads_digest(up_to: int | None = None) -> tuple[str, int, int]:
+    """(SHA-256 over every case's ``case_id:latest hash`` line, cases, events) for the
+    events up to id ``up_to``: one value that fixes every case log as it stood."""
     digest, cases = hashlib.sha256(), 0
-    for case_id, row_hash in heads():
+    for case_id, row_hash in heads(up_to):
         digest.update(f"{case_id}:{row_hash}\n".encode())
         cases += 1
-    return digest.hexdigest(), cases, CaseEvent.objects.count()
+    events = CaseEvent.objects.all()
+    if up_to is not None:
+        events = events.filter(pk__lte=up_to)
+    return digest.hexdigest(), cases, events.count()

@@ -20,7 +20,7 @@ import functools
 import logging
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -209,41 +209,33 @@ def _reserved_box(reader) -> tuple[int, tuple[float, float, float, float]]:
     (a named destination ``linli-signature``), else the bottom right of the last page."""
     from pyhanko.pdf_utils import generic
 
-    pages = []
+    pages = []  # (object number, page dictionary), in order
 
     def walk(node):
-        node = node.get_object()
-        if node.get("/Type") == "/Pages":
-            for kid in node["/Kids"]:
+        kids = node.get_object()["/Kids"]
+        for i in range(len(kids)):
+            ref = kids.raw_get(i)
+            kid = ref.get_object()
+            if kid.get("/Type") == "/Pages":
                 walk(kid)
-        else:
-            pages.append(node)
+            else:
+                pages.append((getattr(ref, "idnum", None), kid))
 
     walk(reader.root["/Pages"])
     try:
-        dests = reader.root["/Names"]["/Dests"]
-        found = _name_tree_lookup(dests, ANCHOR)
+        found = _name_tree_lookup(reader.root["/Names"]["/Dests"], ANCHOR)
     except (KeyError, TypeError):
         found = None
+    width, height = FIELD_SIZE
     if found is not None:
         dest = found.get_object()
         if isinstance(dest, generic.DictionaryObject):
             dest = dest["/D"]
-        page = dest[0].get_object()
+        target = getattr(dest.raw_get(0), "idnum", None)
+        index = next((i for i, (num, _) in enumerate(pages) if num == target), len(pages) - 1)
         x, y = float(dest[2]), float(dest[3])
-        for index, candidate in enumerate(pages):
-            if (
-                candidate.container_ref == page.container_ref
-                if hasattr(page, "container_ref")
-                else candidate is page
-            ):
-                break
-        else:
-            index = len(pages) - 1
-        width, height = FIELD_SIZE
         return index, (int(x), int(y - height), int(x + width), int(y))
-    width, height = FIELD_SIZE
-    media = pages[-1]["/MediaBox"]
+    media = pages[-1][1]["/MediaBox"]
     right = float(media[2]) - 56
     return len(pages) - 1, (int(right - width), 40, int(right), int(40 + height))
 
@@ -369,6 +361,7 @@ class Verdict:
     signed_at: dt.datetime | None = None
     timestamped: bool = False
     detail: str = ""
+    ours: bool = False  # one of its signatures was made with the office's certificate
 
     @property
     def ok(self) -> bool:
@@ -379,9 +372,6 @@ def validate(content: bytes) -> Verdict:
     """Validate every signature of ``content`` against the configured trust roots."""
     from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.errors import SignatureValidationError
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
     creds = credentials()
@@ -393,33 +383,47 @@ def validate(content: bytes) -> Verdict:
     if not signatures:
         return Verdict(UNSIGNED, detail="no signature")
     context = ValidationContext(trust_roots=list(creds.trust_roots), allow_fetching=False)
-    first = None
+    office = creds.signer.signing_cert.dump()
+    ours = any(
+        sig.signer_cert is not None and sig.signer_cert.dump() == office for sig in signatures
+    )
+    verdict = None
     for sig in signatures:
-        try:
-            status = validate_pdf_signature(
-                sig, signer_validation_context=context, ts_validation_context=context
-            )
-        except (SignatureValidationError, PdfReadError, ValueError, KeyError) as exc:
-            return Verdict(ALTERED, detail=str(exc)[:300])
-        signer = status.signing_cert.subject.human_friendly if status.signing_cert else ""
-        when = None
-        if status.timestamp_validity is not None:
-            when = status.timestamp_validity.timestamp
-        when = when or status.signer_reported_dt
-        if not status.intact:
-            return Verdict(ALTERED, signer, when, detail="the signed bytes changed")
-        if not status.valid or not status.trusted:
-            return Verdict(INVALID, signer, when, detail=f"not trusted: {status.summary()}"[:300])
-        if status.timestamp_validity is not None and not (
-            status.timestamp_validity.intact
-            and status.timestamp_validity.valid
-            and status.timestamp_validity.trusted
-        ):
-            return Verdict(INVALID, signer, when, detail="the timestamp does not verify")
-        if status.coverage != SignatureCoverageLevel.ENTIRE_FILE and not status.docmdp_ok:
-            return Verdict(
-                ALTERED, signer, when, detail=f"changed after signing: {status.summary()}"
-            )
-        if first is None:
-            first = Verdict(INTACT, signer, when, timestamped=status.timestamp_validity is not None)
-    return first
+        verdict = _one(sig, context)
+        if verdict.status != INTACT:
+            break
+    return replace(verdict, ours=ours)
+
+
+def _one(sig, context) -> Verdict:
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    try:
+        status = validate_pdf_signature(
+            sig, signer_validation_context=context, ts_validation_context=context
+        )
+    except (SignatureValidationError, PdfReadError, ValueError, KeyError) as exc:
+        return Verdict(ALTERED, detail=str(exc)[:300])
+    signer = status.signing_cert.subject.human_friendly if status.signing_cert else ""
+    when = None
+    if status.timestamp_validity is not None:
+        when = status.timestamp_validity.timestamp
+    when = when or status.signer_reported_dt
+    if not status.intact:
+        return Verdict(ALTERED, signer, when, detail="the signed bytes changed")
+    if not status.valid or not status.trusted:
+        return Verdict(INVALID, signer, when, detail=f"not trusted: {status.summary()}"[:300])
+    if status.timestamp_validity is not None and not (
+        status.timestamp_validity.intact
+        and status.timestamp_validity.valid
+        and status.timestamp_validity.trusted
+    ):
+        return Verdict(INVALID, signer, when, detail="the timestamp does not verify")
+    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE and not status.docmdp_ok:
+        return Verdict(
+            ALTERED, signer, when, detail=f"changed after signing: {status.summary()}"[:300]
+        )
+    return Verdict(INTACT, signer, when, timestamped=status.timestamp_validity is not None)

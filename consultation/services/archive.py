@@ -14,9 +14,10 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from casework import permissions as case_permissions
+from casework.models import CaseEvent
 from casework.roles import Role
 from consultation.documents.minutes import minutes_pdf
-from consultation.models import ArchiveRecord, Minutes, meeting_rule
+from consultation.models import ArchiveAnchor, ArchiveRecord, Minutes, meeting_rule
 from consultation.models.archive import ARCHIVE_FORMAT, archive_path, retention_years_of
 from core import documents, pdf, signing
 from core.chain import GENESIS, link
@@ -195,25 +196,236 @@ def archive_minutes(minutes: Minutes, actor) -> ArchiveRecord:
 
 @dataclass(frozen=True)
 class Finding:
-    """An archived file that failed verification, and how."""
+    """Something in the archive that failed verification, and how: ``missing`` (no file),
+    ``changed`` (the file's checksum is not the register's), ``altered`` (changed after
+    it was signed), ``signature invalid`` (a signature that does not verify or is not
+    the office's), ``register chain`` (a row deleted or edited: the first row whose link
+    fails), ``anchor`` (the register or a case log no longer holds what a daily anchor
+    recorded), ``case log`` (a case's event log deleted or edited in the middle)."""
 
-    record: ArchiveRecord
-    problem: str  # "missing" or "changed"
+    record: ArchiveRecord | None
+    problem: str
+    detail: str = ""
+
+    @property
+    def name(self) -> str:
+        """The record (or case, or anchor) the finding is about, as people look it up."""
+        if self.record is not None:
+            return self.record.archival_number
+        return self.detail.split(":", 1)[0]
+
+
+def read_file(record) -> bytes | None:
+    """A stored file's bytes, or None when it cannot be read."""
+    try:
+        with record.file.open("rb") as handle:
+            return handle.read()
+    except (FileNotFoundError, OSError, ValueError):
+        return None
+
+
+def signature_verdict(record: ArchiveRecord, content: bytes | None = None) -> signing.Verdict:
+    """What the record's stored file's signature says (core.signing.validate)."""
+    content = read_file(record) if content is None else content
+    if content is None:
+        return signing.Verdict(signing.ALTERED, detail="file missing")
+    return signing.validate(content)
+
+
+def verify_register_chain() -> list[Finding]:
+    """Walk the register's chain in id order: the first row whose link or content does
+    not hold is named (a deleted row breaks the next row's link; an edited one its own)."""
+    previous = GENESIS
+    for record in ArchiveRecord.objects.order_by("id").select_related(None).iterator():
+        if record.prev_hash != previous:
+            return [Finding(record, "register chain", "the row before it is gone or changed")]
+        if link(record.prev_hash, record.chained_fields()) != record.row_hash:
+            return [Finding(record, "register chain", "the row itself was edited")]
+        previous = record.row_hash
+    return []
+
+
+def verify_anchors() -> list[Finding]:
+    """The latest anchor against the register and case logs as they stand: rows it
+    covered must all still be there, unchanged (a deletion at the end of a chain, which
+    no later link reveals, shows here)."""
+    from casework import chain as case_chain
+
+    anchor = ArchiveAnchor.objects.first()
+    if anchor is None:
+        return []
+    findings = []
+    covered = ArchiveRecord.objects.filter(pk__lte=anchor.register_max_id)
+    head = covered.order_by("-id").values_list("row_hash", flat=True).first() or GENESIS
+    if covered.count() != anchor.register_count or head != anchor.register_head:
+        findings.append(
+            Finding(None, "anchor", f"{anchor.day}: the register differs from its anchor")
+        )
+    digest, _cases, events = case_chain.heads_digest(up_to=anchor.events_max_id)
+    if digest != anchor.events_digest or events != anchor.events_count:
+        findings.append(
+            Finding(None, "anchor", f"{anchor.day}: the case logs differ from their anchor")
+        )
+    return findings
+
+
+@dataclass
+class Report:
+    checked: int = 0
+    signed: int = 0
+    unsigned: int = 0
+    events: int = 0
+    findings: list = None
+
+
+def verify_all() -> Report:
+    """Everything ``verify_archive`` checks: each file's checksum and signature, the
+    register's chain, every case log's chain, the latest daily anchor."""
+    from casework import chain as case_chain
+
+    report = Report(findings=[])
+    checked, findings = verify()
+    report.checked = checked
+    report.findings.extend(findings)
+    report.signed = ArchiveRecord.objects.exclude(signature_level="").count()
+    report.unsigned = checked - report.signed
+    report.findings.extend(verify_register_chain())
+    events, breaks = case_chain.verify()
+    report.events = events
+    report.findings.extend(
+        Finding(None, "case log", f"case {b.case_id}: event {b.event_id} ({b.problem})")
+        for b in breaks
+    )
+    report.findings.extend(verify_anchors())
+    return report
 
 
 def verify() -> tuple[int, list[Finding]]:
-    """Re-hash every archived file; returns (files checked, problems found)."""
+    """Re-hash every archived file and validate its signature; returns (files checked,
+    problems found)."""
     checked, findings = 0, []
     for record in ArchiveRecord.objects.order_by("archival_number").iterator():
         checked += 1
-        try:
-            with record.file.open("rb") as handle:
-                digest = hashlib.sha256()
-                for chunk in iter(lambda h=handle: h.read(1 << 20), b""):
-                    digest.update(chunk)
-        except (FileNotFoundError, OSError, ValueError):
+        content = read_file(record)
+        if content is None:
             findings.append(Finding(record, "missing"))
             continue
-        if digest.hexdigest() != record.sha256:
+        if hashlib.sha256(content).hexdigest() != record.sha256:
             findings.append(Finding(record, "changed"))
+            continue
+        if not record.signature_level:
+            continue  # not signed yet: the job signs it (counted in the report)
+        verdict = signing.validate(content)
+        if verdict.status == signing.ALTERED:
+            findings.append(Finding(record, "altered", verdict.detail))
+        elif verdict.status != signing.INTACT:
+            findings.append(Finding(record, "signature invalid", verdict.detail))
     return checked, findings
+
+
+# ------------------------------------------------------------------ the daily anchor
+
+
+def write_anchor(*, day=None) -> ArchiveAnchor:
+    """The day's anchor: the register's latest hash and a digest of every case log's
+    latest hash, in a signed, timestamped PDF (core.signing) to store off-site. Once a
+    day (``anchor_archive``); a second run on the same day returns the first."""
+    from casework import chain as case_chain
+
+    day = day or timezone.localdate()
+    existing = ArchiveAnchor.objects.filter(day=day).first()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        name, year = CHAIN_LOCK
+        YearSequence.objects.select_for_update().get_or_create(name=name, year=year)
+        last = ArchiveRecord.objects.order_by("-id").values_list("pk", "row_hash").first()
+        register_max_id, register_head = last or (0, GENESIS)
+        register_count = ArchiveRecord.objects.count()
+        events_max_id = CaseEvent.objects.order_by("-id").values_list("pk", flat=True).first() or 0
+        digest, cases, events = case_chain.heads_digest(up_to=events_max_id)
+        data = {
+            "day": day.isoformat(),
+            "register_head": register_head,
+            "register_count": register_count,
+            "register_max_id": register_max_id,
+            "events_digest": digest,
+            "events_count": events,
+            "events_max_id": events_max_id,
+            "cases_count": cases,
+            "chain": "SHA-256 over previous hash + canonical JSON (docs/archives.md)",
+        }
+        with translation.override("zh-hans"), pdf.signature_field():
+            content = pdf.render(
+                "consultation/pdf/archive_anchor.html",
+                {
+                    "a": data,
+                    "doc": documents.frame(
+                        issuer=documents.issuer_fallback(),
+                        date=day,
+                        title=f"档案登记簿每日锚定 {day:%Y-%m-%d}",
+                    ),
+                },
+                title=f"档案登记簿每日锚定 {day:%Y-%m-%d}",
+                attachment_name="anchor.json",
+                data=data,
+            )
+        level = ""
+        if signing.configured():
+            now = timezone.now()
+            signed = signing.sign_pdf(
+                content,
+                stamp_lines=[
+                    f"{documents.issuer_fallback()} 电子签章",
+                    f"档案登记簿每日锚定 {day:%Y-%m-%d}",
+                    f"签署时间：{signing.cst(now)}",
+                ],
+                reason=f"每日锚定 {day:%Y-%m-%d}",
+            )
+            content, level = signed.content, signed.level
+        anchor = ArchiveAnchor(
+            day=day,
+            register_head=register_head,
+            register_count=register_count,
+            register_max_id=register_max_id,
+            events_digest=digest,
+            events_count=events,
+            cases_count=cases,
+            events_max_id=events_max_id,
+            sha256=hashlib.sha256(content).hexdigest(),
+            signature_level=level,
+        )
+        anchor.file.save(f"{day:%Y-%m-%d}.pdf", ContentFile(content), save=False)
+        anchor.save()
+    return anchor
+
+
+# ------------------------------------------------------------------ public verification
+
+
+@dataclass(frozen=True)
+class PublicAnswer:
+    """What the public verification page says of an uploaded file: ``authentic`` (a
+    record of this office, unchanged since it was signed), ``altered`` (it claims to be
+    one — it carries our signature or a register number — but it was changed), or
+    ``unknown`` (not a record of this office). Only the matching record is named."""
+
+    status: str
+    record: ArchiveRecord | None = None
+    verdict: signing.Verdict | None = None
+
+
+def check_upload(content: bytes) -> PublicAnswer:
+    """Match an uploaded PDF against the register and validate its signature."""
+    digest = hashlib.sha256(content).hexdigest()
+    record = ArchiveRecord.objects.filter(sha256=digest).first()
+    verdict = signing.validate(content)
+    if record is not None and (not record.signature_level or verdict.ok):
+        return PublicAnswer("authentic", record, verdict)
+    if record is None and verdict.ok and ArchiveAnchor.objects.filter(sha256=digest).exists():
+        return PublicAnswer("authentic", None, verdict)
+    if verdict.ours:
+        # It carries the office's signature, but it is not the file as archived: changed
+        # after signing, re-signed by someone else, or a register row gone.
+        return PublicAnswer("altered", None, verdict)
+    return PublicAnswer("unknown", None, verdict)
