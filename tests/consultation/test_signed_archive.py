@@ -200,11 +200,11 @@ def test_re_signing_with_an_untrusted_key_fails_and_verify_names_it(signed_minut
 
 
 def test_signing_without_a_timestamp_authority_downgrades_to_b_b_and_says_so(
-    held,
+    held,  # noqa: F811
     settings,
     caplog,
     django_capture_on_commit_callbacks,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ):
     creds = signing.credentials()
     monkeypatch.setattr(
