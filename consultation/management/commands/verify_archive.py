@@ -13,12 +13,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         report = verify_all()
         for finding in report.findings:
-            where = finding.record.file.name if finding.record is not None else ""
+            if finding.record is None:  # a case log or an anchor: the detail names it
+                self.stderr.write(f"{finding.problem.upper()}: {finding.detail}")
+                continue
             detail = f" — {finding.detail}" if finding.detail else ""
             self.stderr.write(
-                f"{finding.problem.upper()}: {finding.name}"
-                + (f" ({where})" if where else "")
-                + detail
+                f"{finding.problem.upper()}: {finding.record.archival_number} "
+                f"({finding.record.file.name}){detail}"
             )
         if report.unsigned:
             self.stdout.write(
