@@ -4,6 +4,7 @@ on one case at once get one order and an unbroken chain (PostgreSQL)."""
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import pytest
@@ -20,17 +21,22 @@ from core.chain import GENESIS, link
 from tests.concurrency import needs_postgres, race
 from tests.factories import CaseEventFactory, make_case
 
+DELETE_RECORD = "DELETE FROM consultation_archiverecord WHERE id = %s"
+
 
 def as_dba(table: str, sql: str, params=()) -> None:
     """What only someone with the database's own powers can do: lift the append-only
     trigger (rolled back with the test) and change a row behind the application."""
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A superuser's session that fires no triggers (the test cluster's role is one).
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            cursor.execute(sql, params)
+            cursor.execute("SET LOCAL session_replication_role = origin")
+            return
         if table in append_only.GUARDED:
-            if connection.vendor == "postgresql":
-                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_append_only")
-            else:
-                for name in append_only.sqlite_trigger_names(table):
-                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            for name in append_only.sqlite_trigger_names(table):
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
         cursor.execute(sql, params)
 
 
@@ -87,7 +93,7 @@ def test_case_events_chain_per_case(mediator):
     elsewhere = CaseEventFactory(case=other)
     chained = list(CaseEvent.objects.filter(case=case).order_by("id"))
     assert chained[0].prev_hash == GENESIS or chained[0].pk < events[0].pk
-    for before, after in zip(chained, chained[1:], strict=False):
+    for before, after in itertools.pairwise(chained):
         assert after.prev_hash == before.row_hash
     assert elsewhere.prev_hash in {
         GENESIS,
@@ -99,7 +105,7 @@ def test_case_events_chain_per_case(mediator):
 @pytest.mark.django_db
 def test_deleting_or_editing_a_middle_case_event_is_named(mediator, capsys):
     case = make_case()
-    a, b, c, d = (CaseEventFactory(case=case, actor=mediator) for _ in range(4))
+    _a, b, c, d = (CaseEventFactory(case=case, actor=mediator) for _ in range(4))
     as_dba("casework_caseevent", "DELETE FROM casework_caseevent WHERE id = %s", [b.pk])
     as_dba(
         "casework_caseevent",
