@@ -497,6 +497,9 @@ LINLI = {
         # (then even the right code is refused until the window ends).
         "lookup_reference": env_rate("LINLI_THROTTLE_LOOKUP_REFERENCE", "5/15m"),
         "lookup_address": env_rate("LINLI_THROTTLE_LOOKUP_ADDRESS", "20/15m"),
+        # Public archive verification (#24), every request per client address: each
+        # answer validates a signature (CPU) and says whether an archival number exists.
+        "archive_verify": env_rate("LINLI_THROTTLE_ARCHIVE_VERIFY", "20/h"),
         # Grievances registered online (portal and Open311 POST) per client address.
         "submission_address": env_rate("LINLI_THROTTLE_SUBMISSION_ADDRESS", "5/h"),
         # Open311 reads per client address.

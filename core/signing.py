@@ -337,7 +337,14 @@ def _font_factory():
 
 
 def _subject(creds: Credentials) -> str:
-    return creds.signer.signing_cert.subject.human_friendly
+    return common_name(creds.signer.signing_cert)
+
+
+def common_name(cert) -> str:
+    """Who a certificate names: its common name (else its whole subject)."""
+    if cert is None:
+        return ""
+    return cert.subject.native.get("common_name") or cert.subject.human_friendly
 
 
 def cst(moment: dt.datetime) -> str:
@@ -407,7 +414,7 @@ def _one(sig, context) -> Verdict:
         )
     except (SignatureValidationError, PdfReadError, ValueError, KeyError) as exc:
         return Verdict(ALTERED, detail=str(exc)[:300])
-    signer = status.signing_cert.subject.human_friendly if status.signing_cert else ""
+    signer = common_name(status.signing_cert)
     when = None
     if status.timestamp_validity is not None:
         when = status.timestamp_validity.timestamp
