@@ -39,6 +39,10 @@ ANCHOR = "linli-signature"
 FIELD_SIZE = (226.8, 73.7)
 CST = ZoneInfo("Asia/Shanghai")
 LEVEL_LT, LEVEL_T, LEVEL_B = "B-LT", "B-T", "B-B"
+# Bytes reserved for the signature container per level (written as hex: twice that in the
+# file). Measured with the development PKI (B-B ~2 KB, B-T ~5 KB, B-LT ~9 KB) plus room
+# for a real chain of longer RSA certificates.
+RESERVED = {LEVEL_B: 6144, LEVEL_T: 12288, LEVEL_LT: 32768}
 STAMP_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 STAMP_FONT_FACE = "NotoSansCJKsc-Regular"
 
@@ -258,10 +262,13 @@ def _escape(text: str) -> str:
     return text.replace("%", "%%")
 
 
-def sign_pdf(content: bytes, *, stamp_lines: list[str], reason: str = "") -> Signed:
+def sign_pdf(
+    content: bytes, *, stamp_lines: list[str], reason: str = "", best: str = LEVEL_LT
+) -> Signed:
     """``content`` signed by the office's key with a visible stamp of ``stamp_lines`` (in
     the reserved box on the last page), timestamped, with validation data when it can be
-    had. Raises ``SigningUnavailable`` when no key is configured."""
+    had — trying ``best`` first, then each lower level, logging every downgrade. Raises
+    ``SigningUnavailable`` when no key is configured or no level can be reached."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.sign import fields, signers
@@ -307,10 +314,21 @@ def sign_pdf(content: bytes, *, stamp_lines: list[str], reason: str = "") -> Sig
             new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=page, box=box),
         )
         out = BytesIO()
-        pdf_signer.sign_pdf(writer, output=out)
+        try:
+            # Room for the signature reserved up front, so pyHanko does not sign a dry run
+            # to measure it (half the time); too little room → measured after all.
+            pdf_signer.sign_pdf(writer, output=out, bytes_reserved=RESERVED[level])
+        except Exception as exc:
+            if "reserved" not in str(exc).lower() and "too small" not in str(exc).lower():
+                raise
+            logger.info("signature larger than reserved (%s); measuring", level)
+            writer = IncrementalPdfFileWriter(BytesIO(content), strict=False)
+            out = BytesIO()
+            pdf_signer.sign_pdf(writer, output=out)
         return out.getvalue()
 
-    levels = [LEVEL_LT, LEVEL_T, LEVEL_B] if creds.timestamper is not None else [LEVEL_B]
+    order = [LEVEL_LT, LEVEL_T, LEVEL_B]
+    levels = order[order.index(best) :] if creds.timestamper is not None else [LEVEL_B]
     if creds.timestamper is None:
         note = "no timestamp authority configured (LINLI_TSA_URL)"
         logger.warning("Archive signed without a timestamp: %s", note)

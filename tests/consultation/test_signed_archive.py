@@ -232,3 +232,34 @@ def test_a_record_stays_visibly_unsigned_until_its_job_has_run(held):  # noqa: F
     archive.sign_record(record=record.pk)
     record.refresh_from_db()
     assert record.sha256 == sha
+
+
+def test_production_without_a_signing_key_warns_and_a_bad_key_is_an_error(settings, tmp_path):
+    from core.checks import check_archive_signing
+
+    settings.IS_PRODUCTION = True
+    settings.LINLI_SIGNING = {**settings.LINLI_SIGNING, "P12": "", "DEV_PKI": ""}
+    assert [m.id for m in check_archive_signing(None)] == ["linli.W240"]
+    bad = tmp_path / "office.p12"
+    bad.write_bytes(b"not a pkcs12")
+    settings.LINLI_SIGNING = {
+        **settings.LINLI_SIGNING,
+        "P12": str(bad),
+        "PASSPHRASE": "x",
+        "TSA_URL": "http://tsa.example/",
+        "TRUST_ROOTS": [],
+    }
+    signing.reset()
+    ids = [m.id for m in check_archive_signing(None)]
+    assert "linli.E241" in ids and "linli.W243" in ids
+    signing.reset()
+
+
+def test_make_dev_pki_makes_a_ca_an_office_p12_and_a_tsa(tmp_path, capsys):
+    from core import pki
+
+    call_command("make_dev_pki", "--dir", str(tmp_path / "pki"))
+    assert pki.exists(tmp_path / "pki")
+    assert "Development PKI made" in capsys.readouterr().out
+    call_command("make_dev_pki", "--dir", str(tmp_path / "pki"))
+    assert "already" in capsys.readouterr().out
