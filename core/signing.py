@@ -366,8 +366,9 @@ def common_name(cert) -> str:
 
 
 def cst(moment: dt.datetime) -> str:
-    """A moment as the stamp prints it: China Standard Time, to the minute."""
-    return moment.astimezone(CST).strftime("%Y-%m-%d %H:%M") + " (UTC+8)"
+    """A moment as the stamp prints it: China Standard Time, to the minute, named as the
+    documents' own signature table names it (北京时间)."""
+    return moment.astimezone(CST).strftime("%Y-%m-%d %H:%M") + "（北京时间）"
 
 
 # ------------------------------------------------------------------ validation
@@ -395,23 +396,24 @@ class Verdict:
 
 def validate(content: bytes) -> Verdict:
     """Validate every signature of ``content`` against the configured trust roots."""
-    from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko_certvalidator import ValidationContext
 
     creds = credentials()
+    # Anything may be uploaded to the public page: pyHanko raises many kinds of error on
+    # a malformed file, and every one of them means "not a valid signed PDF".
     try:
         reader = PdfFileReader(BytesIO(content), strict=False)
         signatures = reader.embedded_signatures
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError) as exc:
+        office = creds.signer.signing_cert.dump()
+        ours = any(
+            sig.signer_cert is not None and sig.signer_cert.dump() == office for sig in signatures
+        )
+    except Exception as exc:
         return Verdict(ALTERED, detail=f"not a readable PDF: {exc}"[:300])
     if not signatures:
         return Verdict(UNSIGNED, detail="no signature")
     context = ValidationContext(trust_roots=list(creds.trust_roots), allow_fetching=False)
-    office = creds.signer.signing_cert.dump()
-    ours = any(
-        sig.signer_cert is not None and sig.signer_cert.dump() == office for sig in signatures
-    )
     verdict = None
     for sig in signatures:
         verdict = _one(sig, context)
@@ -432,6 +434,9 @@ def _one(sig, context) -> Verdict:
         )
     except (SignatureValidationError, PdfReadError, ValueError, KeyError) as exc:
         return Verdict(ALTERED, detail=str(exc)[:300])
+    except Exception as exc:
+        logger.info("signature validation failed on a malformed signature: %s", exc)
+        return Verdict(ALTERED, detail=f"malformed signature: {exc}"[:300])
     signer = common_name(status.signing_cert)
     when = None
     if status.timestamp_validity is not None:

@@ -104,3 +104,16 @@ def test_the_register_lists_the_signature_state(client, mediator, signed_minutes
     client.force_login(mediator)
     text = client.get(reverse("consultation:archive_list")).content.decode()
     assert "Signed by Linli street office" in text and "B-LT" in text
+
+
+def test_truncated_and_mangled_signed_files_get_an_answer_not_an_error(client, signed_minutes):
+    content = stored(signed_minutes)
+    for mangled in (
+        content[: len(content) // 2],
+        content[:-4000],
+        content.replace(b"/ByteRange", b"/ByteRangX"),
+        content.replace(b"/Contents <", b"/Contents <00"),
+    ):
+        response = upload(client, mangled)
+        assert response.status_code == 200
+        assert "Authentic" not in response.content.decode()

@@ -104,7 +104,7 @@ def test_the_visible_signature_is_in_chinese_on_the_last_page(signed_minutes, tm
         )
     )
     last = run("pdftotext", "-f", str(pages), "-l", str(pages), str(path), "-").stdout.decode()
-    assert "电子签章" in last and "签署人：" in last and "(UTC+8)" in last
+    assert "电子签章" in last and "签署人：" in last and "（北京时间）" in last
     assert signed_minutes.archival_number in last
     first = run("pdftotext", "-l", "1", str(path), "-").stdout.decode()
     assert pages == 1 or "签署人：" not in first

@@ -35,7 +35,7 @@ def main() -> None:
     lines = [
         "中心街道办事处 电子签章",
         "签署人：张晓燕（档案员）",
-        "签署时间：2026-12-03 10:00 (UTC+8)",
+        "签署时间：2026-12-03 10:00（北京时间）",
     ]
     creds = signing.credentials()
     signing.stamp_font()  # made once per machine (var/fonts), not part of a signature
