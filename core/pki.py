@@ -81,7 +81,12 @@ def _usage(**on) -> x509.KeyUsage:
     return x509.KeyUsage(**{n: on.get(n, False) for n in names})
 
 
-def make(directory: Path, *, office: str = "Linli street office (development)") -> Path:
+# The office the development certificate names: Chinese, as on every page and PDF it
+# appears in; "开发测试" says it signs nothing real.
+DEV_OFFICE = "邻里街道办事处（开发测试）"
+
+
+def make(directory: Path, *, office: str = DEV_OFFICE) -> Path:
     """Create a complete development PKI in ``directory`` (atomically: a half-made one is
     never seen by a concurrent process); returns the directory."""
     directory = Path(directory)

@@ -365,6 +365,11 @@ def common_name(cert) -> str:
     return cert.subject.native.get("common_name") or cert.subject.human_friendly
 
 
+def office_name() -> str:
+    """The office that signs: the certificate's own name (its common name)."""
+    return common_name(credentials().signer.signing_cert)
+
+
 def cst(moment: dt.datetime) -> str:
     """A moment as the stamp prints it: China Standard Time, to the minute, named as the
     documents' own signature table names it (北京时间)."""

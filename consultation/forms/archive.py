@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # Larger than any archived document (a 300-page dossier is a few MB), small enough that
@@ -20,8 +22,14 @@ class VerifyForm(forms.Form):
         label=_("Archival number (optional)"),
         required=False,
         max_length=40,
-        help_text=_("As printed on the document, e.g. DA-2026-0001."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        example = f"{settings.LINLI['ARCHIVE_PREFIX']}-{timezone.localdate().year}-0001"
+        self.fields["archival_number"].help_text = _(
+            "As printed on the document, e.g. %(example)s."
+        ) % {"example": example}
 
     def clean_document(self):
         upload = self.cleaned_data.get("document")

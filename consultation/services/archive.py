@@ -112,7 +112,7 @@ def stamp_lines(record: ArchiveRecord, at) -> list[str]:
     """The visible signature block, in Chinese: the office, the signer (Chinese name
     order, core.names) and role, the time in China Standard Time, the archival number."""
     with translation.override("zh-hans"):
-        office = documents.issuer_fallback() or settings.LINLI.get("ARCHIVE_PREFIX", "")
+        office = documents.issuer_fallback() or signing.office_name()
         role = signer_role(record.archived_by)
         signer = person_name(record.archived_by)
         return [
@@ -376,7 +376,7 @@ def write_anchor(*, day=None) -> ArchiveAnchor:
             signed = signing.sign_pdf(
                 content,
                 stamp_lines=[
-                    f"{documents.issuer_fallback()} 电子签章",
+                    f"{documents.issuer_fallback() or signing.office_name()} 电子签章",
                     f"档案登记簿每日锚定 {day:%Y-%m-%d}",
                     f"签署时间：{signing.cst(now)}",
                 ],

@@ -93,7 +93,7 @@ def test_the_staff_check_shows_intact_then_altered(client, mediator, signed_minu
     client.force_login(mediator)
     url = reverse("consultation:archive_verify", args=[signed_minutes.pk])
     text = client.get(url).content.decode()
-    assert "intact" in text and "Linli street office" in text
+    assert "intact" in text and "邻里街道办事处（开发测试）" in text
     path = Path(signed_minutes.file.path)
     path.write_bytes(incremental_text_change(path.read_bytes()))
     text = client.get(url).content.decode()
@@ -103,7 +103,7 @@ def test_the_staff_check_shows_intact_then_altered(client, mediator, signed_minu
 def test_the_register_lists_the_signature_state(client, mediator, signed_minutes, held):  # noqa: F811
     client.force_login(mediator)
     text = client.get(reverse("consultation:archive_list")).content.decode()
-    assert "Signed by Linli street office" in text and "B-LT" in text
+    assert "Signed by 邻里街道办事处（开发测试）" in text and "B-LT" in text
 
 
 def test_truncated_and_mangled_signed_files_get_an_answer_not_an_error(client, signed_minutes):

@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 
 from consultation.models import ArchiveRecord
 from consultation.services import archive
-from core import signing
+from core import pki, signing
 from tests.consultation.test_minutes import held  # noqa: F401  (the fixture)
 from tests.factories import MinutesFactory
 
@@ -44,7 +44,7 @@ def test_archiving_queues_the_signature_and_the_record_turns_signed(signed_minut
     record = signed_minutes
     assert record.signature_level == signing.LEVEL_LT
     assert record.signed_at is not None
-    assert "Linli street office" in record.signed_by
+    assert record.signed_by == pki.DEV_OFFICE
     content = stored(record)
     assert hashlib.sha256(content).hexdigest() == record.sha256 != record.content_sha256
     assert record.size == len(content)
