@@ -103,7 +103,7 @@ def test_the_staff_check_shows_intact_then_altered(client, mediator, signed_minu
 def test_the_register_lists_the_signature_state(client, mediator, signed_minutes, held):  # noqa: F811
     client.force_login(mediator)
     text = client.get(reverse("consultation:archive_list")).content.decode()
-    assert "Signed by 邻里街道办事处（开发测试）" in text and "B-LT" in text
+    assert "Signed on " in text and "B-LT" in text and "邻里街道办事处（开发测试）" in text
 
 
 def test_truncated_and_mangled_signed_files_get_an_answer_not_an_error(client, signed_minutes):
