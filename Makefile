@@ -44,6 +44,7 @@ migrate: messages
 	$(DEV_ENV) $(PY) manage.py migrate --noinput -v0
 
 demo: migrate
+	$(DEV_ENV) $(PY) manage.py make_dev_pki
 	$(DEV_ENV) $(PY) manage.py seed_demo
 	$(DEV_ENV) $(PY) manage.py seed_meetings
 	$(DEV_ENV) $(PY) manage.py seed_mediations
@@ -77,6 +78,7 @@ bench: messages
 	$(PY) tests/perf/bench.py
 	$(PY) tests/perf/portal_bench.py
 	$(PY) tests/perf/pdf_bench.py
+	$(PY) tests/perf/signing_bench.py
 
 ## Python (ruff) and templates (djLint: formatting, then its rules and our line length, L001)
 lint: install

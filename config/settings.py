@@ -299,6 +299,27 @@ LINLI_SCHEDULE = {
     "hotline_send": "*/2 * * * *",
     # The opt-in morning e-mail of what waits for each user (需要我处理).
     "send_waiting_digest": "0 8 * * *",
+    # Archives whose signing failed (key or TSA unreachable) are signed again.
+    "sign_archives": "*/15 * * * *",
+    # The daily anchor: the register's and the case logs' latest hashes, signed (#24).
+    "anchor_archive": "50 23 * * *",
+}
+# Archive signing (#24, docs/archives.md): every archived PDF is signed (PAdES) by the
+# office's key and timestamped (RFC 3161). Production names its PKCS#12 file, passphrase,
+# timestamp authority and trust roots here; the key never lives in the database or the
+# repository. Without them a production start warns (core.checks) and archives wait
+# unsigned (visibly) until the key is configured; development and tests use the local PKI
+# that `manage.py make_dev_pki` makes under var/pki/ and an in-process timestamp authority.
+LINLI_SIGNING = {
+    "P12": env.str("LINLI_SIGNING_P12", default=""),
+    "PASSPHRASE": env.str("LINLI_SIGNING_PASSPHRASE", default=""),
+    # An RFC 3161 URL; empty in development: the local PKI's TSA answers in-process.
+    "TSA_URL": env.str("LINLI_TSA_URL", default=""),
+    # PEM files of the roots a signature must chain to (the office CA's, the TSA's).
+    "TRUST_ROOTS": env.list("LINLI_TRUST_ROOTS", default=[]),
+    # Fetch CRL/OCSP when signing to embed validation data (B-LT); off: B-T.
+    "FETCH_REVOCATION": env.bool("LINLI_SIGNING_FETCH_REVOCATION", default=IS_PRODUCTION),
+    "DEV_PKI": "" if IS_PRODUCTION else str(BASE_DIR / "var" / "pki"),
 }
 # django-ratelimit (core.throttle) counts in the default cache and refuses when the cache
 # does not answer: a limiter that fails open is no limiter.
@@ -477,6 +498,9 @@ LINLI = {
         # (then even the right code is refused until the window ends).
         "lookup_reference": env_rate("LINLI_THROTTLE_LOOKUP_REFERENCE", "5/15m"),
         "lookup_address": env_rate("LINLI_THROTTLE_LOOKUP_ADDRESS", "20/15m"),
+        # Public archive verification (#24), every request per client address: each
+        # answer validates a signature (CPU) and says whether an archival number exists.
+        "archive_verify": env_rate("LINLI_THROTTLE_ARCHIVE_VERIFY", "20/h"),
         # Grievances registered online (portal and Open311 POST) per client address.
         "submission_address": env_rate("LINLI_THROTTLE_SUBMISSION_ADDRESS", "5/h"),
         # Open311 reads per client address.

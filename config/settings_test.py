@@ -8,3 +8,6 @@ from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# The tests' own development PKI (made once, on first use, by core.signing).
+LINLI_SIGNING = {**LINLI_SIGNING, "DEV_PKI": str(BASE_DIR / "var" / "pki-test")}  # noqa: F405

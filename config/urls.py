@@ -81,6 +81,7 @@ urlpatterns = [
     path("r/", include("casework.portal_urls")),  # the resident portal (public)
     path("meetings/", include("consultation.urls")),
     path("notices/", include("consultation.public_urls")),  # public notices (公示)
+    path("verify/", include("consultation.verify_urls")),  # public; throttled per address
     path("open311/", include("casework.open311_urls")),  # public (GeoReport v2)
     path("api/v1/", include("casework.api_urls")),  # token-authenticated
     # Other API versions or paths: the API's JSON 404, never the pages' HTML one.

@@ -14,3 +14,4 @@ class ConsultationConfig(AppConfig):
             case_events,  # the event codes consultation writes on a case's log
             case_hooks,
         )
+        from consultation.services import archive  # noqa: F401  (the signing job, #24)

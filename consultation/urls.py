@@ -127,4 +127,5 @@ urlpatterns = [
     path("mediations/<int:pk>/archive/", dossier.dossier_archive, name="dossier_archive"),
     path("archive/", archive.archive_list, name="archive_list"),
     path("archive/<int:pk>/", archive.archive_download, name="archive_download"),
+    path("archive/<int:pk>/verify/", archive.archive_verify, name="archive_verify"),
 ]

@@ -128,3 +128,50 @@ def check_backends_importable(app_configs, **kwargs):
                 )
             )
     return errors
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_archive_signing(app_configs, **kwargs):
+    """#24: production signs archives with a key from the environment. Missing, it warns
+    rather than refuses to start: the office's casework must not stop while a certificate
+    is being procured, and nothing is lost — every archived file is kept with its checksum
+    and chained in the register, listed as "not signed yet", and ``sign_archives`` signs
+    it once the key is there. A key that is named but cannot be read is an error: every
+    signature would fail."""
+    from core import signing
+
+    conf = settings.LINLI_SIGNING
+    if not settings.IS_PRODUCTION:
+        return []
+    if not conf["P12"]:
+        return [
+            checks.Warning(
+                "Archived PDFs are not being signed: LINLI_SIGNING_P12 and "
+                "LINLI_SIGNING_PASSPHRASE are not set (they wait, unsigned, until they are).",
+                hint="docs/archives.md: the office's certificate, LINLI_TSA_URL and "
+                "LINLI_TRUST_ROOTS.",
+                id="linli.W240",
+            )
+        ]
+    problems = []
+    try:
+        signing.credentials()
+    except signing.SigningUnavailable as exc:
+        problems.append(checks.Error(str(exc), id="linli.E241"))
+    if not conf["TSA_URL"]:
+        problems.append(
+            checks.Warning(
+                "LINLI_TSA_URL is not set: archives are signed without a trusted timestamp "
+                "(PAdES B-B), so their signatures stop validating when the certificate expires.",
+                id="linli.W242",
+            )
+        )
+    if not conf["TRUST_ROOTS"]:
+        problems.append(
+            checks.Warning(
+                "LINLI_TRUST_ROOTS is not set: verify_archive cannot decide whether a "
+                "signature is the office's.",
+                id="linli.W243",
+            )
+        )
+    return problems

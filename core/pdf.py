@@ -9,6 +9,8 @@ URL fetcher refuses every URL it is asked for.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import ctypes.util
 import functools
 import gc
@@ -157,6 +159,22 @@ def html_to_pdf(
         _collect_later()
 
 
+# Set while an archived document renders: the frame reserves the box on its last page
+# where the office's visible signature goes (templates/core/pdf/_seal_field.html;
+# core.signing finds it by its anchor).
+_signature_field = contextvars.ContextVar("linli_signature_field", default=False)
+
+
+@contextlib.contextmanager
+def signature_field():
+    """Render the documents inside with room for the office's signature (#24)."""
+    token = _signature_field.set(True)
+    try:
+        yield
+    finally:
+        _signature_field.reset(token)
+
+
 def render(
     template_name: str,
     context: dict,
@@ -172,6 +190,8 @@ def render(
     get Chinese punctuation in their text (``core.documents.fullwidth_html``). A page
     count in the body (an archival cover's 页数) needs no second pass: CSS
     ``target-counter()`` on an anchor at the document's end gives the last page's number."""
+    if _signature_field.get():
+        context = {**context, "signature_field": True}
     html = render_to_string(template_name, context)
     if documents.document_language() != "en":
         html = documents.fullwidth_html(html)

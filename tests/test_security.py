@@ -40,10 +40,26 @@ def _manage(*args, **env):
     )
 
 
-def test_check_deploy_is_clean_with_production_settings():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    from core import pki
+
+    # #24: production names its signing key, timestamp authority and trust roots (a
+    # development PKI stands in; the check reads the key, it contacts no TSA).
+    keys = pki.make(tmp_path / "pki")
+    signing = {
+        "LINLI_SIGNING_P12": str(keys / pki.OFFICE_P12),
+        "LINLI_SIGNING_PASSPHRASE": (keys / pki.PASSPHRASE).read_text().strip(),
+        "LINLI_TSA_URL": "http://tsa.invalid/",
+        "LINLI_TRUST_ROOTS": str(keys / pki.CA_CERT),
+    }
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, **signing)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_when_production_has_no_signing_key():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode != 0 and "linli.W240" in result.stdout + result.stderr
 
 
 def test_debug_cannot_be_on_with_a_production_host():

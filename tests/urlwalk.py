@@ -145,6 +145,7 @@ ARGUMENTS: dict[str, dict[str, object]] = {
     "consultation:minutes_pdf": {"pk": MINUTES},
     "consultation:archive_list": {},
     "consultation:archive_download": {"pk": ARCHIVE},
+    "consultation:archive_verify": {"pk": ARCHIVE},
     # Owner ballots
     "consultation:ballot_new": {},
     "consultation:ballot_detail": {"pk": BALLOT},
@@ -165,6 +166,7 @@ ARGUMENTS: dict[str, dict[str, object]] = {
     "consultation:owner_merge_decide": {"pk": MERGE},
     "notices:notice": {"code": NOTICE_CODE},
     "notices:notice_pdf": {"code": NOTICE_CODE},
+    "verify:archive": {},
     # People's mediation
     "consultation:mediation_list": {},
     "consultation:mediation_new": {},
@@ -220,6 +222,8 @@ PUBLIC = {
     # unit numbers, no names or phones — reached by the code printed on it.
     "notices:notice",
     "notices:notice_pdf",
+    # Public archive verification (#24): answers only about the file (or number) given.
+    "verify:archive",
     "open311:token",
     "open311:not_found",  # the spec's 404 error list for every other path under /open311/
     "api:not_found",  # the API's JSON 404 for paths that name no operation

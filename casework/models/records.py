@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.models.cases import Case, Status
+from core.chain import GENESIS, link
 from core.exceptions import ImmutableRecord
 from core.models import AppendOnlyQuerySet
 
@@ -86,6 +87,17 @@ class EventKind(models.TextChoices):
     RETURN_VISIT = "return_visit", _("Return visit (回访)")
 
 
+class ChainedEventQuerySet(AppendOnlyQuerySet):
+    """Events are written one by one: each links to the one before it (casework.chain)."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        with transaction.atomic(using=self.db):
+            for obj in objs:
+                obj.save(using=self.db)
+        return objs
+
+
 class CaseEvent(models.Model):
     """One entry of a case's append-only log: who did what, when, from which state to which."""
 
@@ -121,8 +133,12 @@ class CaseEvent(models.Model):
     note = models.TextField(_("note"), blank=True, max_length=20000)
     is_public = models.BooleanField(_("visible to the resident"), default=False)
     created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    # The case log's hash chain (#24, casework.chain): the previous event's hash on this
+    # case and this event's, written under the case's row lock.
+    prev_hash = models.CharField(_("previous event hash"), max_length=64, blank=True)
+    row_hash = models.CharField(_("event hash"), max_length=64, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
+    objects = ChainedEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("case event")
@@ -136,10 +152,45 @@ class CaseEvent(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise ImmutableRecord()
-        super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using")):
+            self._seal()
+            super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ImmutableRecord()
+
+    def _seal(self) -> None:
+        """Link this new event to the case's last one (#24, core.chain), under the case's
+        row lock: two events written at once on one case get exactly one order. Here, in
+        ``save``, because it is the one path every event takes, whichever service writes
+        it; casework.chain verifies."""
+        list(Case.objects.select_for_update().filter(pk=self.case_id).values_list("pk"))
+        previous = (
+            CaseEvent.objects.filter(case_id=self.case_id)
+            .order_by("-id")
+            .values_list("row_hash", flat=True)
+            .first()
+        )
+        self.prev_hash = previous or GENESIS
+        self.row_hash = link(self.prev_hash, self.chained_fields())
+
+    def chained_fields(self) -> dict:
+        """What the case log's chain covers (docs/archives.md): the event's code,
+        parameters, time and actor and its place in the case — not the free-text note,
+        which de-identification (#27) may blank years later."""
+        return {
+            "case": self.case_id,
+            "kind": self.kind,
+            "code": self.code,
+            "params": self.params,
+            "at": self.created_at,
+            "actor": self.actor_id,
+            "referral": self.referral_id,
+            "transition": self.transition,
+            "from": self.from_status,
+            "to": self.to_status,
+            "public": self.is_public,
+        }
 
 
 class Score(models.IntegerChoices):

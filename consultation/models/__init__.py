@@ -4,7 +4,7 @@ owner-consent ballots (``ballots``), people's mediation (``mediation``), its agr
 (``agreement``) and its dossier's checklist (``dossier``). Import models from here."""
 
 from consultation.models.agreement import NO_SESSION_YET, Agreement, JudicialStatus, Obligation
-from consultation.models.archive import ArchiveRecord, archive_path
+from consultation.models.archive import ArchiveAnchor, ArchiveRecord, archive_path
 from consultation.models.ballots import (
     Ballot,
     BallotCampaign,
@@ -87,6 +87,7 @@ __all__ = [
     "UNDER_WAY",
     "AgendaItem",
     "Agreement",
+    "ArchiveAnchor",
     "ArchiveRecord",
     "Ballot",
     "BallotCampaign",

@@ -36,6 +36,7 @@ from consultation.services.mediation import (
     require_mediator,
     require_status,
 )
+from core import pdf
 from core.exceptions import ActionForbidden, TransitionRefused
 
 
@@ -218,7 +219,7 @@ def _take_effect_if_complete(locked: Mediation, agreement: Agreement, actor) -> 
     locked.agreement = agreement
     log_transition(MEDIATIONS.fire(locked, "take_effect", actor=actor), actor)
 
-    with translation.override("zh-hans"):
+    with translation.override("zh-hans"), pdf.signature_field():
         content = mediation_documents.agreement_pdf(agreement)
     archive.register(
         content,

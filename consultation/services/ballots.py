@@ -33,7 +33,7 @@ from consultation.models import (
 )
 from consultation.selectors import compute_tally
 from consultation.services import archive, publicity
-from core import documents
+from core import documents, pdf
 from core.exceptions import ActionForbidden, TransitionRefused
 from core.transitions import Machine
 
@@ -395,7 +395,7 @@ def cost_set(
 def archive_result(campaign: BallotCampaign, actor) -> ArchiveRecord:
     """The published result sheet as PDF/A in the archive register."""
 
-    with translation.override("zh-hans"):
+    with translation.override("zh-hans"), pdf.signature_field():
         content = ballot_documents.result_pdf(
             campaign, number=documents.issue_document_number("ballot_result")
         )

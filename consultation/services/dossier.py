@@ -29,6 +29,7 @@ from consultation.services.mediation import (
     require_mediator,
     require_status,
 )
+from core import pdf
 from core.exceptions import ActionForbidden, TransitionRefused
 
 
@@ -73,7 +74,7 @@ def dossier_archive(
 
         # The cover prints its 档号: draw it first (rolled back with the rest on failure).
         archival_number = archive.next_archival_number(timezone.localdate().year)
-        with translation.override("zh-hans"):
+        with translation.override("zh-hans"), pdf.signature_field():
             content = mediation_documents.dossier_pdf(
                 locked, compiler=actor, archival_number=archival_number
             )
