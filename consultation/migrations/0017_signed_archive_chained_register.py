@@ -42,7 +42,7 @@ def chain_existing(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultation', '0014_event_notes_to_codes'),
+        ('consultation', '0016_meeting_chair_recorder_people'),
     ]
 
     operations = [

@@ -38,7 +38,7 @@ def chain_existing(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0034_return_visit_due_for_resolved_cases'),
+        ('casework', '0035_grid_workers_and_building_heads'),
     ]
 
     operations = [
