@@ -418,6 +418,28 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Keys for personal data at rest (see LINLI["PII"] below): required in production.
+PII_SETTINGS = {
+    "KEYS": env.str("LINLI_PII_KEYS", default=""),
+    "KEY_ID": env.str("LINLI_PII_KEY_ID", default=""),
+    "HASH_KEY": env.str("LINLI_PII_HASH_KEY", default=""),
+    "CIPHER": env.str("LINLI_PII_CIPHER", default="sm4-gcm"),
+}
+if IS_PRODUCTION and not (PII_SETTINGS["KEYS"] and PII_SETTINGS["HASH_KEY"]):
+    raise _required_in_production(
+        "LINLI_PII_KEYS and LINLI_PII_HASH_KEY (the keys sealing personal data) are "
+        "required in production: `python3 -c 'import base64,os; "
+        'print("k1:"+base64.b64encode(os.urandom(16)).decode())\'` for the first, '
+        "`python3 -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())'` "
+        "for the second. Keep both outside the database and its backups."
+    )
+if not IS_PRODUCTION:
+    # The public development keys (core/crypto.py): dev and test processes agree on them.
+    PII_SETTINGS["KEYS"] = PII_SETTINGS["KEYS"] or "dev:bGlubGktZGV2LW9ubHkhIQ=="
+    PII_SETTINGS["HASH_KEY"] = (
+        PII_SETTINGS["HASH_KEY"] or "bGlubGktZGV2LW9ubHktbG9va3VwLWtleS0zMmJ5dGU="
+    )
+
 # --- Linli's own settings: defaults from DOMAIN.md that a street office may change ---
 LINLI = {
     # Where links in e-mails point (no trailing slash).
@@ -492,6 +514,15 @@ LINLI = {
     # The security record (core.models.SecurityEvent): kept this many days, then pruned by
     # `manage.py prune_security_events` (at least 184: 网络安全法 Art. 21, six months).
     "SECURITY_RETENTION_DAYS": env.int("LINLI_SECURITY_RETENTION_DAYS", default=365),
+    # Personal data at rest (core.crypto, #27; DOMAIN.md §9, 密评 GB/T 39786): phone and
+    # ID numbers and detailed addresses are sealed with SM4-GCM ("aes-gcm" where a
+    # deployment must). LINLI_PII_KEYS is "<id>:<base64 16-byte key>,…" — every key any
+    # stored value still uses; LINLI_PII_KEY_ID the one new values are sealed with (then
+    # `manage.py rotate_pii_key` re-seals the rest). LINLI_PII_HASH_KEY (base64, 32 random
+    # bytes) keys the HMAC-SM3 look-up hash of phone numbers: changing it needs
+    # `rotate_pii_key --rehash`. Production refuses to start without them; dev and test
+    # use public keys (core.crypto.INSECURE_DEV_KEYS), which a system check refuses there.
+    "PII": PII_SETTINGS,
     # A user's refused access to one path is recorded once per this many seconds.
     "SECURITY_DENIED_DEDUP_SECONDS": env.int("LINLI_SECURITY_DENIED_DEDUP_SECONDS", default=600),
     # Two-factor sign-in: supervisors, superusers and staff (the admin) reach no staff page

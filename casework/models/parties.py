@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.models.cases import Case
 from casework.phones import phone_key
+from core.fields import EncryptedCharField
 
 
 class PartyRole(models.TextChoices):
@@ -34,12 +35,13 @@ class Party(models.Model):
         _("kind"), max_length=24, choices=PartyKind.choices, default=PartyKind.RESIDENT
     )
     name = models.CharField(_("name"), max_length=200)
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
-    # What phone look-ups search (casework.phones.phone_key): the normal form today, a
-    # keyed hash once phones are encrypted. Kept by save(); set it in bulk_create.
+    # Encrypted at rest (core.crypto, #27): the column holds only sealed tokens.
+    phone = EncryptedCharField(_("phone"), max_length=30, blank=True)
+    # What phone look-ups search (casework.phones.phone_key): the keyed hash (HMAC-SM3) of
+    # the number's normal form. Kept by save(); set it in bulk_create.
     phone_key = models.CharField(_("phone look-up key"), max_length=64, blank=True, db_index=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    address = models.CharField(_("address"), max_length=300, blank=True)
+    address = EncryptedCharField(_("address"), max_length=300, blank=True)
     merged_from = models.ForeignKey(
         Case,
         verbose_name=_("joined from case"),
