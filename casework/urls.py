@@ -22,6 +22,7 @@ urlpatterns = [
         name="hotline_resend",
     ),
     path("cases/<int:pk>/parties/", views.case_party_add, name="case_party_add"),
+    path("cases/<int:pk>/contact/", views.party_contact, name="party_contact"),
     path("cases/<int:pk>/assign/", views.case_assign, name="case_assign"),
     path("cases/<int:pk>/merge/", views.case_merge, name="case_merge"),
     path("cases/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),

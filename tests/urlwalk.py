@@ -94,6 +94,7 @@ ARGUMENTS: dict[str, dict[str, object]] = {
     "casework:hotline_act": {"pk": CASE},
     "casework:hotline_resend": {"pk": CASE, "message_id": 1},
     "casework:case_party_add": {"pk": CASE},
+    "casework:party_contact": {"pk": CASE},
     "casework:case_assign": {"pk": CASE},
     "casework:case_merge": {"pk": CASE},
     "casework:attachment_upload": {"pk": CASE},

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from casework.models.cases import Case
 from casework.phones import phone_key
 from core.fields import EncryptedCharField
+from core.masking import mask_phone
 
 
 class PartyRole(models.TextChoices):
@@ -66,11 +67,3 @@ class Party(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
-
-
-def mask_phone(phone: str) -> str:
-    """138****1234 — keep the first three and last four digits of a phone number."""
-    digits = "".join(ch for ch in phone or "" if ch.isdigit())
-    if len(digits) < 8:
-        return "*" * len(digits)
-    return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"
