@@ -298,6 +298,8 @@ LINLI_SCHEDULE = {
     "hotline_send": "*/2 * * * *",
     # The opt-in morning e-mail of what waits for each user (需要我处理).
     "send_waiting_digest": "0 8 * * *",
+    # Personal data of cases past retention de-identified (PIPL Art. 19, 47; #27).
+    "deidentify_cases": "20 3 * * *",
 }
 # django-ratelimit (core.throttle) counts in the default cache and refuses when the cache
 # does not answer: a limiter that fails open is no limiter.
@@ -523,6 +525,15 @@ LINLI = {
     # `rotate_pii_key --rehash`. Production refuses to start without them; dev and test
     # use public keys (core.crypto.INSECURE_DEV_KEYS), which a system check refuses there.
     "PII": PII_SETTINGS,
+    # How long a case's personal data is kept after the case ends (PIPL Art. 19, 47;
+    # core.retention.personal_data_cutoff), per kind: "contact" — the parties' phone
+    # numbers, addresses and e-mail; "identity" — their names and the names and numbers
+    # in the case's free text. Then `manage.py deidentify_cases` (scheduled nightly)
+    # clears them; the case, its statistics and its archived records stay.
+    "PII_RETENTION_DAYS": {
+        "contact": env.int("LINLI_PII_RETENTION_CONTACT_DAYS", default=3 * 365),
+        "identity": env.int("LINLI_PII_RETENTION_IDENTITY_DAYS", default=5 * 365),
+    },
     # A user's refused access to one path is recorded once per this many seconds.
     "SECURITY_DENIED_DEDUP_SECONDS": env.int("LINLI_SECURITY_DENIED_DEDUP_SECONDS", default=600),
     # Two-factor sign-in: supervisors, superusers and staff (the admin) reach no staff page

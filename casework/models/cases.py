@@ -233,6 +233,19 @@ class Case(ConcurrentTransitionMixin, models.Model):
     # The first-contact and return-visit deadlines already chased (once per deadline).
     first_contact_chased_for = models.DateField(null=True, blank=True, editable=False)
     return_visit_chased_for = models.DateField(null=True, blank=True, editable=False)
+    # Personal data past retention (PIPL Art. 19, 47; casework.deidentify): when the
+    # parties' contact details, then their names, were cleared from this case.
+    contact_cleared_at = models.DateTimeField(
+        _("contact details cleared at"), null=True, blank=True, editable=False
+    )
+    identity_cleared_at = models.DateTimeField(
+        _("names cleared at"), null=True, blank=True, editable=False
+    )
+    # Which personal-information notice (PIPL Art. 17) the resident was shown when the case
+    # was registered (casework.privacy.NOTICE_VERSION).
+    privacy_notice_version = models.CharField(
+        _("privacy notice version"), max_length=20, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("case")
