@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework import events, services, status_codes
+from casework import events, privacy, services, status_codes
 from casework.models import (
     OPEN_STATUSES,
     Case,
@@ -117,6 +117,7 @@ def submit_online(*, data: Submission, status_code: str | None = None) -> servic
                 services.PartyData(name=data.name, phone=data.phone, email=data.email),
             ],
             status_code=status_code,
+            privacy_notice_version=privacy.NOTICE_VERSION,
         )
         if data.email:
             case, code = registration.case, registration.status_code

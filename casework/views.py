@@ -21,6 +21,7 @@ from casework import (
     open311,
     permissions,
     phones,
+    privacy,
     selectors,
     services,
     status_codes,
@@ -247,6 +248,7 @@ def case_new(request):
                         external_ref=data["external_ref"],
                         parties=party_data,
                         status_code=status_code,
+                        privacy_notice_version=privacy.NOTICE_VERSION,
                     ),
                 )
             except idempotency.KeyReused as exc:

@@ -481,6 +481,10 @@ LINLI = {
     "RECEIPT_REPLAY_MINUTES": env.int("LINLI_RECEIPT_REPLAY_MINUTES", default=10),
     # Personal data retention stated in the notice residents accept.
     "RETENTION_YEARS": env.int("LINLI_RETENTION_YEARS", default=3),
+    # Whom residents ask about their personal information (PIPL Art. 17(1)(4), the
+    # notice at collection, casework.privacy): a name and a phone number, e.g.
+    # "新华路街道办事处 021-62345678". Empty: "the residents' committee handling your case".
+    "PRIVACY_CONTACT": env.str("LINLI_PRIVACY_CONTACT", default=""),
     # "Due soon" on the dashboard: within this many working days.
     "DUE_SOON_WORKING_DAYS": env.int("LINLI_DUE_SOON_WORKING_DAYS", default=3),
     # The one limiter (core.throttle): every door's rate as N/period (s, m, h, d, with an
@@ -531,7 +535,11 @@ LINLI = {
     # in the case's free text. Then `manage.py deidentify_cases` (scheduled nightly)
     # clears them; the case, its statistics and its archived records stay.
     "PII_RETENTION_DAYS": {
-        "contact": env.int("LINLI_PII_RETENTION_CONTACT_DAYS", default=3 * 365),
+        # By default the years the notice has always stated (LINLI_RETENTION_YEARS).
+        "contact": env.int(
+            "LINLI_PII_RETENTION_CONTACT_DAYS",
+            default=365 * env.int("LINLI_RETENTION_YEARS", default=3),
+        ),
         "identity": env.int("LINLI_PII_RETENTION_IDENTITY_DAYS", default=5 * 365),
     },
     # A user's refused access to one path is recorded once per this many seconds.
