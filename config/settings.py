@@ -485,6 +485,10 @@ LINLI = {
     # notice at collection, casework.privacy): a name and a phone number, e.g.
     # "新华路街道办事处 021-62345678". Empty: "the residents' committee handling your case".
     "PRIVACY_CONTACT": env.str("LINLI_PRIVACY_CONTACT", default=""),
+    # A resident's request to see, copy, correct or delete their data is answered within
+    # this many working days (casework.rights.answer_due; PIPL Art. 50 "promptly",
+    # GB/T 35273-2020 §8.7: at most 30 days).
+    "RIGHTS_REQUEST_WORKING_DAYS": env.int("LINLI_RIGHTS_REQUEST_WORKING_DAYS", default=15),
     # "Due soon" on the dashboard: within this many working days.
     "DUE_SOON_WORKING_DAYS": env.int("LINLI_DUE_SOON_WORKING_DAYS", default=3),
     # The one limiter (core.throttle): every door's rate as N/period (s, m, h, d, with an
