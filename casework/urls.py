@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework import referral_views, report_views, security_views, views
+from casework import referral_views, report_views, rights_views, security_views, views
 from casework.hotline import views as hotline_views
 
 app_name = "casework"
@@ -58,6 +58,11 @@ urlpatterns = [
         name="my_export_download",
     ),
     path("reports/security/", security_views.security_log, name="security_log"),
+    # Personal information (PIPL, #27): residents' requests and the processing register.
+    path("privacy/requests/", rights_views.rights_list, name="rights_list"),
+    path("privacy/requests/<int:pk>/", rights_views.rights_detail, name="rights_detail"),
+    path("privacy/requests/<int:pk>/copy.json", rights_views.rights_copy, name="rights_copy"),
+    path("privacy/register/", rights_views.privacy_register, name="privacy_register"),
     path("waiting/", views.waiting_list, name="waiting"),
     path("inbox/", referral_views.inbox, name="inbox"),
     path("inbox/<int:pk>/", referral_views.inbox_detail, name="inbox_detail"),

@@ -21,6 +21,7 @@ from casework.hooks import GuardsOf
 from casework.models.organisations import Category, Organisation
 from casework.models.places import Place
 from casework.models.referrals import OPEN_REFERRAL_STATUSES
+from casework.privacy import PURPOSE_CASE, SEEN_BY_CASE_STAFF
 from core.exceptions import TransitionRefused
 from core.fields import StateField
 from core.transitions import required
@@ -140,6 +141,14 @@ _nothing_referred_out.message = _("Recall the open referrals before recording th
 
 class Case(ConcurrentTransitionMixin, models.Model):
     """One grievance or consultation matter (案件/诉求)."""
+
+    # The personal data this model holds, for the processing register (casework.privacy,
+    # PIPL Art. 55 个人信息处理活动记录): field -> (purpose, who sees it, retention kind).
+    PERSONAL_DATA = {
+        "address": (PURPOSE_CASE, SEEN_BY_CASE_STAFF, "contact"),
+        "description": (PURPOSE_CASE, SEEN_BY_CASE_STAFF, "identity"),
+        "requests": (PURPOSE_CASE, SEEN_BY_CASE_STAFF, "identity"),
+    }
 
     reference = models.CharField(
         _("reference"),

@@ -8,6 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.models.cases import Case
 from casework.phones import phone_key
+from casework.privacy import (
+    PURPOSE_CASE,
+    PURPOSE_CONTACT,
+    SEEN_BY_CASE_STAFF,
+    SEEN_FULL_ON_REQUEST,
+    SEEN_MASKED,
+)
 from core.fields import EncryptedCharField
 from core.masking import mask_phone
 
@@ -27,6 +34,15 @@ class PartyKind(models.TextChoices):
 
 class Party(models.Model):
     """A person or body taking part in a case. Personal data: shown only to who needs it."""
+
+    # The personal data this model holds, for the processing register (casework.privacy,
+    # PIPL Art. 55 个人信息处理活动记录): field -> (purpose, who sees it, retention kind).
+    PERSONAL_DATA = {
+        "name": (PURPOSE_CASE, SEEN_BY_CASE_STAFF, "identity"),
+        "phone": (PURPOSE_CONTACT, SEEN_MASKED, "contact"),
+        "address": (PURPOSE_CONTACT, SEEN_FULL_ON_REQUEST, "contact"),
+        "email": (PURPOSE_CONTACT, SEEN_FULL_ON_REQUEST, "contact"),
+    }
 
     case = models.ForeignKey(
         Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="parties"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.models.organisations import Organisation
 from casework.phones import phone_key
+from casework.privacy import PURPOSE_RIGHTS, SEEN_BY_HANDLERS
 from core.fields import EncryptedCharField
 
 
@@ -31,6 +32,13 @@ class RightsRequest(models.Model):
     """One request, its identity check, deadline and recorded answer. The requester's
     cases are those with a party of the same phone number (casework.phones), within the
     receiving organisation's area."""
+
+    # The personal data this model holds, for the processing register (casework.privacy,
+    # PIPL Art. 55 个人信息处理活动记录): field -> (purpose, who sees it, retention kind).
+    PERSONAL_DATA = {
+        "name": (PURPOSE_RIGHTS, SEEN_BY_HANDLERS, "record"),
+        "phone": (PURPOSE_RIGHTS, SEEN_BY_HANDLERS, "record"),
+    }
 
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("received by"), on_delete=models.PROTECT, related_name="+"

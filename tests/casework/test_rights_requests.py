@@ -139,3 +139,66 @@ def test_the_stored_phone_is_encrypted(world, mediator):
     with connection.cursor() as cursor:
         cursor.execute("SELECT phone FROM casework_rightsrequest WHERE id = %s", [request.pk])
         assert cursor.fetchone()[0].startswith("pii1:")
+
+
+# ------------------------------------------------------------------------ pages
+
+
+def test_staff_receive_answer_and_hand_over_a_copy_through_the_pages(
+    client, cases, world, mediator
+):
+    client.force_login(mediator)
+    url = reverse("casework:rights_list")
+    page = client.get(url, headers={"accept-language": "zh-hans"}).content.decode()
+    assert "个人信息请求" in page and "登记请求" in page
+    response = client.post(
+        url,
+        {
+            "organisation": world.committee_a.pk,
+            "kind": "delete",
+            "name": "李秀英",
+            "phone": "13812345678",
+            "identity_checked": "居民身份证原件",
+            "details": "",
+        },
+    )
+    item = rights.requests_for(mediator).get()
+    assert response["Location"] == reverse("casework:rights_detail", args=[item.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert cases["closed"].reference in page and cases["elsewhere"].reference not in page
+    copy = client.get(reverse("casework:rights_copy", args=[item.pk]))
+    assert copy["Content-Type"].startswith("application/json")
+    assert json.loads(copy.content)["cases"][0]["reference"] == cases["closed"].reference
+    client.post(response["Location"], {"answer": "已删除您的个人信息。"})
+    item.refresh_from_db()
+    assert item.status == RightsStatus.DONE and item.answered_by == mediator
+
+
+def test_outsiders_cannot_open_another_organisations_request(client, world, mediator, outsider):
+    item = _receive(mediator, world, RightsKind.ACCESS)
+    client.force_login(outsider)
+    for name in ("casework:rights_detail", "casework:rights_copy"):
+        assert client.get(reverse(name, args=[item.pk])).status_code == 404
+    assert item.name not in client.get(reverse("casework:rights_list")).content.decode()
+
+
+def test_the_processing_register_is_generated_from_the_models(client, supervisor, mediator):
+    from django.apps import apps
+
+    from casework import privacy
+    from core.fields import EncryptedCharField
+
+    client.force_login(mediator)
+    assert client.get(reverse("casework:privacy_register")).status_code == 403
+    client.force_login(supervisor)
+    page = client.get(
+        reverse("casework:privacy_register"), headers={"accept-language": "zh-hans"}
+    ).content.decode()
+    assert "个人信息处理活动记录" in page and "是（SM4）" in page
+    rows = privacy.register_rows()
+    encrypted = {(str(r["model"]), str(r["field"])) for r in rows if r["encrypted"]}
+    # Every encrypted field of every model is declared in the register.
+    for model in apps.get_models():
+        for f in model._meta.concrete_fields:
+            if isinstance(f, EncryptedCharField):
+                assert (str(model._meta.verbose_name), str(f.verbose_name)) in encrypted
