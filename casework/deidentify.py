@@ -5,7 +5,8 @@ Two kinds, each with its own retention counted from the case's end (settings
 
 - **contact** — the parties' phone numbers, addresses and e-mail, the case's detailed
   address, and those numbers and addresses wherever the case's free text repeats them;
-- **identity** — the parties' names (→ "某某") and those names in the free text.
+- **identity** — the parties' names (→ "某某"), those names in the free text, and a 12345
+  order's caller (already masked by the hotline).
 
 What stays: the case row with its reference, category, place, dates, statuses and
 outcome, so the summary tables (``casework.tallies``), the reports and the SLA history
@@ -29,7 +30,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from casework.models import Case, Party, Status
+from casework.models import Case, HotlineOrder, Party, Status
 from core.audit import record
 from core.models import SecurityEventKind
 from core.retention import personal_data_cutoff
@@ -106,6 +107,8 @@ def _clear(kind: str, case: Case, parties: list[Party], now: dt.datetime) -> Non
         for p in parties:
             p.name = ANONYMOUS
         Party.objects.bulk_update(parties, ["name"])
+        # The 12345 order's caller, as the hotline masked them (王**, 139****5678).
+        HotlineOrder.objects.filter(case_id=case.pk).update(caller=ANONYMOUS, caller_phone="")
         case_fields = {}
     for name in TEXT_FIELDS:
         case_fields[name] = scrub(getattr(case, name), names=names, literals=literals)

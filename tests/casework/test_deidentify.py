@@ -135,6 +135,23 @@ def test_contact_details_go_before_names(world, settings):
     assert Case.objects.get(pk=case.pk).description == "某某，电话***"
 
 
+def test_a_hotline_orders_caller_goes_with_the_names(old):
+    from casework.models import HotlineOrder
+
+    order = HotlineOrder.objects.create(
+        case=old,
+        order_number="SH12345-0001",
+        hotline_category="噪声扰民",
+        caller="李**",
+        caller_phone="138****5678",
+        sign_for_due=timezone.now(),
+        reply_due=timezone.now(),
+    )
+    deidentify.deidentify()
+    order.refresh_from_db()
+    assert (order.caller, order.caller_phone, order.order_number) == ("某某", "", "SH12345-0001")
+
+
 def test_rejected_and_withdrawn_cases_count_from_their_last_change(world):
     rejected = _ended_case(world, 6, state=Status.REJECTED)
     PartyFactory(case=rejected, name="钱七", phone="13500000000")
