@@ -79,6 +79,7 @@ bench: messages
 	$(PY) tests/perf/portal_bench.py
 	$(PY) tests/perf/pdf_bench.py
 	$(PY) tests/perf/signing_bench.py
+	$(PY) tests/perf/pii_bench.py
 
 ## Python (ruff) and templates (djLint: formatting, then its rules and our line length, L001)
 lint: install

@@ -185,3 +185,10 @@ def can_read_api_docs(user) -> bool:
     if not ids:
         return False
     return ApiToken.objects.filter(organisation_id__in=ids, revoked_at__isnull=True).exists()
+
+
+def can_reveal_contact(case, user) -> bool:
+    """Who may see a party's full phone number and address (each look recorded, PIPL
+    Art. 6 and DOMAIN.md §9): the case's assigned officer and the area's supervisors.
+    Everyone else sees masked numbers only."""
+    return case.assigned_officer_id == user.pk or can_supervise_case(case, user)

@@ -2,14 +2,18 @@
 
 A caller says "138 1234 5678", the record says "+86 13812345678" or "021-6234 5678": the
 key is the digits, without the country code, so the same line is found however it was
-typed. Every lookup by phone — the intake's repeat-caller lookup, the case list's search
-— goes through ``phone_key`` and ``cases_with_phone``: when phone numbers are encrypted
-(#27), ``phone_key`` becomes a keyed hash of this normal form and no caller changes.
+typed. Every lookup by phone — the intake's repeat-caller lookup, the case list's search,
+the resident's 我的诉求 — goes through ``phone_key`` and ``cases_with_phone``. Phone
+numbers are stored encrypted (#27, core.crypto): ``phone_key`` is the keyed hash
+(HMAC-SM3) of the normal form, so equal numbers still meet in one indexed column while the
+column itself tells nobody a number.
 """
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
+
+from core.crypto import lookup_hash
 
 # A search text is taken as a phone number from this many digits on.
 MIN_PHONE_DIGITS = 7
@@ -26,10 +30,11 @@ def normalise(phone: str) -> str:
 
 
 def phone_key(phone: str) -> str:
-    """What is stored and searched for ``phone`` (``Party.phone_key``): its normal form,
-    "" when it has too few digits to be a phone number."""
+    """What is stored and searched for ``phone`` (``Party.phone_key``): the keyed hash
+    (HMAC-SM3, core.crypto.lookup_hash) of its normal form, "" when it has too few digits
+    to be a phone number."""
     digits = normalise(phone)
-    return digits if len(digits) >= MIN_PHONE_DIGITS else ""
+    return lookup_hash(digits) if len(digits) >= MIN_PHONE_DIGITS else ""
 
 
 def looks_like_phone(text: str) -> bool:

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework import events, public_stages, services, status_codes
+from casework import events, privacy, public_stages, services, status_codes
 from casework.event_text import list_separator
 from casework.models import (
     OPEN_REFERRAL_STATUSES,
@@ -119,6 +119,7 @@ def submit_online(*, data: Submission, status_code: str | None = None) -> servic
                 services.PartyData(name=data.name, phone=data.phone, email=data.email),
             ],
             status_code=status_code,
+            privacy_notice_version=privacy.NOTICE_VERSION,
         )
         if data.email:
             case, code = registration.case, registration.status_code

@@ -182,11 +182,7 @@ def submit(request):
 
 
 def _submit_page(request, form):
-    return render(
-        request,
-        "casework/portal/submit.html",
-        {"form": form, "retention_years": settings.LINLI["RETENTION_YEARS"]},
-    )
+    return render(request, "casework/portal/submit.html", {"form": form})
 
 
 def _sent_again(request, token: str, previous: idempotency.Previous):

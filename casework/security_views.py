@@ -101,6 +101,22 @@ def describe(event, organisations: dict[int, str]) -> str:
             "date": date_format(before, "Y-m-d") if before else "—",
             "days": d.get("retention_days", ""),
         }
+    if kind == Kind.PII_REVEALED:
+        return _("Full contact details of a party of case #%(case)s shown.") % {
+            "case": d.get("case", "")
+        }
+    if kind == Kind.PII_KEY_ROTATED:
+        return _("%(rows)s rows re-encrypted under key %(key)s.") % {
+            "rows": d.get("rows", 0),
+            "key": d.get("key_id", ""),
+        }
+    if kind == Kind.PII_DEIDENTIFIED:
+        return _(
+            "Past retention: contacts of %(contact)s cases, names of %(identity)s cleared."
+        ) % {
+            "contact": d.get("contact", 0),
+            "identity": d.get("identity", 0),
+        }
     if kind == Kind.TWO_FACTOR_RESET:
         return _("Account #%(id)s: authenticator and recovery codes removed.") % {
             "id": event.object_id

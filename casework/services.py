@@ -148,9 +148,12 @@ def case_register(
     external_ref: str = "",
     parties: Sequence[PartyData] = (),
     status_code: str | None = None,
+    privacy_notice_version: str = "",
 ) -> Registration:
     """Register a grievance in ``registered`` with a reference and a one-time status code
-    (fresh, or ``status_code`` when the caller derived it)."""
+    (fresh, or ``status_code`` when the caller derived it). ``privacy_notice_version``:
+    the personal-information notice the resident was shown (casework.privacy), where one
+    was — the portal and the staff intake; not a hotline order or an API client."""
     if actor is not None and not permissions.can_register_case(actor, place):
         raise ActionForbidden(_("You cannot register cases for this place."))
     if channel not in Channel.values:
@@ -173,6 +176,7 @@ def case_register(
             address=(address or "").strip(),
             external_ref=(external_ref or "").strip(),
             registered_by=actor,
+            privacy_notice_version=privacy_notice_version,
         )
         case.full_clean(exclude=["reference", "status_code_hash", "status"])
         case.save()

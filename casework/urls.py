@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework import grid_views, referral_views, report_views, security_views, views
+from casework import grid_views, referral_views, report_views, rights_views, security_views, views
 from casework.hotline import views as hotline_views
 
 app_name = "casework"
@@ -22,6 +22,7 @@ urlpatterns = [
         name="hotline_resend",
     ),
     path("cases/<int:pk>/parties/", views.case_party_add, name="case_party_add"),
+    path("cases/<int:pk>/contact/", views.party_contact, name="party_contact"),
     path("cases/<int:pk>/assign/", views.case_assign, name="case_assign"),
     path("cases/<int:pk>/merge/", views.case_merge, name="case_merge"),
     path("cases/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
@@ -57,6 +58,11 @@ urlpatterns = [
         name="my_export_download",
     ),
     path("reports/security/", security_views.security_log, name="security_log"),
+    # Personal information (PIPL, #27): residents' requests and the processing register.
+    path("privacy/requests/", rights_views.rights_list, name="rights_list"),
+    path("privacy/requests/<int:pk>/", rights_views.rights_detail, name="rights_detail"),
+    path("privacy/requests/<int:pk>/copy.json", rights_views.rights_copy, name="rights_copy"),
+    path("privacy/register/", rights_views.privacy_register, name="privacy_register"),
     path("waiting/", views.waiting_list, name="waiting"),
     path("grid/", grid_views.grid_patrol, name="grid_patrol"),
     path("inbox/", referral_views.inbox, name="inbox"),

@@ -23,6 +23,7 @@ from casework import (
     paging,
     permissions,
     phones,
+    privacy,
     selectors,
     services,
     status_codes,
@@ -60,7 +61,9 @@ from casework.paging import LIST_CAP, CappedPaginator
 from casework.roles import Role
 from casework.sla import overdue_referrals
 from core import idempotency, pdf
+from core.audit import record
 from core.exceptions import ServiceError
+from core.models import SecurityEventKind
 from core.transitions import label_of
 from core.view_helpers import done, form_errors, posted_version, refused, serve_attachment
 
@@ -265,6 +268,7 @@ def case_new(request):
                         external_ref=data["external_ref"],
                         parties=party_data,
                         status_code=status_code,
+                        privacy_notice_version=privacy.NOTICE_VERSION,
                     ),
                 )
             except idempotency.KeyReused as exc:
@@ -387,7 +391,9 @@ def case_receipt_pdf(request, pk: int):
 def case_detail(request, pk: int):
     case = visible_case(request, pk)
     user = request.user
-    full_contact = case.assigned_officer_id == user.pk or permissions.can_supervise_case(case, user)
+    # Numbers are masked on the page for everyone; those who may see them in full ask
+    # for one party at a time ("显示完整号码"), and each look is recorded (party_contact).
+    full_contact = permissions.can_reveal_contact(case, user)
     can_work = permissions.can_add_note(case, user) and case.status != Status.ARCHIVED
     officers = selectors.officers_for(case)
     can_assign = permissions.can_offer_assignment(case, user)
@@ -512,6 +518,31 @@ def case_party_add(request, pk: int):
         else:
             done(request)
     return redirect(reverse("casework:case_detail", args=[case.pk]) + "#parties")
+
+
+@require_POST
+def party_contact(request, pk: int):
+    """One party's full phone number and address ("显示完整号码"), for the assigned
+    officer and supervisors only, by POST so that no link, prefetch or history replays
+    it. Each look is appended to the security record (who, which party, when — never the
+    number itself) and the page is not cached: the full value lives in this response only.
+    """
+    case = visible_case(request, pk)
+    if not permissions.can_reveal_contact(case, request.user):
+        return HttpResponseForbidden(
+            _("Full contact details are shown to the assigned officer and supervisors.")
+        )
+    party_id = request.POST.get("party", "")
+    party = get_object_or_404(case.parties, pk=int(party_id) if party_id.isdigit() else 0)
+    record(
+        SecurityEventKind.PII_REVEALED,
+        request=request,
+        obj=party,
+        detail={"case": case.pk, "fields": ["phone", "address", "email"]},
+    )
+    response = render(request, "casework/party_contact.html", {"case": case, "party": party})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST

@@ -303,6 +303,8 @@ LINLI_SCHEDULE = {
     "sign_archives": "*/15 * * * *",
     # The daily anchor: the register's and the case logs' latest hashes, signed (#24).
     "anchor_archive": "50 23 * * *",
+    # Personal data of cases past retention de-identified (PIPL Art. 19, 47; #27).
+    "deidentify_cases": "20 3 * * *",
 }
 # Archive signing (#24, docs/archives.md): every archived PDF is signed (PAdES) by the
 # office's key and timestamped (RFC 3161). Production names its PKCS#12 file, passphrase,
@@ -440,6 +442,28 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Keys for personal data at rest (see LINLI["PII"] below): required in production.
+PII_SETTINGS = {
+    "KEYS": env.str("LINLI_PII_KEYS", default=""),
+    "KEY_ID": env.str("LINLI_PII_KEY_ID", default=""),
+    "HASH_KEY": env.str("LINLI_PII_HASH_KEY", default=""),
+    "CIPHER": env.str("LINLI_PII_CIPHER", default="sm4-gcm"),
+}
+if IS_PRODUCTION and not (PII_SETTINGS["KEYS"] and PII_SETTINGS["HASH_KEY"]):
+    raise _required_in_production(
+        "LINLI_PII_KEYS and LINLI_PII_HASH_KEY (the keys sealing personal data) are "
+        "required in production: `python3 -c 'import base64,os; "
+        'print("k1:"+base64.b64encode(os.urandom(16)).decode())\'` for the first, '
+        "`python3 -c 'import base64,os; print(base64.b64encode(os.urandom(32)).decode())'` "
+        "for the second. Keep both outside the database and its backups."
+    )
+if not IS_PRODUCTION:
+    # The public development keys (core/crypto.py): dev and test processes agree on them.
+    PII_SETTINGS["KEYS"] = PII_SETTINGS["KEYS"] or "dev:bGlubGktZGV2LW9ubHkhIQ=="
+    PII_SETTINGS["HASH_KEY"] = (
+        PII_SETTINGS["HASH_KEY"] or "bGlubGktZGV2LW9ubHktbG9va3VwLWtleS0zMmJ5dGU="
+    )
+
 # --- Linli's own settings: defaults from DOMAIN.md that a street office may change ---
 LINLI = {
     # Where links in e-mails point (no trailing slash).
@@ -479,6 +503,14 @@ LINLI = {
     "RECEIPT_REPLAY_MINUTES": env.int("LINLI_RECEIPT_REPLAY_MINUTES", default=10),
     # Personal data retention stated in the notice residents accept.
     "RETENTION_YEARS": env.int("LINLI_RETENTION_YEARS", default=3),
+    # Whom residents ask about their personal information (PIPL Art. 17(1)(4), the
+    # notice at collection, casework.privacy): a name and a phone number, e.g.
+    # "新华路街道办事处 021-62345678". Empty: "the residents' committee handling your case".
+    "PRIVACY_CONTACT": env.str("LINLI_PRIVACY_CONTACT", default=""),
+    # A resident's request to see, copy, correct or delete their data is answered within
+    # this many working days (casework.rights.answer_due; PIPL Art. 50 "promptly",
+    # GB/T 35273-2020 §8.7: at most 30 days).
+    "RIGHTS_REQUEST_WORKING_DAYS": env.int("LINLI_RIGHTS_REQUEST_WORKING_DAYS", default=15),
     # "Due soon" on the dashboard: within this many working days.
     "DUE_SOON_WORKING_DAYS": env.int("LINLI_DUE_SOON_WORKING_DAYS", default=3),
     # The one limiter (core.throttle): every door's rate as N/period (s, m, h, d, with an
@@ -517,6 +549,28 @@ LINLI = {
     # The security record (core.models.SecurityEvent): kept this many days, then pruned by
     # `manage.py prune_security_events` (at least 184: 网络安全法 Art. 21, six months).
     "SECURITY_RETENTION_DAYS": env.int("LINLI_SECURITY_RETENTION_DAYS", default=365),
+    # Personal data at rest (core.crypto, #27; DOMAIN.md §9, 密评 GB/T 39786): phone and
+    # ID numbers and detailed addresses are sealed with SM4-GCM ("aes-gcm" where a
+    # deployment must). LINLI_PII_KEYS is "<id>:<base64 16-byte key>,…" — every key any
+    # stored value still uses; LINLI_PII_KEY_ID the one new values are sealed with (then
+    # `manage.py rotate_pii_key` re-seals the rest). LINLI_PII_HASH_KEY (base64, 32 random
+    # bytes) keys the HMAC-SM3 look-up hash of phone numbers: changing it needs
+    # `rotate_pii_key --rehash`. Production refuses to start without them; dev and test
+    # use public keys (core.crypto.INSECURE_DEV_KEYS), which a system check refuses there.
+    "PII": PII_SETTINGS,
+    # How long a case's personal data is kept after the case ends (PIPL Art. 19, 47;
+    # core.retention.personal_data_cutoff), per kind: "contact" — the parties' phone
+    # numbers, addresses and e-mail; "identity" — their names and the names and numbers
+    # in the case's free text. Then `manage.py deidentify_cases` (scheduled nightly)
+    # clears them; the case, its statistics and its archived records stay.
+    "PII_RETENTION_DAYS": {
+        # By default the years the notice has always stated (LINLI_RETENTION_YEARS).
+        "contact": env.int(
+            "LINLI_PII_RETENTION_CONTACT_DAYS",
+            default=365 * env.int("LINLI_RETENTION_YEARS", default=3),
+        ),
+        "identity": env.int("LINLI_PII_RETENTION_IDENTITY_DAYS", default=5 * 365),
+    },
     # A user's refused access to one path is recorded once per this many seconds.
     "SECURITY_DENIED_DEDUP_SECONDS": env.int("LINLI_SECURITY_DENIED_DEDUP_SECONDS", default=600),
     # Two-factor sign-in: supervisors, superusers and staff (the admin) reach no staff page

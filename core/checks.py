@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core import checks
 from django.utils.module_loading import import_string
 
-from core import pdf
+from core import crypto, pdf
 from core.rates import parse_rate
 from core.retention import LEGAL_MINIMUM_DAYS
 
@@ -175,3 +175,22 @@ def check_archive_signing(app_configs, **kwargs):
             )
         )
     return problems
+
+
+@checks.register(checks.Tags.security)
+def check_pii_keys(app_configs, **kwargs):
+    """The keys sealing personal data (core.crypto) parse, name their current key, and —
+    in production — are not the public development keys."""
+    try:
+        crypto.keyring_from_settings()
+    except ValueError as exc:
+        return [checks.Error(f"Personal-data keys: {exc}", id="linli.E110")]
+    if settings.IS_PRODUCTION and crypto.is_insecure_dev_configuration():
+        return [
+            checks.Error(
+                "Personal-data keys are the public development keys (core/crypto.py).",
+                hint="Set LINLI_PII_KEYS and LINLI_PII_HASH_KEY to keys of your own.",
+                id="linli.E111",
+            )
+        ]
+    return []

@@ -50,6 +50,9 @@ class SecurityEventKind(models.TextChoices):
     TWO_FACTOR_RECOVERY_USED = "2fa_recovery_used", _("Recovery code used")
     TWO_FACTOR_RECOVERY_RENEWED = "2fa_recovery_renewed", _("Recovery codes renewed")
     TWO_FACTOR_RESET = "2fa_reset", _("Two-factor sign-in reset")
+    PII_REVEALED = "pii_revealed", _("Full personal number shown")
+    PII_KEY_ROTATED = "pii_key_rotated", _("Personal data re-encrypted")
+    PII_DEIDENTIFIED = "pii_deidentified", _("Personal data de-identified")
 
 
 class SecurityEvent(models.Model):

@@ -47,6 +47,8 @@ OWN_LISTS = {
     "casework:export_report",
     "casework:report_pdf",
     "casework:my_exports",
+    # The user's own organisation's requests about personal information (#27).
+    "casework:rights_list",
     "logout",
     # The user's own two-factor sign-in (set-up, code, recovery codes): nothing of others'.
     "two_factor:overview",
@@ -110,7 +112,18 @@ def area_a(world, mediator, settings, tmp_path):
     export.created_by = mediator
     export.save(update_fields=["created_by"])
     assert jobs.run(export.pk) == "done"
+    from casework import rights
+
+    rights_request = rights.receive(
+        actor=mediator,
+        organisation=world.committee_a,
+        kind="copy",
+        name=SECRET,
+        phone="13812345678",
+        identity_checked="居民身份证原件",
+    )
     return {
+        "rights": rights_request.pk,
         "export": export.pk,
         "mediation": mediation.pk,
         "mediation_number": mediation.number,

@@ -15,6 +15,7 @@ they can reach: PostgreSQL (the `postgres` pass of `.ci/run`).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import http.client
 import json
@@ -33,6 +34,10 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 
 from casework.models import CaseEvent, EventKind, Status
+
+# Keys for personal data at rest (#27): production refuses to start without its own.
+PII_KEYS = "k1:" + base64.b64encode(os.urandom(16)).decode()
+PII_HASH_KEY = base64.b64encode(os.urandom(32)).decode()
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "linli.example.gov.cn"
@@ -239,6 +244,8 @@ def test_the_documented_production_start_serves_and_logs_only_json(tmp_path, med
         LINLI_ENV="production",
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
+        LINLI_PII_KEYS=PII_KEYS,
+        LINLI_PII_HASH_KEY=PII_HASH_KEY,
         ALLOWED_HOSTS=HOST,
         DATABASE_URL=_database_url(),
         STATIC_ROOT=str(tmp_path / "static"),
@@ -402,6 +409,8 @@ def test_the_scheduled_jobs_run_in_production_against_the_configured_database(
             [
                 "# /etc/linli/linli.env",
                 f"SECRET_KEY={secrets.token_urlsafe(50)}",
+                f"LINLI_PII_KEYS={PII_KEYS}",
+                f"LINLI_PII_HASH_KEY={PII_HASH_KEY}",
                 f"ALLOWED_HOSTS={HOST}",
                 f"DATABASE_URL={_database_url()}",
                 f"MEDIA_ROOT={media}",

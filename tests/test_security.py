@@ -1,6 +1,7 @@
 """Security hardening: headers, the deploy check, DEBUG's guard, login throttling, password
 reset, session rotation and idle expiry, the request size limit."""
 
+import base64
 import os
 import re
 import secrets
@@ -19,6 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PRODUCTION = {
     "LINLI_ENV": "production",
     "SECRET_KEY": secrets.token_urlsafe(50),
+    "LINLI_PII_KEYS": "k1:" + base64.b64encode(os.urandom(16)).decode(),
+    "LINLI_PII_HASH_KEY": base64.b64encode(os.urandom(32)).decode(),
     "ALLOWED_HOSTS": "linli.example.gov.cn",
     "DATABASE_URL": "postgres://linli@127.0.0.1:5432/linli",
     "CACHE_URL": "rediscache://127.0.0.1:6379/1",

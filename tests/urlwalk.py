@@ -32,6 +32,7 @@ MEETING, MINUTES, FOLLOW_UP = Id("meeting"), Id("minutes"), Id("follow_up")
 BALLOT, MEDIATION, ARCHIVE = Id("ballot"), Id("mediation"), Id("archive")
 PUBLICITY, OBJECTION, MERGE = Id("publicity"), Id("objection"), Id("merge")
 IMPORT = Id("import")
+RIGHTS = Id("rights")
 # Public notices are reached by the unguessable code printed on the paper notice.
 NOTICE_CODE = "00000000-0000-4000-8000-000000000000"
 
@@ -98,6 +99,11 @@ ARGUMENTS: dict[str, dict[str, object]] = {
     "casework:hotline_act": {"pk": CASE},
     "casework:hotline_resend": {"pk": CASE, "message_id": 1},
     "casework:case_party_add": {"pk": CASE},
+    "casework:party_contact": {"pk": CASE},
+    "casework:rights_list": {},
+    "casework:rights_detail": {"pk": RIGHTS},
+    "casework:rights_copy": {"pk": RIGHTS},
+    "casework:privacy_register": {},
     "casework:case_assign": {"pk": CASE},
     "casework:case_merge": {"pk": CASE},
     "casework:attachment_upload": {"pk": CASE},

@@ -45,6 +45,7 @@ from casework.models.referrals import (
     ReferralStatus,
     ReturnReason,
 )
+from casework.models.rights import RightsKind, RightsRequest, RightsStatus
 from casework.models.tallies import Tally, TallyState
 from casework.roles import Role
 
@@ -97,6 +98,9 @@ __all__ = [
     "ReferralRole",
     "ReferralStatus",
     "ReturnReason",
+    "RightsKind",
+    "RightsRequest",
+    "RightsStatus",
     "Role",
     "Score",
     "Status",

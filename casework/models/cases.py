@@ -21,6 +21,7 @@ from casework.hooks import GuardsOf
 from casework.models.organisations import Category, Organisation
 from casework.models.places import Place
 from casework.models.referrals import OPEN_REFERRAL_STATUSES
+from casework.privacy import PURPOSE_CASE, SEEN_BY_CASE_STAFF
 from core.exceptions import TransitionRefused
 from core.fields import StateField
 from core.transitions import required
@@ -141,6 +142,14 @@ _nothing_referred_out.message = _("Recall the open referrals before recording th
 class Case(ConcurrentTransitionMixin, models.Model):
     """One grievance or consultation matter (案件/诉求)."""
 
+    # The personal data this model holds, for the processing register (casework.privacy,
+    # PIPL Art. 55 个人信息处理活动记录): field -> (purpose, who sees it, retention kind).
+    PERSONAL_DATA = {
+        "address": (PURPOSE_CASE, SEEN_BY_CASE_STAFF, "contact"),
+        "description": (PURPOSE_CASE, SEEN_BY_CASE_STAFF, "identity"),
+        "requests": (PURPOSE_CASE, SEEN_BY_CASE_STAFF, "identity"),
+    }
+
     reference = models.CharField(
         _("reference"),
         max_length=20,
@@ -233,6 +242,19 @@ class Case(ConcurrentTransitionMixin, models.Model):
     # The first-contact and return-visit deadlines already chased (once per deadline).
     first_contact_chased_for = models.DateField(null=True, blank=True, editable=False)
     return_visit_chased_for = models.DateField(null=True, blank=True, editable=False)
+    # Personal data past retention (PIPL Art. 19, 47; casework.deidentify): when the
+    # parties' contact details, then their names, were cleared from this case.
+    contact_cleared_at = models.DateTimeField(
+        _("contact details cleared at"), null=True, blank=True, editable=False
+    )
+    identity_cleared_at = models.DateTimeField(
+        _("names cleared at"), null=True, blank=True, editable=False
+    )
+    # Which personal-information notice (PIPL Art. 17) the resident was shown when the case
+    # was registered (casework.privacy.NOTICE_VERSION).
+    privacy_notice_version = models.CharField(
+        _("privacy notice version"), max_length=20, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("case")

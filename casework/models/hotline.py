@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.models.organisations import Category
+from casework.privacy import PURPOSE_HOTLINE, SEEN_BY_CASE_STAFF
 
 
 class HotlineCategoryMap(models.Model):
@@ -39,6 +40,13 @@ class HotlineOrder(models.Model):
     """A 12345 work order (工单) as the hotline sent it, beside the case it became: its
     number, the caller as the hotline masks them, its own sign-for and reply deadlines
     (the hotline's clock, not ours) and where the exchange stands."""
+
+    # The personal data this model holds, for the processing register (casework.privacy,
+    # PIPL Art. 55 个人信息处理活动记录): field -> (purpose, who sees it, retention kind).
+    PERSONAL_DATA = {
+        "caller": (PURPOSE_HOTLINE, SEEN_BY_CASE_STAFF, "identity"),
+        "caller_phone": (PURPOSE_HOTLINE, SEEN_BY_CASE_STAFF, "identity"),
+    }
 
     case = models.OneToOneField(
         "casework.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="hotline"

@@ -8,6 +8,15 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.models.cases import Case
 from casework.phones import phone_key
+from casework.privacy import (
+    PURPOSE_CASE,
+    PURPOSE_CONTACT,
+    SEEN_BY_CASE_STAFF,
+    SEEN_FULL_ON_REQUEST,
+    SEEN_MASKED,
+)
+from core.fields import EncryptedCharField
+from core.masking import mask_phone
 
 
 class PartyRole(models.TextChoices):
@@ -26,6 +35,15 @@ class PartyKind(models.TextChoices):
 class Party(models.Model):
     """A person or body taking part in a case. Personal data: shown only to who needs it."""
 
+    # The personal data this model holds, for the processing register (casework.privacy,
+    # PIPL Art. 55 个人信息处理活动记录): field -> (purpose, who sees it, retention kind).
+    PERSONAL_DATA = {
+        "name": (PURPOSE_CASE, SEEN_BY_CASE_STAFF, "identity"),
+        "phone": (PURPOSE_CONTACT, SEEN_MASKED, "contact"),
+        "address": (PURPOSE_CONTACT, SEEN_FULL_ON_REQUEST, "contact"),
+        "email": (PURPOSE_CONTACT, SEEN_FULL_ON_REQUEST, "contact"),
+    }
+
     case = models.ForeignKey(
         Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="parties"
     )
@@ -34,12 +52,13 @@ class Party(models.Model):
         _("kind"), max_length=24, choices=PartyKind.choices, default=PartyKind.RESIDENT
     )
     name = models.CharField(_("name"), max_length=200)
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
-    # What phone look-ups search (casework.phones.phone_key): the normal form today, a
-    # keyed hash once phones are encrypted. Kept by save(); set it in bulk_create.
+    # Encrypted at rest (core.crypto, #27): the column holds only sealed tokens.
+    phone = EncryptedCharField(_("phone"), max_length=30, blank=True)
+    # What phone look-ups search (casework.phones.phone_key): the keyed hash (HMAC-SM3) of
+    # the number's normal form. Kept by save(); set it in bulk_create.
     phone_key = models.CharField(_("phone look-up key"), max_length=64, blank=True, db_index=True)
     email = models.EmailField(_("e-mail"), blank=True)
-    address = models.CharField(_("address"), max_length=300, blank=True)
+    address = EncryptedCharField(_("address"), max_length=300, blank=True)
     merged_from = models.ForeignKey(
         Case,
         verbose_name=_("joined from case"),
@@ -64,11 +83,3 @@ class Party(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
-
-
-def mask_phone(phone: str) -> str:
-    """138****1234 — keep the first three and last four digits of a phone number."""
-    digits = "".join(ch for ch in phone or "" if ch.isdigit())
-    if len(digits) < 8:
-        return "*" * len(digits)
-    return f"{digits[:3]}{'*' * (len(digits) - 7)}{digits[-4:]}"

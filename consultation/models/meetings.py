@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, transition
 
 from casework.models import Case, Organisation, Place
+from casework.privacy import PURPOSE_MEETING, SEEN_BY_CASE_STAFF
 from consultation import permissions
 from core.exceptions import TransitionRefused
 from core.fields import StateField
@@ -266,6 +267,13 @@ class InviteeCategory(models.TextChoices):
 
 
 class Invitee(models.Model):
+    # The personal data this model holds, for the processing register (casework.privacy,
+    # PIPL Art. 55 个人信息处理活动记录): field -> (purpose, who sees it, retention kind).
+    PERSONAL_DATA = {
+        "name": (PURPOSE_MEETING, SEEN_BY_CASE_STAFF, "archive"),
+        "affiliation": (PURPOSE_MEETING, SEEN_BY_CASE_STAFF, "archive"),
+    }
+
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="invitees"
     )

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import Flat, Place
+from casework.privacy import PURPOSE_BALLOT, SEEN_BY_CASE_STAFF
 from consultation import statute
 
 
@@ -30,6 +31,13 @@ class Owner(models.Model):
     ``identity_key`` tells two owners of the same name apart: the property register's
     owner number, or an ID number masked to its first 6 and last 4 characters — a full ID
     number is never stored here (``statute.mask_identity``)."""
+
+    # The personal data this model holds, for the processing register (casework.privacy,
+    # PIPL Art. 55 个人信息处理活动记录): field -> (purpose, who sees it, retention kind).
+    PERSONAL_DATA = {
+        "name": (PURPOSE_BALLOT, SEEN_BY_CASE_STAFF, "archive"),
+        "identity_key": (PURPOSE_BALLOT, SEEN_BY_CASE_STAFF, "archive"),
+    }
 
     kind = models.CharField(_("kind"), max_length=12, choices=OwnerKind.choices)
     name = models.CharField(_("name"), max_length=100)

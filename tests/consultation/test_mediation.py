@@ -535,3 +535,29 @@ def test_the_agreement_and_dossier_print_no_stray_lines_around_their_texts(
     sentence = f"This agreement is made in {len(copies)} copies"
     closing = [t for t in _pre_wrap_paragraphs(html) if t.startswith(sentence)]
     assert len(closing) == len(copies) and "\n" not in closing[0]  # one sentence, one line
+
+
+def test_deidentification_past_retention_keeps_the_archived_dossier_verifiable(
+    clock, case, mediator, supervisor, archivist
+):
+    """PIPL Art. 47 para. 2 (#27): the signed, archived dossier is kept as the archival
+    rules require and still verifies; the case's own personal fields are cleared."""
+    from casework import deidentify
+    from casework.models import Party
+
+    mediation = MediationFactory(case=case, agreed=True, visited=True, closing_report="已履行。")
+    case.refresh_from_db()
+    _resolve_and_close(case, mediator, supervisor)
+    mediation.refresh_from_db()
+    ms.dossier_archive(mediation=mediation, actor=archivist)
+    names = set(case.parties.values_list("name", flat=True))
+    assert names and names != {"某某"}
+
+    clock.shift(dt.timedelta(days=6 * 365))
+    run = deidentify.deidentify()
+    assert case.pk in run.cases["identity"]
+    assert set(Party.objects.filter(case=case).values_list("name", flat=True)) == {"某某"}
+    assert set(Party.objects.filter(case=case).values_list("phone", flat=True)) == {""}
+    checked, findings = archive_services.verify()
+    assert checked == 2 and findings == []
+    call_command("verify_archive")
