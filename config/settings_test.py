@@ -8,3 +8,4 @@ from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+LINLI["SMS_BACKEND"] = "core.sms.MemoryBackend"  # noqa: F405

@@ -45,6 +45,7 @@ from casework.models.referrals import (
     ReferralStatus,
     ReturnReason,
 )
+from casework.models.sms import PhoneCode, SmsMessage, SmsPurpose, SmsStatus, StageAlert
 from casework.models.tallies import Tally, TallyState
 from casework.roles import Role
 
@@ -88,6 +89,7 @@ __all__ = [
     "Party",
     "PartyKind",
     "PartyRole",
+    "PhoneCode",
     "Place",
     "PlaceKind",
     "Priority",
@@ -99,6 +101,10 @@ __all__ = [
     "ReturnReason",
     "Role",
     "Score",
+    "SmsMessage",
+    "SmsPurpose",
+    "SmsStatus",
+    "StageAlert",
     "Status",
     "Tally",
     "TallyState",
