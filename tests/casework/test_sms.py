@@ -101,7 +101,7 @@ class FakeProvider(BaseHTTPRequestHandler):
     answers: list[tuple[int, bytes]] = []
     received: list[dict] = []
 
-    def do_POST(self):  # noqa: N802 - http.server's name
+    def do_POST(self):
         length = int(self.headers["Content-Length"])
         FakeProvider.received.append(
             {
