@@ -22,7 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casework import portal, submissions
+from casework import portal, sms, submissions
 from casework.models import OPEN_STATUSES, Case, CaseEvent
 from casework.portal_forms import InfoForm, LookupForm, RatingForm, SubmitForm
 from core import idempotency, throttle
@@ -114,7 +114,7 @@ SUBMIT_SCOPE = "portal"
 @no_store
 @login_not_required
 def submit(request):
-    form = SubmitForm(request.POST or None)
+    form = SubmitForm(request.POST or None, request.FILES or None)
     token = form.posted_token
     if token:
         previous = idempotency.lookup(scope=SUBMIT_SCOPE, key=token)
@@ -134,6 +134,8 @@ def submit(request):
             name=d["name"].strip(),
             phone=d["phone"],
             email=d["email"],
+            photos=tuple(d["photos"]),
+            sms_updates=d["sms_updates"],
         )
         try:
             portal.admit_submission(client_address(request))
@@ -161,6 +163,8 @@ def submit(request):
                 "reference": outcome.value.case.reference,
                 "code": outcome.value.status_code,
                 "email": bool(d["email"]),
+                "sms": sms.is_mobile(d["phone"]),
+                "at": time.time(),
             }
             return redirect("portal:receipt")
     return _submit_page(request, form)
@@ -170,7 +174,11 @@ def _submit_page(request, form):
     return render(
         request,
         "casework/portal/submit.html",
-        {"form": form, "retention_years": settings.LINLI["RETENTION_YEARS"]},
+        {
+            "form": form,
+            "retention_years": settings.LINLI["RETENTION_YEARS"],
+            "max_photos": settings.LINLI["PORTAL_MAX_PHOTOS"],
+        },
     )
 
 
@@ -185,6 +193,7 @@ def _sent_again(request, token: str, previous: idempotency.Previous):
         "code": code or "",
         "email": bool(request.POST.get("email", "").strip()),
         "again": True,
+        "at": time.time(),
     }
     return redirect("portal:receipt")
 
@@ -207,7 +216,13 @@ def _already_used(form, previous: idempotency.Previous) -> None:
 @no_store
 @login_not_required
 def receipt(request):
-    data = request.session.pop(RECEIPT_KEY, None)
+    """The receipt of this browser session's last submission: it stays readable here
+    (a reload, a tap back) for ``RECEIPT_KEEP_SECONDS`` — in the session, never the URL, so
+    no other browser can open it — and it was texted to a mobile number."""
+    data = request.session.get(RECEIPT_KEY)
+    if data and time.time() - data.get("at", 0) > settings.LINLI["RECEIPT_KEEP_SECONDS"]:
+        request.session.pop(RECEIPT_KEY, None)
+        data = None
     return render(request, "casework/portal/receipt.html", {"receipt": data})
 
 
