@@ -18,7 +18,7 @@ from casework import geo, phone_access, views
 from casework.models import Category, Organisation, OrgKind, PlaceKind
 from casework.portal_forms import PhoneCodeForm, PhoneForm
 from casework.portal_views import VERIFIED_KEY
-from core import sms, throttle
+from core import otp, sms, throttle
 from core.client import client_address
 from core.http import no_store
 
@@ -48,10 +48,11 @@ def _contacts() -> list[dict]:
 
 @login_not_required
 def home(request):
-    """``/``: a signed-in staff member's dashboard (what they open the site for); anyone
-    else gets the residents' home page."""
+    """``/``: a signed-in staff member's dashboard (what they open the site for), behind
+    the same second factor as every staff page; anyone else gets the residents' home page
+    (which staff reach at ``/r/home/``)."""
     if request.user.is_authenticated:
-        return views.dashboard(request)
+        return otp.second_factor_owed(request) or views.dashboard(request)
     return resident_home(request)
 
 
