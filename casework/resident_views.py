@@ -179,10 +179,10 @@ def mine_case(request, reference: str):
     key = _verified_phone(request)
     if key is None:
         return redirect("portal:mine_phone")
-    case = phone_access.cases_for_key(key).filter(reference=reference).only("pk").first()
+    case = phone_access.cases_for_key(key).filter(reference=reference).values("pk").first()
     if case is None:
         raise Http404
-    request.session[VERIFIED_KEY] = {"pk": case.pk, "at": time.time()}
+    request.session[VERIFIED_KEY] = {"pk": case["pk"], "at": time.time()}
     return redirect("portal:status")
 
 

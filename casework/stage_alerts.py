@@ -41,11 +41,12 @@ def public_stage(status: str) -> str:
 
 
 def stage_reached(event: CaseEvent) -> None:
-    """After a public transition event: if the case's resident asked for texts and this is
-    a stage they were not told yet, queue one (in the event's transaction, sent after
-    commit). The message names the stage in the site's language (residents are texted in
-    Chinese by default)."""
-    if not event.is_public or not event.to_status:
+    """After a transition's event: if the case's resident asked for texts and the case is
+    at a public stage they were not told yet, queue one (in the event's transaction, sent
+    after commit). The stage is public whether or not the event's own note is (the status
+    page's progress bar shows it), so every transition is looked at; only the stage code
+    decides. The message names the stage in the site's language (Chinese by default)."""
+    if not event.to_status:
         return
     alert = StageAlert.objects.filter(case_id=event.case_id).first()
     if alert is None:
