@@ -28,7 +28,7 @@ from casework.portal_forms import InfoForm, LookupForm, RatingForm, SubmitForm
 from core import idempotency, throttle
 from core.client import client_address
 from core.exceptions import ServiceError
-from core.http import no_store
+from core.http import no_store, permissions_policy
 
 RECEIPT_KEY = "linli-portal-receipt"
 VERIFIED_KEY = "linli-portal-case"
@@ -113,6 +113,7 @@ SUBMIT_SCOPE = "portal"
 
 @no_store
 @login_not_required
+@permissions_policy(geolocation="self")  # "use my location" (the browser asks the resident)
 def submit(request):
     form = SubmitForm(request.POST or None, request.FILES or None)
     token = form.posted_token
