@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -58,12 +59,12 @@ def home(request):
 
 @login_not_required
 def resident_home(request):
-    categories = cache.get("linli:portal-categories")
+    key = f"linli:portal-categories:{get_language()}"
+    categories = cache.get(key)
     if categories is None:
-        categories = list(
-            Category.objects.filter(active=True).order_by("name").values_list("name", flat=True)
-        )
-        cache.set("linli:portal-categories", categories, timeout=600)
+        # The names in the reader's language (Category.label), in that language's order.
+        categories = sorted(c.label for c in Category.objects.filter(active=True))
+        cache.set(key, categories, timeout=600)
     context = {
         "categories": categories,
         "contacts": _contacts(),
@@ -119,7 +120,13 @@ def mine(request):
         return redirect("portal:mine_phone")
     cases = list(
         phone_access.cases_for_key(key).only(
-            "pk", "reference", "status", "created_at", "description", "category__name"
+            "pk",
+            "reference",
+            "status",
+            "created_at",
+            "description",
+            "category__name",
+            "category__name_zh",
         )[:100]
     )
     return render(request, "casework/portal/mine.html", {"cases": cases})

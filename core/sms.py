@@ -58,7 +58,12 @@ class FileBackend(BaseBackend):
         message_id = uuid.uuid4().hex
         stamp = timezone.now().strftime("%Y%m%dT%H%M%S%f")
         path = directory / f"{stamp}-{message_id}.json"
-        data = {"id": message_id, "to": to, "body": self.signed(body), "at": stamp}
+        data = {
+            "id": message_id,
+            "to": to,
+            "body": self.signed(body),
+            "at": timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"),
+        }
         path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         return message_id
 
