@@ -224,7 +224,15 @@ def receipt(request):
     if data and time.time() - data.get("at", 0) > settings.LINLI["RECEIPT_KEEP_SECONDS"]:
         request.session.pop(RECEIPT_KEY, None)
         data = None
-    return render(request, "casework/portal/receipt.html", {"receipt": data})
+    copy_text = ""
+    if data:
+        # What the copy button puts on the clipboard: both values, labelled.
+        copy_text = _("Reference") + " " + data["reference"]
+        if data.get("code"):
+            copy_text += " " + _("Status code") + " " + data["code"]
+    return render(
+        request, "casework/portal/receipt.html", {"receipt": data, "copy_text": copy_text}
+    )
 
 
 @no_store
