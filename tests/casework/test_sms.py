@@ -176,3 +176,14 @@ def test_the_file_backend_writes_the_dev_outbox(settings, tmp_path):
     sms.backend().send("13812345678", "您好")
     [written] = sms.read_file_outbox()
     assert (written["to"], written["body"]) == ("13812345678", "【邻里】您好")
+
+
+def test_release_warns_when_the_sms_provider_has_no_address(settings):
+    from core.checks import check_backends_importable, check_sms_provider
+
+    settings.LINLI = {**settings.LINLI, "SMS_BACKEND": "core.sms.HttpBackend", "SMS_HTTP_URL": ""}
+    assert [w.id for w in check_sms_provider(None)] == ["linli.W102"]
+    settings.LINLI = {**settings.LINLI, "SMS_HTTP_URL": "https://sms.example.cn/send"}
+    assert check_sms_provider(None) == []
+    settings.LINLI = {**settings.LINLI, "SMS_BACKEND": "core.sms.NoSuchBackend"}
+    assert any("SMS_BACKEND" in e.msg for e in check_backends_importable(None))
