@@ -340,3 +340,33 @@ def test_the_dev_outbox_shows_texts_only_in_development(client, settings, tmp_pa
     assert "验证码 123456" in client.get(reverse("portal:sms_outbox")).content.decode()
     settings.LINLI_ENV = "production"
     assert client.get(reverse("portal:sms_outbox")).status_code == 404
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_one_code_sent_twice_at_once_opens_one_session_only(world, settings):
+    """Two phones (or a double tap on two connections) send the same code at once: the
+    code is single use, so exactly one gets the number's cases."""
+    from tests.concurrency import needs_postgres, race
+
+    needs_postgres()
+    case = make_case("registered", place=world.building_a, organisation=world.committee_a)
+    PartyFactory(case=case, name="王建国", phone=PHONE)
+    code = phone_access.request_code(phone=PHONE, address="10.0.0.1")
+    outcomes = race(
+        lambda: phone_access.verify_code(phone=PHONE, code=code, address="10.0.0.2"),
+        lambda: phone_access.verify_code(phone=PHONE, code=code, address="10.0.0.3"),
+    )
+    assert sorted(str(o.value) for o in outcomes) == ["13812345678", "None"]
+
+
+def test_the_resident_pages_cost_few_queries(
+    client, world, two_residents, django_assert_max_num_queries
+):
+    """Sessions are cached (no query); each page costs a fixed few, whatever the data."""
+    for name in ("portal:mine_phone", "portal:receipt", "portal:home"):
+        with django_assert_max_num_queries(3, info=name):
+            assert client.get(reverse(name)).status_code == 200
+    client.post(reverse("portal:mine_phone"), {"phone": PHONE})
+    with django_assert_max_num_queries(3):
+        assert client.get(reverse("portal:mine_code")).status_code == 200
