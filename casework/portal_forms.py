@@ -98,6 +98,7 @@ class SubmitForm(OneTimeTokenMixin, forms.Form):
         queryset=Category.objects.filter(active=True),
         label=_("What is it about?"),
         widget=FastSelect,
+        empty_label=_("Please choose"),
     )
     # One place by id (older pages, links): the steps below are what the page shows.
     place = forms.ModelChoiceField(
