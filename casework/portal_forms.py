@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 
 from casework.forms import clean_phone
 from casework.models import Category, Place, PlaceKind, Score
+from casework.sms import is_mobile
 from casework.uploads import UploadRefused, clean_file_name, inspect
 from casework.widgets import FastSelect
 from core.idempotency import OneTimeTokenMixin
@@ -290,8 +291,6 @@ class PhoneForm(forms.Form):
     )
 
     def clean_phone(self):
-        from casework.sms import is_mobile
-
         value = (self.cleaned_data.get("phone") or "").strip()
         if not is_mobile(value):
             raise ValidationError(_("Enter the 11-digit mobile number you gave with your case."))
