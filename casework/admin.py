@@ -32,7 +32,11 @@ from casework.models import (
     Party,
     Place,
     Referral,
+    SmsMessage,
+    SmsStatus,
+    mask_phone,
 )
+from casework.sms import resend
 from core.admin import ReadOnlyAdminMixin, TwoFactorUserAdminMixin
 from core.models import Profile
 
@@ -239,3 +243,46 @@ class HotlineOutboxAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     list_display = ["order", "kind", "status", "attempts", "next_attempt_at", "last_error"]
     list_filter = ["status", "kind"]
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every text message to residents and how its delivery went: failures stay listed
+    here (and among the failed jobs) with the provider's reason, and can be sent again.
+    Numbers are masked; a message holding a code shows no text."""
+
+    list_display = ["id", "purpose", "masked_to", "case", "status", "attempts", "last_error"]
+    list_filter = ["status", "purpose"]
+    list_select_related = ["case"]
+    date_hierarchy = "created_at"
+    fields = [
+        "purpose",
+        "masked_to",
+        "case",
+        "shown_body",
+        "status",
+        "attempts",
+        "last_error",
+        "provider_id",
+        "created_at",
+        "sent_at",
+    ]
+    readonly_fields = fields
+    actions = ["send_again"]
+
+    @admin.display(description=_("to"))
+    def masked_to(self, obj):
+        return mask_phone(obj.to)
+
+    @admin.display(description=_("text"))
+    def shown_body(self, obj):
+        return _("(holds a code: not shown)") if obj.private else obj.body
+
+    @admin.action(description=_("Send the selected failed messages again"))
+    def send_again(self, request, queryset):
+        count = resend(queryset.filter(status=SmsStatus.FAILED))
+        self.message_user(request, _("%(n)d message(s) queued again.") % {"n": count})
+
+    def has_change_permission(self, request, obj=None):
+        # The action needs it; every field stays read-only.
+        return request.user.is_superuser or request.user.has_perm("casework.change_smsmessage")

@@ -15,6 +15,7 @@ class CaseworkConfig(AppConfig):
             events,  # the event codes of a case's log (casework.event_text)
             exports,  # registers the XLSX export job (core.jobs)
             signals,
+            sms,  # registers the text-message job (core.jobs)
         )
         from casework.hotline import views as hotline_views  # noqa: F401 — its case panel
         from casework.permissions import needs_two_factor

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from casework.models import Case, HotlineOrder, Party, Status
+from casework.models import Case, HotlineOrder, Party, SmsMessage, StageAlert, Status
 from core.audit import record
 from core.models import SecurityEventKind
 from core.retention import personal_data_cutoff
@@ -101,6 +101,9 @@ def _clear(kind: str, case: Case, parties: list[Party], now: dt.datetime) -> Non
         for p in parties:
             p.phone = p.address = p.email = p.phone_key = ""
         Party.objects.bulk_update(parties, ["phone", "address", "email", "phone_key"])
+        # The texts sent about the case: the number, and words that may quote the code.
+        SmsMessage.objects.filter(case_id=case.pk).update(to="", to_key="", body="")
+        StageAlert.objects.filter(case_id=case.pk).delete()
         case_fields = {"address": ""}
     else:
         literals, names = [], [p.name for p in parties]

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework import events, privacy, public_stages, services, status_codes
+from casework import events, privacy, public_stages, services, sms, status_codes
 from casework.event_text import list_separator
 from casework.models import (
     OPEN_REFERRAL_STATUSES,
@@ -30,8 +30,11 @@ from casework.models import (
     Place,
     PlaceKind,
     Rating,
+    SmsPurpose,
+    StageAlert,
     Status,
 )
+from casework.phones import phone_key
 from core import throttle
 from core.audit import pseudonym, record
 from core.exceptions import TransitionRefused
@@ -56,6 +59,9 @@ class Submission:
     name: str
     phone: str
     email: str
+    photos: tuple = ()
+    # Text the resident at each new public stage (a mobile number only).
+    sms_updates: bool = False
 
 
 def _receiving_organisation(place: Place) -> Organisation | None:
@@ -121,10 +127,34 @@ def submit_online(*, data: Submission, status_code: str | None = None) -> servic
             status_code=status_code,
             privacy_notice_version=privacy.NOTICE_VERSION,
         )
+        case, code = registration.case, registration.status_code
+        for photo in data.photos:
+            # Checked again here (the form checked them for its errors): what is stored
+            # is what casework.uploads accepts, without EXIF. Refused: nothing registered.
+            services.attachment_add(case=case, actor=None, upload=photo, public=True)
         if data.email:
-            case, code = registration.case, registration.status_code
             _mail_receipt(case, code, data.email, translation.get_language())
+        _text_receipt(case, code, data.phone, translation.get_language())
+        if data.sms_updates and sms.is_mobile(data.phone):
+            StageAlert.objects.create(
+                case=case,
+                phone=data.phone,
+                phone_key=phone_key(data.phone),
+                last_stage=public_stages.RECEIVED,  # the receipt's text says so
+            )
     return registration
+
+
+def _text_receipt(case: Case, code: str, phone: str, lang: str) -> None:
+    """Text the reference and the code to a mobile number, in the registration's
+    transaction (a provider outage delays it, retried, never loses it). The message holds
+    the code, so its stored text is blanked once sent."""
+    with translation.override(lang):
+        body = _(
+            "Your grievance was received. Reference %(ref)s, status code %(code)s. "
+            "Follow it at %(site)s/r/status/ . Staff will never ask you for the code."
+        ) % {"ref": case.reference, "code": code, "site": settings.LINLI["SITE_URL"]}
+    sms.queue_sms(to=phone, body=body, purpose=SmsPurpose.RECEIPT, case=case, private=True)
 
 
 def _mail_receipt(case: Case, code: str, email: str, lang: str) -> None:

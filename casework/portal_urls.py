@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework import portal_views
+from casework import portal_views, resident_views
 
 app_name = "portal"
 
@@ -15,4 +15,12 @@ urlpatterns = [
     path("status/add/", portal_views.add_information, name="add"),
     path("mode/", portal_views.mode, name="mode"),
     path("status/leave/", portal_views.leave, name="leave"),
+    path("home/", resident_views.resident_home, name="home"),
+    path("nearest/", resident_views.nearest, name="nearest"),
+    path("mine/", resident_views.mine, name="mine"),
+    path("mine/phone/", resident_views.mine_phone, name="mine_phone"),
+    path("mine/code/", resident_views.mine_code, name="mine_code"),
+    path("mine/case/<str:reference>/", resident_views.mine_case, name="mine_case"),
+    path("mine/leave/", resident_views.mine_leave, name="mine_leave"),
+    path("sms-outbox/", resident_views.sms_outbox, name="sms_outbox"),
 ]

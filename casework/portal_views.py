@@ -24,13 +24,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casework import portal, public_stages, senior_mode, submissions
+from casework import portal, public_stages, senior_mode, sms, submissions
 from casework.models import OPEN_STATUSES, Case, CaseEvent, Status
 from casework.portal_forms import InfoForm, LookupForm, SubmitForm
 from core import idempotency, throttle
 from core.client import client_address
 from core.exceptions import ServiceError
-from core.http import no_store
+from core.http import no_store, permissions_policy
 
 RECEIPT_KEY = "linli-portal-receipt"
 VERIFIED_KEY = "linli-portal-case"
@@ -128,8 +128,9 @@ SUBMIT_SCOPE = "portal"
 
 @no_store
 @login_not_required
+@permissions_policy(geolocation="self")  # "use my location" (the browser asks the resident)
 def submit(request):
-    form = SubmitForm(request.POST or None)
+    form = SubmitForm(request.POST or None, request.FILES or None)
     token = form.posted_token
     if token:
         previous = idempotency.lookup(scope=SUBMIT_SCOPE, key=token)
@@ -149,6 +150,8 @@ def submit(request):
             name=d["name"].strip(),
             phone=d["phone"],
             email=d["email"],
+            photos=tuple(d["photos"]),
+            sms_updates=d["sms_updates"],
         )
         try:
             portal.admit_submission(client_address(request))
@@ -176,13 +179,19 @@ def submit(request):
                 "reference": outcome.value.case.reference,
                 "code": outcome.value.status_code,
                 "email": bool(d["email"]),
+                "sms": sms.is_mobile(d["phone"]),
+                "at": time.time(),
             }
             return redirect("portal:receipt")
     return _submit_page(request, form)
 
 
 def _submit_page(request, form):
-    return render(request, "casework/portal/submit.html", {"form": form})
+    return render(
+        request,
+        "casework/portal/submit.html",
+        {"form": form, "max_photos": settings.LINLI["PORTAL_MAX_PHOTOS"]},
+    )
 
 
 def _sent_again(request, token: str, previous: idempotency.Previous):
@@ -196,6 +205,7 @@ def _sent_again(request, token: str, previous: idempotency.Previous):
         "code": code or "",
         "email": bool(request.POST.get("email", "").strip()),
         "again": True,
+        "at": time.time(),
     }
     return redirect("portal:receipt")
 
@@ -218,8 +228,22 @@ def _already_used(form, previous: idempotency.Previous) -> None:
 @no_store
 @login_not_required
 def receipt(request):
-    data = request.session.pop(RECEIPT_KEY, None)
-    return render(request, "casework/portal/receipt.html", {"receipt": data})
+    """The receipt of this browser session's last submission: it stays readable here
+    (a reload, a tap back) for ``RECEIPT_KEEP_SECONDS`` — in the session, never the URL, so
+    no other browser can open it — and it was texted to a mobile number."""
+    data = request.session.get(RECEIPT_KEY)
+    if data and time.time() - data.get("at", 0) > settings.LINLI["RECEIPT_KEEP_SECONDS"]:
+        request.session.pop(RECEIPT_KEY, None)
+        data = None
+    copy_text = ""
+    if data:
+        # What the copy button puts on the clipboard: both values, labelled.
+        copy_text = _("Reference") + " " + data["reference"]
+        if data.get("code"):
+            copy_text += " " + _("Status code") + " " + data["code"]
+    return render(
+        request, "casework/portal/receipt.html", {"receipt": data, "copy_text": copy_text}
+    )
 
 
 @no_store

@@ -37,6 +37,7 @@ def notice_facts() -> dict:
 PURPOSE_CASE = gettext_lazy("Handling the grievance")
 PURPOSE_CONTACT = gettext_lazy("Contacting the party about the case")
 PURPOSE_HOTLINE = gettext_lazy("Answering the 12345 hotline's work order")
+PURPOSE_SMS = gettext_lazy("Texting the resident the receipt, a code or a new stage")
 PURPOSE_RIGHTS = gettext_lazy("Answering a request about personal information")
 PURPOSE_BALLOT = gettext_lazy("Counting owners in a ballot")
 PURPOSE_MEETING = gettext_lazy("Inviting to and minuting a meeting")
@@ -45,6 +46,7 @@ SEEN_MASKED = gettext_lazy(
     "Staff of the area, masked; in full by the officer and supervisors, each look recorded"
 )
 SEEN_FULL_ON_REQUEST = gettext_lazy("The assigned officer and supervisors, each look recorded")
+SEEN_SMS = gettext_lazy("Staff of the area, for a message that failed to send")
 SEEN_BY_HANDLERS = gettext_lazy("Mediators and supervisors of the organisation")
 
 RETENTION_TEXT = {

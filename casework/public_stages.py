@@ -131,6 +131,12 @@ _ENDED_OTHERWISE = {
 }
 
 
+def stage_of_status(status: str) -> str:
+    """The public stage a case in ``status`` is at (a code of this module): what a list of
+    a resident's cases (我的诉求) shows, in the progress bar's words."""
+    return _ENDED_OTHERWISE.get(status) or _PROGRESS_OF_STATUS.get(status, RECEIVED)
+
+
 @dataclass(frozen=True)
 class Step:
     code: str

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import Transition
 
-from casework import events, notifications, permissions, status_codes
+from casework import events, notifications, permissions, stage_alerts, status_codes
 from casework.calendar import add_working_days
 from casework.models import (
     OPEN_REFERRAL_STATUSES,
@@ -257,6 +257,7 @@ def _move_case(
         is_public=fired.public if public is None else public,
     )
     notifications.case_event(event.pk)
+    stage_alerts.stage_reached(event)
     return locked
 
 

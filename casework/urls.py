@@ -1,12 +1,21 @@
 from django.urls import path
 
-from casework import grid_views, referral_views, report_views, rights_views, security_views, views
+from casework import (
+    grid_views,
+    referral_views,
+    report_views,
+    resident_views,
+    rights_views,
+    security_views,
+    views,
+)
 from casework.hotline import views as hotline_views
 
 app_name = "casework"
 
 urlpatterns = [
-    path("", views.dashboard, name="home"),
+    # Public: residents' home page; a signed-in staff member's dashboard.
+    path("", resident_views.home, name="home"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_new, name="case_new"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),

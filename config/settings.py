@@ -478,6 +478,29 @@ LINLI = {
     "HOTLINE_DROP_DIR": env.str(
         "LINLI_HOTLINE_DROP_DIR", default=str(BASE_DIR / "var" / "hotline-outbox")
     ),
+    # Text messages (core/sms.py): the backend class; "core.sms.FileBackend" writes them
+    # to SMS_FILE_DIR (development, the demo), "core.sms.HttpBackend" posts them to the
+    # provider at LINLI_SMS_HTTP_URL with LINLI_SMS_HTTP_KEY, signed LINLI_SMS_SIGNATURE.
+    "SMS_BACKEND": env.str(
+        "LINLI_SMS_BACKEND",
+        default="core.sms.HttpBackend" if IS_PRODUCTION else "core.sms.FileBackend",
+    ),
+    "SMS_FILE_DIR": env.str("LINLI_SMS_FILE_DIR", default=str(BASE_DIR / "var" / "sms")),
+    "SMS_HTTP_URL": env.str("LINLI_SMS_HTTP_URL", default=""),
+    "SMS_HTTP_KEY": env.str("LINLI_SMS_HTTP_KEY", default=""),
+    "SMS_SIGNATURE": env.str("LINLI_SMS_SIGNATURE", default="【邻里】"),
+    # The resident's one-time SMS code for 我的诉求: valid this many seconds, this many tries.
+    "SMS_CODE_SECONDS": env.int("LINLI_SMS_CODE_SECONDS", default=300),
+    "SMS_CODE_ATTEMPTS": env.int("LINLI_SMS_CODE_ATTEMPTS", default=5),
+    # Photos a resident may attach when sending a grievance.
+    "PORTAL_MAX_PHOTOS": env.int("LINLI_PORTAL_MAX_PHOTOS", default=3),
+    # The resident's receipt stays readable in the same browser session this long.
+    "RECEIPT_KEEP_SECONDS": env.int("LINLI_RECEIPT_KEEP_SECONDS", default=24 * 3600),
+    # The resident home page: the committee's hotline, hours and address (the street's
+    # own when empty: the place tree's top organisation has no such fields yet).
+    "PORTAL_HOTLINE": env.str("LINLI_PORTAL_HOTLINE", default=""),
+    "PORTAL_HOURS": env.str("LINLI_PORTAL_HOURS", default=""),
+    "PORTAL_ADDRESS": env.str("LINLI_PORTAL_ADDRESS", default=""),
     # Case reference numbers: YYYY-NNNNNN, sequence per year.
     "REFERENCE_DIGITS": env.int("LINLI_REFERENCE_DIGITS", default=6),
     # Working days allowed for the case officer's first contact after acceptance.
@@ -535,6 +558,12 @@ LINLI = {
         "archive_verify": env_rate("LINLI_THROTTLE_ARCHIVE_VERIFY", "20/h"),
         # Grievances registered online (portal and Open311 POST) per client address.
         "submission_address": env_rate("LINLI_THROTTLE_SUBMISSION_ADDRESS", "5/h"),
+        # The resident's one-time SMS code (我的诉求): codes sent per number and per
+        # address; failed code entries per number and per address.
+        "sms_code_phone": env_rate("LINLI_THROTTLE_SMS_CODE_PHONE", "3/15m"),
+        "sms_code_address": env_rate("LINLI_THROTTLE_SMS_CODE_ADDRESS", "10/h"),
+        "sms_verify_phone": env_rate("LINLI_THROTTLE_SMS_VERIFY_PHONE", "5/15m"),
+        "sms_verify_address": env_rate("LINLI_THROTTLE_SMS_VERIFY_ADDRESS", "20/15m"),
         # Open311 reads per client address.
         "open311_read_address": env_rate("LINLI_THROTTLE_OPEN311_READ_ADDRESS", "120/m"),
         # REST API: requests per token; requests without a token per address; failed

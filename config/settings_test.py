@@ -11,3 +11,4 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # The tests' own development PKI (made once, on first use, by core.signing).
 LINLI_SIGNING = {**LINLI_SIGNING, "DEV_PKI": str(BASE_DIR / "var" / "pki-test")}  # noqa: F405
+LINLI["SMS_BACKEND"] = "core.sms.MemoryBackend"  # noqa: F405

@@ -38,6 +38,23 @@ def check_throttles(app_configs, **kwargs):
     return errors
 
 
+@checks.register(deploy=True)
+def check_sms_provider(app_configs, **kwargs):
+    """The HTTP SMS backend without a provider URL fails every text (receipts, codes):
+    retried, listed as failed, but never delivered — say so at release."""
+    linli = settings.LINLI
+    if linli.get("SMS_BACKEND", "").endswith("HttpBackend") and not linli.get("SMS_HTTP_URL"):
+        return [
+            checks.Warning(
+                "Text messages go to the HTTP provider, but LINLI_SMS_HTTP_URL is not set: "
+                "every receipt and 我的诉求 code will fail (and be listed as failed).",
+                hint="Set LINLI_SMS_HTTP_URL and LINLI_SMS_HTTP_KEY (see .env.example).",
+                id="linli.W102",
+            )
+        ]
+    return []
+
+
 @checks.register(checks.Tags.security, deploy=True)
 def check_shared_cache(app_configs, **kwargs):
     backend = settings.CACHES["default"]["BACKEND"]
@@ -111,6 +128,7 @@ def check_backends_importable(app_configs, **kwargs):
         wanted += [
             (f"STORAGES[{alias!r}]", m, False) for m in _BACKEND_NEEDS.get(storage["BACKEND"], [])
         ]
+    wanted.append(("LINLI['SMS_BACKEND']", settings.LINLI["SMS_BACKEND"], True))
     broker = getattr(settings, "CELERY_BROKER_URL", "")
     if broker:
         scheme = broker.split(":", 1)[0]

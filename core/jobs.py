@@ -57,19 +57,29 @@ class JobKind:
     # The payload holds something that must not stay in the database once the work is
     # done (a resident's status code in a receipt mail): it is emptied on success.
     sensitive: bool
+    # Called after a failed attempt's transaction rolled back, with the payload, the error
+    # and whether it was the last attempt: where a kind records failures on its own rows.
+    on_failure: Callable[..., None] | None = None
 
 
 REGISTRY: dict[str, JobKind] = {}
 
 
-def job(name: str, *, max_attempts: int = 5, sensitive: bool = False):
+def job(
+    name: str,
+    *,
+    max_attempts: int = 5,
+    sensitive: bool = False,
+    on_failure: Callable[..., None] | None = None,
+):
     """Register the decorated function as the handler of jobs of kind ``name``. It is
-    called with the payload as keyword arguments and must raise to ask for a retry."""
+    called with the payload as keyword arguments and must raise to ask for a retry;
+    ``on_failure(payload=, error=, final=)`` is then called outside its transaction."""
 
     def register(handler):
         if name in REGISTRY and REGISTRY[name].handler is not handler:
             raise ValueError(f"job kind {name!r} is registered twice")
-        REGISTRY[name] = JobKind(name, handler, max_attempts, sensitive)
+        REGISTRY[name] = JobKind(name, handler, max_attempts, sensitive, on_failure)
         return handler
 
     return register
@@ -136,7 +146,7 @@ def run(job_id: int) -> str | None:
         with transaction.atomic():
             result = kind.handler(**current.payload)
     except Exception as exc:
-        return _failed(current, exc)
+        return _failed(current, exc, kind)
     Job.objects.filter(pk=job_id).update(
         status=JobStatus.DONE,
         finished_at=timezone.now(),
@@ -147,10 +157,19 @@ def run(job_id: int) -> str | None:
     return JobStatus.DONE
 
 
-def _failed(current: Job, exc: Exception) -> str:
+def _failed(current: Job, exc: Exception, kind: JobKind | None = None) -> str:
     """Record a failed attempt: retry after the backoff, or give up and stay visible."""
     logger.exception("job %s (%s) failed, attempt %s", current.pk, current.kind, current.attempts)
     error = "".join(traceback.format_exception(exc, limit=8))[-4000:]
+    if kind is not None and kind.on_failure is not None:
+        try:
+            kind.on_failure(
+                payload=current.payload,
+                error=str(exc) or type(exc).__name__,
+                final=current.attempts >= current.max_attempts,
+            )
+        except Exception:
+            logger.exception("job %s (%s): its failure hook failed", current.pk, current.kind)
     if current.attempts >= current.max_attempts:
         Job.objects.filter(pk=current.pk).update(
             status=JobStatus.FAILED, last_error=error, finished_at=timezone.now()

@@ -329,14 +329,21 @@ class TwoFactorMiddleware:
         in_admin = match is not None and match.namespace.split(":")[0] == "admin"
         if not in_admin and not getattr(view_func, "login_required", True):
             return None  # public: the same for everyone
-        if not request.user.is_authenticated or is_verified(request):
-            return None
-        now = state(request)
-        if now["enrolled"]:
-            return redirect(_path_with_next("two_factor:verify", request))
-        if now["required"] and enforced():
-            return redirect(_path_with_next("two_factor:setup", request))
+        return second_factor_owed(request)
+
+
+def second_factor_owed(request):
+    """Where a signed-in user who still owes the second factor must go first (the code,
+    or the set-up while enforced), else None. The middleware's rule, also for a public
+    address that shows a signed-in user a staff page (``/``: the dashboard)."""
+    if not request.user.is_authenticated or is_verified(request):
         return None
+    now = state(request)
+    if now["enrolled"]:
+        return redirect(_path_with_next("two_factor:verify", request))
+    if now["required"] and enforced():
+        return redirect(_path_with_next("two_factor:setup", request))
+    return None
 
 
 def two_factor_exempt(view):

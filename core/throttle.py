@@ -43,6 +43,8 @@ LEADS = {
     "password_reset": gettext_lazy("Too many password-reset requests."),
     "lookup": gettext_lazy("Too many unsuccessful look-ups."),
     "submission": gettext_lazy("We have received several submissions from your network recently."),
+    "sms_code": gettext_lazy("Too many text-message codes were asked for."),
+    "sms_verify": gettext_lazy("Too many wrong codes."),
     "open311": gettext_lazy("Too many requests."),
     "api": gettext_lazy("Too many requests."),
 }
@@ -74,7 +76,16 @@ class Throttled(Exception):
     @property
     def group(self) -> str:
         """The door's family for messages: ``login_pair`` -> ``login``."""
-        for prefix in ("password_reset", "login", "lookup", "submission", "open311", "api"):
+        for prefix in (
+            "password_reset",
+            "login",
+            "lookup",
+            "submission",
+            "sms_code",
+            "sms_verify",
+            "open311",
+            "api",
+        ):
             if self.door.startswith(prefix):
                 return prefix
         return self.door

@@ -25,6 +25,8 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "linli.example.gov.cn",
     "DATABASE_URL": "postgres://linli@127.0.0.1:5432/linli",
     "CACHE_URL": "rediscache://127.0.0.1:6379/1",
+    # Text messages need their provider in production (linli.W102 otherwise).
+    "LINLI_SMS_HTTP_URL": "https://sms.example.gov.cn/send",
     "DJANGO_SETTINGS_MODULE": "config.settings",
     "DEBUG": "false",
 }

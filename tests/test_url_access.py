@@ -22,6 +22,8 @@ PUBLIC_LOOKUPS = {
     "open311:not_found",
     "api:not_found",
     "api_not_found",
+    "portal:nearest",  # 400 without a position
+    "portal:sms_outbox",  # 404 unless the file backend runs in development
 }
 
 ROUTES = routes()

@@ -58,6 +58,14 @@ ARGUMENTS: dict[str, dict[str, object]] = {
     "set_language": {},
     # The resident's side
     "portal:submit": {},
+    "portal:home": {},
+    "portal:nearest": {},
+    "portal:mine": {},
+    "portal:mine_phone": {},
+    "portal:mine_code": {},
+    "portal:mine_case": {"reference": "2026-000001"},
+    "portal:mine_leave": {},
+    "portal:sms_outbox": {},
     "portal:receipt": {},
     "portal:lookup": {},
     "portal:status": {},
@@ -203,6 +211,20 @@ PUBLIC = {
     "portal:submit",
     "portal:receipt",
     "portal:lookup",
+    # The residents' home page (a signed-in user's dashboard at the same address).
+    "casework:home",
+    "portal:home",
+    # "Use my location": JSON, 400 without a position.
+    "portal:nearest",
+    # 我的诉求: the number, the code, the list and one case of it redirect to the number's
+    # page until the session holds a verified number; leaving is POST only.
+    "portal:mine",
+    "portal:mine_phone",
+    "portal:mine_code",
+    "portal:mine_case",
+    "portal:mine_leave",
+    # The development outbox of text messages: 404 unless the file backend runs in dev.
+    "portal:sms_outbox",
     # POST-only resident endpoints: public, but they redirect to the look-up page
     # unless the session holds a verified case.
     "portal:status",

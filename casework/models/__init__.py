@@ -46,6 +46,7 @@ from casework.models.referrals import (
     ReturnReason,
 )
 from casework.models.rights import RightsKind, RightsRequest, RightsStatus
+from casework.models.sms import PhoneCode, SmsMessage, SmsPurpose, SmsStatus, StageAlert
 from casework.models.tallies import Tally, TallyState
 from casework.roles import Role
 
@@ -89,6 +90,7 @@ __all__ = [
     "Party",
     "PartyKind",
     "PartyRole",
+    "PhoneCode",
     "Place",
     "PlaceKind",
     "Priority",
@@ -103,6 +105,10 @@ __all__ = [
     "RightsStatus",
     "Role",
     "Score",
+    "SmsMessage",
+    "SmsPurpose",
+    "SmsStatus",
+    "StageAlert",
     "Status",
     "Tally",
     "TallyState",

@@ -1,14 +1,18 @@
 """The resident's side, without an account."""
 
+import datetime as dt
 import io
 import re
 
 import pytest
+import time_machine
+from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
 from casework import services, status_codes
-from casework.models import Case, CaseEvent, Rating, Status
+from casework.models import Case, CaseEvent, Rating, SmsMessage, Status
+from core import sms
 from core.idempotency import new_token
 from tests.factories import PartyFactory, category, make_case
 
@@ -67,8 +71,25 @@ def test_a_resident_submits_and_keeps_a_receipt(
     )
     assert case.parties.get().name == "王建国"
     assert status_codes.status_code_matches(case, code) and len(code) >= 10
-    assert code not in client.get(reverse("portal:receipt")).content.decode()  # shown once
+    # A reload keeps the receipt in this browser session (never in the URL) ...
+    again = client.get(reverse("portal:receipt")).content.decode()
+    assert code in again and reference in again
+    # ... and no other browser reads it.
+    other = Client(headers={"accept-language": "en"})
+    assert code not in other.get(reverse("portal:receipt")).content.decode()
     assert len(mailoutbox) == 1 and code in mailoutbox[0].body and reference in mailoutbox[0].body
+    # The mobile number got it by text message too; the stored text forgot the code once sent.
+    [texted] = [m for m in sms.outbox if m["to"] == "13812345678" and reference in m["body"]]
+    assert reference in texted["body"] and code in texted["body"]
+    assert code not in SmsMessage.objects.get(case=case).body
+
+
+def test_the_receipt_is_forgotten_after_its_time(client, world, settings):
+    settings.LINLI = {**settings.LINLI, "RECEIPT_KEEP_SECONDS": 60}
+    response = client.post(reverse("portal:submit"), _submit_data(world))
+    _reference, code, _page = _receipt(client, response)
+    with time_machine.travel(dt.timedelta(seconds=61)):
+        assert code not in client.get(reverse("portal:receipt")).content.decode()
 
 
 @pytest.mark.parametrize(

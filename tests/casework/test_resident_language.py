@@ -4,13 +4,16 @@ text, and the attributes a screen reader speaks (aria-label, placeholder, title,
 button values) — for Latin-letter words outside a short allow-list of proper nouns."""
 
 import re
+import time
 from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from casework.phones import phone_key
 from casework.portal_views import RECEIPT_KEY
+from casework.resident_views import MINE_KEY, PENDING_KEY
 from tests.casework.resident_pages import cases_in_every_state, verify
 
 # Proper nouns that are the same in Chinese text; "English" is the language switch's
@@ -78,17 +81,29 @@ def _zh_client(senior: bool) -> Client:
 def test_no_english_word_on_any_zh_hans_resident_page(world, mediator, supervisor, senior):
     pages = {}
     client = _zh_client(senior)
-    for name in ("portal:submit", "portal:lookup", "portal:receipt"):
+    for name in ("casework:home", "portal:submit", "portal:lookup", "portal:receipt"):
         pages[name] = client.get(reverse(name)).content.decode()
+    pages["我的诉求: the number"] = client.get(reverse("portal:mine_phone")).content.decode()
     session = client.session
     session[RECEIPT_KEY] = {"reference": "2026-000001", "code": "ABCDEFGHJK23", "email": False}
+    session[PENDING_KEY] = {"phone": "13812345678", "at": time.time()}
     session.save()
     pages["receipt with its code"] = client.get(reverse("portal:receipt")).content.decode()
-    for state, resident in cases_in_every_state(world, mediator, supervisor).items():
+    pages["我的诉求: the code"] = client.get(reverse("portal:mine_code")).content.decode()
+    residents = cases_in_every_state(world, mediator, supervisor)
+    for state, resident in residents.items():
         verify(client, resident.case)
         response = client.get(reverse("portal:status"))
         assert response.status_code == 200
         pages[f"status: {state}"] = response.content.decode()
+    # 我的诉求 listing cases in every state (all filed with the same number).
+    phone = resident.case.parties.first().phone
+    session = client.session
+    session[MINE_KEY] = {"key": phone_key(phone), "at": time.time()}
+    session.save()
+    mine = client.get(reverse("portal:mine"))
+    assert mine.status_code == 200 and resident.case.reference in mine.content.decode()
+    pages["我的诉求"] = mine.content.decode()
     found = {name: english_words(html) for name, html in pages.items()}
     assert {name: words for name, words in found.items() if words} == {}
 

@@ -18,10 +18,15 @@ def case(world, mediator):
 
 
 def test_anonymous_is_sent_to_login(client, case):
-    for url in (reverse("casework:home"), reverse("casework:case_detail", args=[case.pk])):
-        response = client.get(url)
-        assert response.status_code == 302
-        assert response["Location"].startswith(reverse("login"))
+    response = client.get(reverse("casework:case_detail", args=[case.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_anonymous_at_the_root_gets_the_residents_home_not_the_dashboard(client, case):
+    page = client.get(reverse("casework:home")).content.decode()
+    assert reverse("portal:submit") in page and reverse("login") in page
+    assert case.reference not in page
 
 
 def test_an_outsider_gets_404_for_another_areas_case(client, case, outsider):

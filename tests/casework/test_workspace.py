@@ -34,7 +34,7 @@ def _png() -> bytes:
 # ------------------------------------------------------------------- access
 
 
-@pytest.mark.parametrize("name", ["casework:home", "casework:case_list", "casework:case_new"])
+@pytest.mark.parametrize("name", ["casework:case_list", "casework:case_new"])
 def test_every_workspace_page_sends_anonymous_to_login(client, name):
     response = client.get(reverse(name))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]

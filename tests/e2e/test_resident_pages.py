@@ -77,7 +77,13 @@ def test_no_serious_accessibility_violation_on_any_resident_page(
     found = {}
     context = _context(browser, base, senior=senior)
     page = context.new_page()
-    for name, path in (("submit", "/r/"), ("lookup", "/r/status/"), ("receipt", "/r/receipt/")):
+    for name, path in (
+        ("home", "/"),
+        ("submit", "/r/"),
+        ("lookup", "/r/status/"),
+        ("receipt", "/r/receipt/"),
+        ("mine-phone", "/r/mine/phone/"),
+    ):
         page.goto(base + path)
         found[name] = _serious(page) + _small_targets(page)
         shots(page, name)
