@@ -27,6 +27,7 @@ from casework.models import (
     SmsMessage,
     SmsPurpose,
 )
+from casework.phones import phone_key
 from core import sms
 from tests.casework.test_portal import _receipt, _submit_data
 from tests.factories import PartyFactory, PlaceFactory, make_case
@@ -320,9 +321,10 @@ def test_an_unknown_number_gets_the_same_answer_and_no_text(
 
 
 def test_cases_are_found_only_through_the_phone_key(two_residents, monkeypatch):
-    """#27 turns the key into a keyed hash: the look-up must not depend on the digits."""
+    """#27 made the key a keyed hash (HMAC-SM3): the digits themselves find nothing."""
     mine, _theirs = two_residents
-    assert list(phone_access.cases_for_key("13812345678")) == [mine]
+    assert list(phone_access.cases_for_key(phone_key("13812345678"))) == [mine]
+    assert list(phone_access.cases_for_key("13812345678")) == []
     assert list(phone_access.cases_for_key("")) == []
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from casework import sms as casework_sms
 from casework.models import SmsMessage, SmsPurpose, SmsStatus
+from casework.phones import phone_key
 from core import jobs, sms
 from core.models import Job, JobStatus
 
@@ -51,9 +52,23 @@ def test_a_message_is_recorded_sent_after_commit_and_a_secret_is_not_kept(
     assert (message.status, message.attempts, message.to_key) == (
         SmsStatus.SENT,
         1,
-        "13812345678",
+        phone_key("13812345678"),
     )
     assert message.body == casework_sms.REDACTED  # the code is not kept once sent
+
+
+def test_a_queued_text_holds_no_clear_number_or_code_in_the_database(db):
+    """#27: a text waiting to be sent (a provider outage) is sealed at rest: the number
+    and the words, which may hold a status code or a one-time code."""
+    from django.db import connection
+
+    message = _queue(to="13812345678", body="验证码 654321", purpose=SmsPurpose.CODE, private=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM casework_smsmessage WHERE id = %s", [message.pk])
+        raw = " ".join(str(v) for v in cursor.fetchone())
+    assert "2345678" not in raw and "654321" not in raw
+    message.refresh_from_db()
+    assert (message.to, message.body) == ("13812345678", "验证码 654321")
 
 
 def test_only_mobile_numbers_are_texted(db):

@@ -17,6 +17,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from casework.models import Case, CaseAttachment, Place, PlaceKind, SmsMessage, SmsStatus
+from casework.phones import phone_key
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
@@ -134,7 +135,7 @@ def test_a_resident_reports_from_a_phone_and_finds_the_case_again(
     field = page.get_by_label("短信验证码")
     assert field.get_attribute("autocomplete") == "one-time-code"
     assert field.get_attribute("inputmode") == "numeric"
-    texts = SmsMessage.objects.filter(to=MOBILE, purpose="code")
+    texts = SmsMessage.objects.filter(to_key=phone_key(MOBILE), purpose="code")
     assert texts.count() == 1
     sms_page = context.new_page()
     sms_page.goto(f"{base}/r/sms-outbox/")
