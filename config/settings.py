@@ -151,6 +151,9 @@ ADMIN_URL = env.str("ADMIN_URL", default="admin/")
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+# Django's form templates with the project's overrides first (core.form_renderer): an
+# empty choice reads "Please choose" (请选择), not a row of dashes.
+FORM_RENDERER = "core.form_renderer.FormRenderer"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -20,6 +20,7 @@ ALLOWED_LATIN = {
     "A",  # PDF/A
     "CSV",
     "XLSX",
+    "JSON",  # the machine-readable copy of a resident's data (PIPL Art. 45)
     "ID",
     "QR",
     "ics",

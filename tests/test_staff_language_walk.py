@@ -100,7 +100,7 @@ def test_staff_pages_speak_chinese_and_write_names_family_name_first(
         and route.name not in SKIPPED
         and not route.name.startswith(("api:", "open311"))
     ] + [("casework:case_detail", p) for p in case_pages]
-    english, western, seen = [], [], 0
+    english, western, dashes, seen = [], [], [], 0
     usernames = set(get_user_model().objects.values_list("username", flat=True))
     for name, path in paths:
         response = client.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans")
@@ -110,6 +110,8 @@ def test_staff_pages_speak_chinese_and_write_names_family_name_first(
         if not text:
             continue
         seen += 1
+        if kind == "html" and ">---------<" in response.content.decode():
+            dashes.append(f"{name} {path}")  # an empty choice says 请选择
         if words := latin_words(text) - usernames:  # the account name is as registered
             english.append(f"{name} {path} ({kind}): {', '.join(sorted(words))}")
         if names := western_order_names(text):
@@ -117,6 +119,7 @@ def test_staff_pages_speak_chinese_and_write_names_family_name_first(
     assert seen >= 10, seen  # the walk reached the persona's pages
     assert not english, "Latin words on zh-hans staff pages:\n" + "\n".join(english)
     assert not western, "Chinese names in Western order:\n" + "\n".join(western)
+    assert not dashes, "A row of dashes as an empty choice:\n" + "\n".join(dashes)
 
 
 def test_mails_write_chinese_names_family_name_first(busy_area, mediator, supervisor, settings):
