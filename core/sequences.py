@@ -1,4 +1,4 @@
-"""Numbers issued per year (``2026-000123``, ``(2026) …人调字第12号``, ``DA-2026-0001``): one
+"""Numbers issued per year (``2026-000123``, ``（2026）…人调字第12号``, ``DA-2026-0001``): one
 table, one row per numbering and year."""
 
 from __future__ import annotations

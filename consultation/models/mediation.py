@@ -93,7 +93,7 @@ _agreement_complete.message = _(
 
 
 class Mediation(ConcurrentTransitionMixin, models.Model):
-    """One case's people's mediation, numbered ``(2026) X人调字第N号``."""
+    """One case's people's mediation, numbered ``（2026）X人调字第N号``."""
 
     case = models.OneToOneField(
         Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="mediation"

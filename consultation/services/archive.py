@@ -187,7 +187,7 @@ def archive_minutes(minutes: Minutes, actor) -> ArchiveRecord:
     return register(
         content,
         title=f"{minutes.snapshot['kind_label']}纪要 · {minutes.snapshot['topic']}"[:290]
-        + f" (v{minutes.number})",
+        + f"（第{minutes.number}版）",
         retention_years=meeting_rule(minutes.meeting.kind)["retention_years"],
         actor=actor,
         minutes=minutes,

@@ -114,11 +114,13 @@ def staff_in_area(case: Case, users: Iterable) -> list:
 
 
 def format_number(year: int, serial: int, committee: str = "") -> str:
-    """``(2026) 新华路人调字第12号`` — the committee's prefix and the year's serial. The
+    """``（2026）新华路人调字第12号`` — the year in full-width brackets, as Chinese document
+    numbers are written (numbers issued before keep their form: they are printed on
+    signed agreements), the committee's prefix and the year's serial. The
     prefix is the setting ``LINLI_MEDIATION_NUMBER_PREFIX`` or, when empty, the committee's
     short name (新华路街道人民调解委员会 → 新华路): never the product's name."""
     prefix = mediation_setting("NUMBER_PREFIX") or committee_short_name(committee)
-    return f"({year}) {prefix}人调字第{serial}号"
+    return f"（{year}）{prefix}人调字第{serial}号"
 
 
 def committee_short_name(committee: str) -> str:

@@ -68,10 +68,10 @@ def test_numbers_read_committee_prefix_and_serial_per_year(
 ):
     # No committee recorded for the place: the street's name, never the product's (#23).
     assert mediation.committee == "新华路街道人民调解委员会"
-    assert mediation.number == "(2026) 新华路人调字第1号"
+    assert mediation.number == "（2026）新华路人调字第1号"
     other = make_case(Status.IN_PROGRESS, place=world.building_a, organisation=world.committee_a)
     second = ms.mediation_register(case=other, actor=mediator, mediators=[mediator], matters="噪音")
-    assert second.number == "(2026) 新华路人调字第2号"
+    assert second.number == "（2026）新华路人调字第2号"
     settings.LINLI = {
         **settings.LINLI,
         "MEDIATION": {**settings.LINLI["MEDIATION"], "NUMBER_PREFIX": "番禺"},
@@ -83,7 +83,7 @@ def test_numbers_read_committee_prefix_and_serial_per_year(
     third = ms.mediation_register(
         case=third_case, actor=mediator, mediators=[mediator], matters="停车"
     )
-    assert third.number == "(2027) 番禺人调字第1号"
+    assert third.number == "（2027）番禺人调字第1号"
     with pytest.raises(TransitionRefused, match="already has a mediation"):
         ms.mediation_register(case=other, actor=mediator, mediators=[mediator], matters="x")
 
@@ -98,7 +98,7 @@ def test_the_committee_is_the_one_recorded_for_the_place(world, mediator, clock)
         case=case, actor=mediator, mediators=[mediator], matters="漏水"
     )
     assert mediation.committee == "番禺居民区人民调解委员会"
-    assert mediation.number == "(2026) 番禺人调字第1号"
+    assert mediation.number == "（2026）番禺人调字第1号"
 
 
 def test_mediators_must_work_in_the_area(case, parties, mediator, outsider):
