@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import translation
 
 from casework import calendar, portal, selectors, services, sla
 from casework.models import (
@@ -42,6 +43,9 @@ from core.demo_clock import DemoClock
 
 DEMO_PASSWORD = "linli-demo-2026"
 STREET = "新华路街道"
+# Residents' own reports of today, from their phones, besides the walked cases (texts).
+ONLINE_TODAY = 2
+
 AREAS = {
     "番禺居民区": ["幸福小区", "番禺新村"],
     "法华居民区": ["法华公寓", "和平小区"],
@@ -126,7 +130,13 @@ class Command(BaseCommand):
     help = "Load the demo street, organisations, users and cases (idempotent)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--cases", type=int, default=300, help="cases to create (default 300)")
+        parser.add_argument(
+            "--cases",
+            type=int,
+            default=300,
+            help="cases walked through their history (default 300); two residents also "
+            "report online today",
+        )
         parser.add_argument(
             "--months", type=int, default=14, help="months of history to spread them over"
         )
@@ -144,6 +154,9 @@ class Command(BaseCommand):
         elif cases:
             with transaction.atomic():
                 self._cases(rng, cases, orgs, users, buildings, clock, months)
+            with transaction.atomic(), translation.override("zh-hans"):  # as on their phones
+                # Besides ``cases``, with a die of its own: the story above stays the same.
+                self._residents_online(random.Random(12345), users, buildings, ONLINE_TODAY)
         self._print_logins()
 
     def _calendar(self, clock, months):
@@ -239,10 +252,15 @@ class Command(BaseCommand):
             "ecology": self._org("长宁区生态环境局", OrgKind.ECOLOGY, [street]),
             "market": self._org("长宁区市场监管局新华所", OrgKind.MARKET_REGULATION, [street]),
         }
-        for area_name, area in areas.items():
+        for n, (area_name, area) in enumerate(areas.items()):
             orgs[area_name] = self._org(
                 area_name.replace("居民区", "居委会"), OrgKind.RESIDENTS_COMMITTEE, [area]
             )
+            # The committee's office phone: the residents' home page lists whom to call.
+            Organisation.objects.filter(pk=orgs[area_name].pk, phone="").update(
+                phone=f"021-6280 {1101 + n}"
+            )
+        Organisation.objects.filter(pk=orgs["street"].pk, phone="").update(phone="021-6280 1100")
         for estate_name, estate in estates.items():
             orgs[f"pm:{estate_name}"] = self._org(
                 f"{estate_name}物业服务中心", OrgKind.PROPERTY_COMPANY, [estate]
@@ -552,6 +570,37 @@ class Command(BaseCommand):
         if state == Status.ARCHIVED:
             go("archive", actor=archivist, after_hours=(24 * 20, 24 * 45))
         return case
+
+    def _residents_online(self, rng, users, buildings, count):
+        """Two residents report from their phones today through the residents' form's own
+        service, each with a mobile number and asking for texts: their receipts, and the
+        first one's "accepted", land in the development SMS outbox (/r/sms-outbox/)."""
+        categories = list(Category.objects.filter(active=True).order_by("code")[:2])
+        texts = [
+            ("周桂英", "13917720418", "楼道灯坏了一个星期，晚上上下楼看不见。"),
+            ("钱志强", "13601958273", "小区门口共享单车堆满人行道，推轮椅过不去。"),
+        ]
+        # In the first area, whose officer is the demo's "mediator".
+        near = [b for b in buildings if b.full_name.split(" / ")[1] == next(iter(AREAS))]
+        for (name, phone, story), category in zip(texts[:count], categories, strict=False):
+            building = rng.choice(near)
+            registration = portal.submit_online(
+                data=portal.Submission(
+                    category=category,
+                    place=building,
+                    address="",
+                    description=story,
+                    requests="请尽快处理。",
+                    name=name,
+                    phone=phone,
+                    email="",
+                    sms_updates=True,
+                )
+            )
+            if name == "周桂英":
+                services.case_transition(
+                    case=registration.case, name="accept", actor=users["mediator"]
+                )
 
     @staticmethod
     def _name(rng):
