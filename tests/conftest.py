@@ -68,6 +68,17 @@ def _flush_past_append_only_triggers():
 
 
 @pytest.fixture(autouse=True)
+def _empty_sms_outbox():
+    """The test SMS backend's outbox (core.sms.MemoryBackend) is a module list: every test
+    starts with none, as Django empties mail.outbox (references repeat across tests)."""
+    from core import sms
+
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttle counters live in the cache; every test starts with none."""
     from django.core.cache import cache

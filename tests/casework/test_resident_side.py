@@ -35,13 +35,6 @@ from tests.factories import PartyFactory, PlaceFactory, make_case
 PHONE = "13812345678"
 
 
-@pytest.fixture(autouse=True)
-def _empty_outbox():
-    sms.outbox.clear()
-    yield
-    sms.outbox.clear()
-
-
 def _photo(name="p.jpg", fmt="JPEG", exif=True) -> SimpleUploadedFile:
     image = Image.new("RGB", (8, 8), "blue")
     buffer = io.BytesIO()

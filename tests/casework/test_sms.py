@@ -26,13 +26,6 @@ class RefusingBackend(sms.BaseBackend):
         raise sms.SmsFailed("the provider refused the message: HTTP 503")
 
 
-@pytest.fixture(autouse=True)
-def _empty_outbox():
-    sms.outbox.clear()
-    yield
-    sms.outbox.clear()
-
-
 def _queue(**kwargs):
     with transaction.atomic():
         return casework_sms.queue_sms(**kwargs)
