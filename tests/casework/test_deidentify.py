@@ -161,3 +161,29 @@ def test_rejected_and_withdrawn_cases_count_from_their_last_change(world):
 
 def test_the_job_is_scheduled(settings):
     assert "deidentify_cases" in settings.LINLI_SCHEDULE
+
+
+def test_the_texts_sent_about_a_case_go_with_its_contact_details(old, world):
+    """The SMS tables (#22) hold the resident's number and words that may quote the
+    status code: cleared with the contact details; a recent case's texts stay."""
+    from casework.models import SmsMessage, SmsPurpose, StageAlert
+    from casework.phones import phone_key
+
+    recent = _ended_case(world, 1)
+    for case in (old, recent):
+        SmsMessage.objects.create(
+            case=case,
+            to="13812345678",
+            to_key=phone_key("13812345678"),
+            body=f"您的诉求{case.reference}已受理。",
+            purpose=SmsPurpose.STAGE,
+        )
+        StageAlert.objects.create(case=case, phone="13812345678", phone_key="k", last_stage="x")
+
+    call_command("deidentify_cases", stdout=io.StringIO())
+
+    cleared = SmsMessage.objects.get(case=old)
+    assert (cleared.to, cleared.to_key, cleared.body) == ("", "", "")
+    assert not StageAlert.objects.filter(case=old).exists()
+    kept = SmsMessage.objects.get(case=recent)
+    assert kept.to == "13812345678" and StageAlert.objects.filter(case=recent).exists()
