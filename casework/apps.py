@@ -14,6 +14,7 @@ class CaseworkConfig(AppConfig):
             checks,  # registers the system checks
             events,  # the event codes of a case's log (casework.event_text)
             exports,  # registers the XLSX export job (core.jobs)
+            report_documents,  # registers the report PDF job (core.jobs)
             signals,
             sms,  # registers the text-message job (core.jobs)
         )

@@ -20,7 +20,10 @@ from casework import reporting, services, tallies
 from casework.calendar import working_days_between
 from casework.exports import neutralise
 from casework.models import Case, ExportLog, Rating, Status
+from casework.report_documents import REPORT_PDF_JOB
+from core.models import Job
 from tests.factories import PartyFactory, ReferralFactory, category, make_case
+from tests.report_pdf import fetch_report_pdf
 
 SH = ZoneInfo("Asia/Shanghai")
 TODAY = dt.datetime(2026, 11, 2, 10, tzinfo=SH)
@@ -392,18 +395,43 @@ def test_neutralise(value, expected):
     assert neutralise(value) == expected
 
 
-def test_monthly_report_pdf(client, street, supervisor, tmp_path):
+def test_monthly_report_pdf(
+    client, street, supervisor, tmp_path, django_capture_on_commit_callbacks
+):
+    """Built by a job, downloaded from the user's exports page, logged as an export."""
     client.force_login(supervisor)
     with time_machine.travel(TODAY, tick=False):
-        response = client.get(
-            reverse("casework:report_pdf"), {"start": "2026-09", "end": "2026-10"}
+        response = fetch_report_pdf(
+            client, django_capture_on_commit_callbacks, {"start": "2026-09", "end": "2026-10"}
         )
     assert response["Content-Type"] == "application/pdf"
     path = tmp_path / "report.pdf"
-    path.write_bytes(response.content)
+    path.write_bytes(b"".join(response.streaming_content))
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True).stdout.decode()
     assert "2026-09" in text and "幸福物业" in text
     assert ExportLog.objects.get().format == "pdf"
+    page = client.get(reverse("casework:my_exports")).content.decode()
+    assert "Report (PDF)" in page and "Download PDF" in page
+
+
+def test_the_report_pdf_is_the_askers_own_and_bad_filters_queue_nothing(
+    client, street, supervisor, mediator, django_capture_on_commit_callbacks
+):
+    client.force_login(supervisor)
+    with time_machine.travel(TODAY, tick=False):
+        fetch_report_pdf(client, django_capture_on_commit_callbacks, {"start": "2026-09"})
+    job = Job.objects.get(kind=REPORT_PDF_JOB)
+    client.force_login(mediator)  # a colleague: not theirs to download, not listed
+    assert client.get(reverse("casework:my_export_download", args=[job.pk])).status_code == 404
+    assert "Download PDF" not in client.get(reverse("casework:my_exports")).content.decode()
+    # Filters that do not validate are said on the reports page; nothing is queued.
+    refused = client.get(reverse("casework:report_pdf"), {"start": "2026-10", "end": "2026-01"})
+    assert refused.status_code == 302 and refused["Location"].startswith(
+        reverse("casework:reports")
+    )
+    assert Job.objects.filter(kind=REPORT_PDF_JOB).count() == 1
+    page = client.get(refused["Location"]).content.decode()
+    assert "The period must end after it starts." in page
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,7 @@ from tests.factories import (
     PartyFactory,
     make_case,
 )
+from tests.report_pdf import fetch_report_pdf
 
 START = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 PAGES = Path(os.environ.get("LINLI_E2E_ARTIFACTS", "var/e2e-artifacts")) / "pdf-pages"
@@ -208,14 +209,14 @@ def test_the_ballot_result_is_numbered_under_the_letterhead(clock, world, tmp_pa
 
 
 def test_the_report_title_follows_its_range_and_the_chart_speaks_sc(
-    client, clock, world, supervisor, tmp_path
+    client, clock, world, supervisor, tmp_path, django_capture_on_commit_callbacks
 ):
     client.force_login(supervisor)
-    response = client.get(
-        reverse("casework:report_pdf"), {"start": "2025-01-01", "end": "2025-12-31"}
+    response = fetch_report_pdf(
+        client, django_capture_on_commit_callbacks, {"start": "2025-01-01", "end": "2025-12-31"}
     )
     assert response.status_code == 200
-    text = examine(response.content, tmp_path, "report")
+    text = examine(b"".join(response.streaming_content), tmp_path, "report")
     flat = text.replace(" ", "")
     assert "年度报表" in flat and "月度报表" not in flat
     assert "新华路街道办事处" in flat
