@@ -56,6 +56,18 @@ def test_the_database_holds_no_clear_text_phone_or_address(party):
     assert fresh.masked_phone == "138****5678"
 
 
+def test_a_cases_address_details_are_sealed_too(world):
+    """The case's own address details (a flat, often the resident's home) — casework 0041."""
+    from casework.models import Case
+
+    case = make_case(place=world.building_a, organisation=world.committee_a, address=ADDRESS)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT address FROM casework_case WHERE id = %s", [case.pk])
+        (raw,) = cursor.fetchone()
+    assert raw.startswith("pii1:dev:sm4-gcm:") and "长宁路" not in raw
+    assert Case.objects.get(pk=case.pk).address == ADDRESS
+
+
 def test_two_equal_numbers_are_sealed_differently_but_share_the_key(party):
     twin = PartyFactory(case=party.case, phone="138 1234 5678")
     assert raw_party_columns(twin.pk)[0] != raw_party_columns(party.pk)[0]

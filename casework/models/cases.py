@@ -23,7 +23,7 @@ from casework.models.places import Place
 from casework.models.referrals import OPEN_REFERRAL_STATUSES
 from casework.privacy import PURPOSE_CASE, SEEN_BY_CASE_STAFF
 from core.exceptions import TransitionRefused
-from core.fields import StateField
+from core.fields import EncryptedCharField, StateField
 from core.transitions import required
 
 # ------------------------------------------------------------------------------ case
@@ -179,7 +179,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     place = models.ForeignKey(
         Place, verbose_name=_("place"), on_delete=models.PROTECT, related_name="cases"
     )
-    address = models.CharField(_("address details"), max_length=300, blank=True)
+    # A flat or a doorway, often the resident's own home: sealed at rest (#27, core.crypto).
+    address = EncryptedCharField(_("address details"), max_length=300, blank=True)
     description = models.TextField(_("what happened"), max_length=20000)
     requests = models.TextField(_("what is asked for"), max_length=20000, blank=True)
     priority = models.CharField(

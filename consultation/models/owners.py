@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from casework.models import Flat, Place
 from casework.privacy import PURPOSE_BALLOT, SEEN_BY_CASE_STAFF
@@ -58,7 +59,7 @@ class Owner(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("owner")
+        verbose_name = pgettext_lazy("property", "owner")  # 业主; an action's owner is 责任单位
         verbose_name_plural = _("owners")
         ordering = ["name", "id"]
         constraints = [
@@ -88,7 +89,10 @@ class Ownership(models.Model):
     """An owner's share of one unit (co-owners of one unit together hold 1)."""
 
     owner = models.ForeignKey(
-        Owner, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="ownerships"
+        Owner,
+        verbose_name=pgettext_lazy("property", "owner"),
+        on_delete=models.PROTECT,
+        related_name="ownerships",
     )
     flat = models.ForeignKey(
         Flat, verbose_name=_("flat"), on_delete=models.CASCADE, related_name="ownerships"
