@@ -2,8 +2,10 @@
 
 home page → report with a photo and a place found by "use my location" → receipt in large
 type → a reload keeps it → the receipt's text message in the development outbox → 我的诉求
-by mobile number and the SMS code → the case is listed and opens. Each page is also shot
-at desk width. Screenshots go to var/e2e-artifacts/<test>/."""
+by mobile number and the SMS code → the case is listed and opens → staff accept, refer and
+resolve it while the resident reloads: the referral, the agency's reply, one-tap "not
+satisfied" and the reopen request confirmed, with a text at each new stage. Each page is
+also shot at desk width. Screenshots go to var/e2e-artifacts/<test>/."""
 
 from __future__ import annotations
 
@@ -12,12 +14,23 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from PIL import Image
 from playwright.sync_api import expect
 
-from casework.models import Case, CaseAttachment, Place, PlaceKind, SmsMessage, SmsStatus
+from casework import services
+from casework.models import (
+    Case,
+    CaseAttachment,
+    Organisation,
+    Place,
+    PlaceKind,
+    SmsMessage,
+    SmsStatus,
+)
 from casework.phones import phone_key
+from tests.casework.resident_pages import resolve, to_work
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
@@ -152,6 +165,46 @@ def test_a_resident_reports_from_a_phone_and_finds_the_case_again(
     expect(page.get_by_text(reference).first).to_be_visible()
     assert page.url.endswith("/r/status/case/")
     shots(page, "status-from-mine")
+
+    # The journey goes on as staff work the case: every stage on the same page, the agency's
+    # reply, one-tap "not satisfied", the reopen request confirmed — and a text at each new
+    # stage (the form's "text me" box was left ticked).
+    people = {
+        u.username: u
+        for u in get_user_model().objects.filter(username__in=["mediator", "supervisor", "police"])
+    }
+    mediator, police = people["mediator"], people["police"]
+    case = to_work(case, mediator, people["supervisor"])
+    referral = services.referral_dispatch(
+        case=case,
+        organisation=Organisation.objects.get(name="长宁公安分局新华路派出所"),
+        actor=mediator,
+        role="lead",
+        kind="complaint",
+        instructions="请到场核查。",
+    )
+    page.reload()
+    expect(page.get_by_text("您的诉求已转交长宁公安分局新华路派出所办理")).to_be_visible()
+    shots(page, "referred")
+    referral = services.referral_transition(referral=referral, name="sign_for", actor=police)
+    referral = services.referral_reply(
+        referral=referral, actor=police, reply="已到场核查，楼道灯已报修更换。"
+    )
+    services.referral_transition(referral=referral, name="accept_reply", actor=mediator)
+    page.reload()
+    expect(page.get_by_text("已到场核查，楼道灯已报修更换。")).to_be_visible()
+    resolve(case, mediator)
+    page.reload()
+    expect(page.locator(".progress li.current")).to_have_text("已办结")
+    shots(page, "rate")
+    page.get_by_role("button", name="不满意", exact=True).click()
+    page.get_by_role("button", name="申请重新办理").click()
+    expect(page.locator(".confirm")).to_contain_text("前与您联系")
+    shots(page, "reopen-confirmed")
+    stage_texts = [
+        m.body for m in SmsMessage.objects.filter(case=case, purpose="stage").order_by("id")
+    ]
+    assert [t.split(reference)[1][:4] for t in stage_texts] == ["已受理。", "正在办理", "已办结，"]
 
     # The same pages at desk width, to look at.
     desk = browser.new_context(**DESKTOP, locale="zh-CN").new_page()
