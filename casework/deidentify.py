@@ -30,7 +30,16 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from casework.models import Case, HotlineOrder, Party, SmsMessage, StageAlert, Status
+from casework.models import (
+    Case,
+    HotlineOrder,
+    Party,
+    PhoneCode,
+    SmsMessage,
+    SmsPurpose,
+    StageAlert,
+    Status,
+)
 from core.audit import record
 from core.models import SecurityEventKind
 from core.retention import personal_data_cutoff
@@ -66,6 +75,8 @@ class Run:
     dry_run: bool
     cutoffs: dict[str, dt.datetime] = field(default_factory=dict)
     cases: dict[str, list[int]] = field(default_factory=dict)
+    # One-time-code texts and code rows (about no case) past a day, removed (#22).
+    code_texts: int = 0
 
 
 def due(kind: str, *, now: dt.datetime | None = None) -> QuerySet:
@@ -120,6 +131,26 @@ def _clear(kind: str, case: Case, parties: list[Party], now: dt.datetime) -> Non
     Case.objects.filter(pk=case.pk).update(**case_fields, **{_CLEARED[kind]: now})
 
 
+# A one-time code is good for minutes; its text and its row are kept a day (delivery
+# questions), then removed: they are about a number, not a case, so no case retention
+# would ever clear them.
+CODE_TEXTS_KEPT = dt.timedelta(days=1)
+
+
+def purge_code_texts(*, now: dt.datetime, dry_run: bool = False) -> int:
+    """Remove 我的诉求's code texts and code rows older than ``CODE_TEXTS_KEPT``; returns
+    how many texts (or, dry, would be)."""
+    before = now - CODE_TEXTS_KEPT
+    texts = SmsMessage.objects.filter(
+        case__isnull=True, purpose=SmsPurpose.CODE, created_at__lt=before
+    )
+    count = texts.count()
+    if not dry_run:
+        texts.delete()
+        PhoneCode.objects.filter(created_at__lt=before).delete()
+    return count
+
+
 def deidentify(*, dry_run: bool = False, now: dt.datetime | None = None) -> Run:
     """Clear the personal data of every case past retention, kind by kind (contact
     first, so a case past both loses its numbers before its names), in batches of
@@ -145,6 +176,7 @@ def deidentify(*, dry_run: bool = False, now: dt.datetime | None = None) -> Run:
             logger.info(
                 "de-identified %s of %s cases (%s)", min(start + BATCH, len(ids)), len(ids), kind
             )
+    run.code_texts = purge_code_texts(now=now, dry_run=dry_run)
     if not dry_run:
         record(
             SecurityEventKind.PII_DEIDENTIFIED,

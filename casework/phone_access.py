@@ -8,6 +8,9 @@ only ever looked up through ``casework.phones.phone_key`` (when #27 turns it int
 hash, nothing here changes). The answer to "send me a code" is the same whether or not
 the number filed a case, so the page tells no one which numbers are known; a code is
 texted only to a number that did.
+
+Only the *applicant's* number opens a case here: a respondent or a third party whose
+number staff wrote down must not read the complaint about them, nor rate or reopen it.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.models import Case, PhoneCode, SmsPurpose
-from casework.phones import cases_with_phone, phone_key
+from casework.models import Case, PartyRole, PhoneCode, SmsPurpose
+from casework.phones import phone_key
 from casework.sms import is_mobile, queue_sms
 from core import throttle
 from core.audit import pseudonym, record
@@ -58,7 +61,7 @@ def request_code(*, phone: str, address: str) -> str | None:
     key = phone_key(phone)
     _throttle("sms_code_address", address, address, consume=True)
     _throttle("sms_code_phone", key or phone, address, consume=True)
-    if not key or not is_mobile(phone) or not cases_with_phone(Case.objects.all(), phone).exists():
+    if not key or not is_mobile(phone) or not cases_for_key(key).exists():
         return None
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     minutes = settings.LINLI["SMS_CODE_SECONDS"] // 60
@@ -102,13 +105,18 @@ def verify_code(*, phone: str, code: str, address: str) -> str | None:
             .order_by("-id")
             .first()
         )
-        if live is not None:
-            PhoneCode.objects.filter(pk=live.pk).update(attempts=F("attempts") + 1)
-            if hmac.compare_digest(live.code_hash, hash_code(key, code)):
-                # Single use: only the request that flips used_at wins.
-                won = PhoneCode.objects.filter(pk=live.pk, used_at__isnull=True).update(used_at=now)
-                if won:
-                    return key
+        # The try is counted before the code is compared, and only a try that could still
+        # count is compared: parallel guesses cannot get past SMS_CODE_ATTEMPTS.
+        counted = live is not None and PhoneCode.objects.filter(
+            pk=live.pk,
+            used_at__isnull=True,
+            attempts__lt=settings.LINLI["SMS_CODE_ATTEMPTS"],
+        ).update(attempts=F("attempts") + 1)
+        if counted and hmac.compare_digest(live.code_hash, hash_code(key, code)):
+            # Single use: only the request that flips used_at wins.
+            won = PhoneCode.objects.filter(pk=live.pk, used_at__isnull=True).update(used_at=now)
+            if won:
+                return key
     throttle.hit("sms_verify_address", address)
     throttle.hit("sms_verify_phone", key or "-")
     record(
@@ -120,11 +128,12 @@ def verify_code(*, phone: str, code: str, address: str) -> str | None:
 
 
 def cases_for_key(key: str) -> QuerySet:
-    """Every case with a party whose phone has look-up key ``key``, newest first."""
+    """Every case whose applicant's phone has look-up key ``key``, newest first (the same
+    party row: a respondent with that number opens nothing)."""
     if not key:
         return Case.objects.none()
     return (
-        Case.objects.filter(parties__phone_key=key)
+        Case.objects.filter(parties__phone_key=key, parties__role=PartyRole.APPLICANT)
         .distinct()
         .select_related("category")
         .order_by("-created_at", "-id")

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 from casework import portal, public_stages, senior_mode, sms, submissions
 from casework.models import OPEN_STATUSES, Case, CaseEvent, Status
 from casework.portal_forms import InfoForm, LookupForm, SubmitForm
-from core import idempotency, throttle
+from core import crypto, idempotency, throttle
 from core.client import client_address
 from core.exceptions import ServiceError
 from core.http import no_store, permissions_policy
@@ -177,7 +177,8 @@ def submit(request):
                 return _sent_again(request, token, outcome.previous)
             request.session[RECEIPT_KEY] = {
                 "reference": outcome.value.case.reference,
-                "code": outcome.value.status_code,
+                # Sealed: sessions are stored in the database, and the code opens the case.
+                "code": crypto.encrypt(outcome.value.status_code),
                 "email": bool(d["email"]),
                 "sms": sms.is_mobile(d["phone"]),
                 "at": time.time(),
@@ -202,7 +203,7 @@ def _sent_again(request, token: str, previous: idempotency.Previous):
     code = submissions.replayed_code(case=case, scope=SUBMIT_SCOPE, token=token, previous=previous)
     request.session[RECEIPT_KEY] = {
         "reference": case.reference,
-        "code": code or "",
+        "code": crypto.encrypt(code or ""),
         "email": bool(request.POST.get("email", "").strip()),
         "again": True,
         "at": time.time(),
@@ -236,6 +237,12 @@ def receipt(request):
         request.session.pop(RECEIPT_KEY, None)
         data = None
     copy_text = ""
+    if data:
+        try:
+            data = {**data, "code": crypto.decrypt(data.get("code") or "")}
+        except crypto.PIIKeyError:  # sealed under a key since retired: no receipt to show
+            request.session.pop(RECEIPT_KEY, None)
+            data = None
     if data:
         # What the copy button puts on the clipboard: both values, labelled.
         copy_text = _("Reference") + " " + data["reference"]

@@ -19,9 +19,10 @@ from casework import geo, phone_access, public_stages, views
 from casework.models import Category, Organisation, OrgKind, PlaceKind
 from casework.portal_forms import PhoneCodeForm, PhoneForm
 from casework.portal_views import VERIFIED_KEY
-from core import otp, sms, throttle
+from core import crypto, otp, sms, throttle
 from core.client import client_address
 from core.http import no_store
+from core.masking import mask_phone
 
 # 我的诉求: the verified phone's look-up key (never the number) and when it was verified.
 MINE_KEY = "linli-portal-phone"
@@ -145,7 +146,13 @@ def mine_phone(request):
         phone = form.cleaned_data["phone"]
         # Past a limit this raises Throttled: the 429 page says when to try again.
         phone_access.request_code(phone=phone, address=client_address(request))
-        request.session[PENDING_KEY] = {"phone": phone, "at": time.time()}
+        # Sealed (sessions are stored in the database), with the masked form the next
+        # page shows; it lasts as long as a verified session.
+        request.session[PENDING_KEY] = {
+            "sealed": crypto.encrypt(phone),
+            "masked": mask_phone(phone),
+            "at": time.time(),
+        }
         return redirect("portal:mine_code")
     return render(request, "casework/portal/mine_phone.html", {"form": form})
 
@@ -155,13 +162,23 @@ def mine_phone(request):
 def mine_code(request):
     """Step two: the code from the text message."""
     pending = request.session.get(PENDING_KEY)
-    if not pending:
+    if (
+        not pending
+        or "sealed" not in pending
+        or time.time() - pending.get("at", 0) > settings.LINLI["PORTAL_SESSION_SECONDS"]
+    ):
+        request.session.pop(PENDING_KEY, None)
         return redirect("portal:mine_phone")
     form = PhoneCodeForm(request.POST or None)
     failed = False
     if request.method == "POST" and form.is_valid():
+        try:
+            phone = crypto.decrypt(pending["sealed"])
+        except crypto.PIIKeyError:  # sealed under a key since retired: start again
+            request.session.pop(PENDING_KEY, None)
+            return redirect("portal:mine_phone")
         key = phone_access.verify_code(
-            phone=pending["phone"],
+            phone=phone,
             code=form.cleaned_data["code"],
             address=client_address(request),
         )
@@ -173,11 +190,10 @@ def mine_code(request):
             request.session.pop(PENDING_KEY, None)
             request.session[MINE_KEY] = {"key": key, "at": time.time()}
             return redirect("portal:mine")
-    masked = "{}****{}".format(pending["phone"][:3], pending["phone"][-4:])
     return render(
         request,
         "casework/portal/mine_code.html",
-        {"form": form, "failed": failed, "masked": masked},
+        {"form": form, "failed": failed, "masked": pending["masked"]},
     )
 
 

@@ -36,6 +36,8 @@ from casework.models import (
     RightsKind,
     RightsRequest,
     RightsStatus,
+    SmsMessage,
+    StageAlert,
     Status,
 )
 from casework.phones import phone_key
@@ -242,5 +244,10 @@ def _forget(party: Party) -> None:
         for name in deidentify.TEXT_FIELDS
     }
     Case.objects.filter(pk=case.pk).update(**fields)
+    if party.phone_key:  # the texts to this number about the case, and its stage alert
+        SmsMessage.objects.filter(case_id=case.pk, to_key=party.phone_key).update(
+            to="", to_key="", body=""
+        )
+        StageAlert.objects.filter(case_id=case.pk, phone_key=party.phone_key).delete()
     party.name, party.phone, party.address, party.email = deidentify.ANONYMOUS, "", "", ""
     party.save()

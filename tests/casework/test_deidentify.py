@@ -187,3 +187,29 @@ def test_the_texts_sent_about_a_case_go_with_its_contact_details(old, world):
     assert not StageAlert.objects.filter(case=old).exists()
     kept = SmsMessage.objects.get(case=recent)
     assert kept.to == "13812345678" and StageAlert.objects.filter(case=recent).exists()
+
+
+def test_code_texts_and_codes_go_after_a_day(db):
+    """我的诉求's code texts are about a number, not a case: no case retention would
+    clear them, so the nightly run removes them (and the code rows) after a day."""
+    from casework.models import PhoneCode, SmsMessage, SmsPurpose
+    from casework.phones import phone_key
+
+    old = timezone.now() - dt.timedelta(days=2)
+    for when in (old, timezone.now()):
+        text = SmsMessage.objects.create(
+            to="13812345678",
+            to_key=phone_key("13812345678"),
+            body="验证码",
+            purpose=SmsPurpose.CODE,
+        )
+        code = PhoneCode.objects.create(phone_key="k", code_hash="h", expires_at=when)
+        SmsMessage.objects.filter(pk=text.pk).update(created_at=when)
+        PhoneCode.objects.filter(pk=code.pk).update(created_at=when)
+    out = io.StringIO()
+    call_command("deidentify_cases", "--dry-run", stdout=out)
+    assert "one-time-code texts older than a day: 1 would be cleared" in out.getvalue()
+    assert SmsMessage.objects.count() == 2
+    call_command("deidentify_cases", stdout=io.StringIO())
+    assert SmsMessage.objects.count() == 1 and PhoneCode.objects.count() == 1
+    assert SmsMessage.objects.get().created_at > old

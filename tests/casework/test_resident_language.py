@@ -14,6 +14,7 @@ from django.urls import reverse
 from casework.phones import phone_key
 from casework.portal_views import RECEIPT_KEY
 from casework.resident_views import MINE_KEY, PENDING_KEY
+from core import crypto
 from tests.casework.resident_pages import cases_in_every_state, verify
 
 # Proper nouns that are the same in Chinese text; "English" is the language switch's
@@ -86,7 +87,11 @@ def test_no_english_word_on_any_zh_hans_resident_page(world, mediator, superviso
     pages["我的诉求: the number"] = client.get(reverse("portal:mine_phone")).content.decode()
     session = client.session
     session[RECEIPT_KEY] = {"reference": "2026-000001", "code": "ABCDEFGHJK23", "email": False}
-    session[PENDING_KEY] = {"phone": "13812345678", "at": time.time()}
+    session[PENDING_KEY] = {
+        "sealed": crypto.encrypt("13812345678"),
+        "masked": "138****5678",
+        "at": time.time(),
+    }
     session.save()
     pages["receipt with its code"] = client.get(reverse("portal:receipt")).content.decode()
     pages["我的诉求: the code"] = client.get(reverse("portal:mine_code")).content.decode()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import time
 from decimal import Decimal
 
 import pytest
@@ -28,7 +29,7 @@ from casework.models import (
     SmsPurpose,
 )
 from casework.phones import phone_key
-from core import sms
+from core import crypto, sms
 from tests.casework.test_portal import _receipt, _submit_data
 from tests.factories import PartyFactory, PlaceFactory, make_case
 
@@ -251,7 +252,11 @@ def test_a_code_is_used_once(client, two_residents, django_capture_on_commit_cal
     other = Client(headers={"accept-language": "en"})
     other.post(reverse("portal:mine_phone"), {"phone": "13900009999"})  # any number: step two
     session = other.session
-    session["linli-portal-phone-pending"] = {"phone": PHONE, "at": 0}
+    session["linli-portal-phone-pending"] = {
+        "sealed": crypto.encrypt(PHONE),
+        "masked": "138****5678",
+        "at": time.time(),
+    }
     session.save()
     page = other.post(reverse("portal:mine_code"), {"code": code}).content.decode()
     assert "wrong, used or expired" in page
@@ -302,6 +307,64 @@ def test_wrong_codes_are_throttled_per_address(
         client.post(reverse("portal:mine_code"), {"code": "000000" if code != "000000" else "1"})
     response = client.post(reverse("portal:mine_code"), {"code": code})
     assert response.status_code == 429 and "Too many wrong codes" in response.content.decode()
+
+
+def test_a_respondents_number_opens_nothing(client, world, django_capture_on_commit_callbacks):
+    """Only the applicant's number opens 我的诉求: a neighbour named as respondent, whose
+    number staff wrote down, gets the same answer as an unknown number and no code."""
+    from casework.models import PartyRole
+
+    case = make_case("registered", place=world.building_a, organisation=world.committee_a)
+    PartyFactory(case=case, name="王建国", phone="13912340000")
+    PartyFactory(case=case, name="李梅", phone=PHONE, role=PartyRole.RESPONDENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("portal:mine_phone"), {"phone": PHONE})
+    assert response["Location"] == reverse("portal:mine_code")
+    assert sms.outbox == [] and not PhoneCode.objects.exists()
+    assert not phone_access.cases_for_key(phone_key(PHONE)).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_parallel_wrong_codes_cannot_pass_the_tries_a_code_has(world, settings, rates):
+    """Each try is counted before the code is compared, and only while tries remain: a
+    burst of guesses at once gets no more comparisons than SMS_CODE_ATTEMPTS."""
+    from tests.concurrency import needs_postgres, race
+
+    needs_postgres()
+    rates(sms_verify_phone="50/15m", sms_verify_address="50/15m")  # the code's own limit
+    settings.LINLI = {**settings.LINLI, "SMS_CODE_ATTEMPTS": 3}
+    case = make_case("registered", place=world.building_a, organisation=world.committee_a)
+    PartyFactory(case=case, name="王建国", phone=PHONE)
+    code = phone_access.request_code(phone=PHONE, address="10.0.0.1")
+    wrong = "000000" if code != "000000" else "111111"
+    race(
+        *[
+            lambda n=n: phone_access.verify_code(phone=PHONE, code=wrong, address=f"10.0.1.{n}")
+            for n in range(8)
+        ]
+    )
+    assert PhoneCode.objects.get().attempts == 3
+    # Its tries spent, the right code no longer opens anything.
+    assert phone_access.verify_code(phone=PHONE, code=code, address="10.0.2.1") is None
+
+
+def test_the_session_holds_no_clear_status_code_or_phone(
+    client, world, two_residents, django_capture_on_commit_callbacks
+):
+    """Sessions are stored in the database: the receipt's status code and the number
+    typed for 我的诉求 are sealed there (core.crypto), and the pages still show them."""
+    from django.contrib.sessions.models import Session
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _reference, code, _page = _receipt(
+            client, client.post(reverse("portal:submit"), _steps(world))
+        )
+    client.post(reverse("portal:mine_phone"), {"phone": PHONE})
+    stored = Session.objects.get(session_key=client.session.session_key).get_decoded()
+    assert code not in str(stored) and PHONE not in str(stored)
+    assert code in client.get(reverse("portal:receipt")).content.decode()
+    assert "138****5678" in client.get(reverse("portal:mine_code")).content.decode()
 
 
 def test_an_unknown_number_gets_the_same_answer_and_no_text(

@@ -114,6 +114,30 @@ def test_a_deletion_of_ended_cases_clears_the_requester_only(cases, world, media
     assert Case.objects.get(pk=cases["closed"].pk).description == "某某反映楼上漏水，电话***。"
 
 
+def test_a_deletion_clears_the_texts_to_the_requesters_number(cases, world, mediator):
+    """The SMS rows and the stage alert of the case hold the number too (#22): they go
+    with it; texts to another party's number stay."""
+    from casework.models import SmsMessage, SmsPurpose, StageAlert
+    from casework.phones import phone_key
+
+    closed = cases["closed"]
+    for number in ("13812345678", "13900001111"):
+        SmsMessage.objects.create(
+            case=closed,
+            to=number,
+            to_key=phone_key(number),
+            body="已受理",
+            purpose=SmsPurpose.STAGE,
+        )
+    StageAlert.objects.create(case=closed, phone="13812345678", phone_key=phone_key("13812345678"))
+    rights.answer(
+        request=_receive(mediator, world, RightsKind.DELETE), actor=mediator, answer="已删除。"
+    )
+    assert not SmsMessage.objects.filter(case=closed, to_key=phone_key("13812345678")).exists()
+    assert SmsMessage.objects.filter(case=closed, to_key=phone_key("13900001111")).count() == 1
+    assert not StageAlert.objects.filter(case=closed).exists()
+
+
 @pytest.mark.parametrize(
     ("status", "reason", "basis"),
     [

@@ -30,3 +30,4 @@ class Command(BaseCommand):
             if dry_run and ids:
                 shown = ", ".join(str(i) for i in ids[:50])
                 self.stdout.write(f"  case ids: {shown}{' …' if len(ids) > 50 else ''}")
+        self.stdout.write(f"one-time-code texts older than a day: {run.code_texts} {verb}.")
