@@ -45,8 +45,8 @@ def test_seed_demo_spreads_cases_over_states_with_real_events(db):
 def test_the_demo_texts_its_online_residents_into_the_outbox(
     db, settings, tmp_path, django_capture_on_commit_callbacks
 ):
-    """#22: the development SMS backend's outbox shows the demo's texts: two receipts
-    and one "accepted", to the residents who asked for them."""
+    """#22: the development SMS backend's outbox shows the demo's texts: two receipts,
+    and "accepted" and "being handled" to the resident whose case was worked today."""
     from core import sms
 
     settings.LINLI = {
@@ -57,7 +57,8 @@ def test_the_demo_texts_its_online_residents_into_the_outbox(
     with django_capture_on_commit_callbacks(execute=True):  # the texts go after commit
         call_command("seed_demo", cases=6, stdout=open("/dev/null", "w"))  # noqa: SIM115
     bodies = [m["body"] for m in sms.read_file_outbox()]
-    assert len(bodies) == 3, bodies
-    assert sum("查询码" in b for b in bodies) == 2 and sum("已受理" in b for b in bodies) == 1
+    assert len(bodies) == 4, bodies
+    assert sum("查询码" in b for b in bodies) == 2
+    assert sum("已受理" in b for b in bodies) == 1 and sum("正在办理" in b for b in bodies) == 1
     # The residents' home page names whom to call: the committees' office phones.
     assert Organisation.objects.exclude(phone="").count() >= 2

@@ -156,7 +156,7 @@ class Command(BaseCommand):
                 self._cases(rng, cases, orgs, users, buildings, clock, months)
             with transaction.atomic(), translation.override("zh-hans"):  # as on their phones
                 # Besides ``cases``, with a die of its own: the story above stays the same.
-                self._residents_online(random.Random(12345), users, buildings, ONLINE_TODAY)
+                self._residents_online(random.Random(12345), users, buildings, orgs, ONLINE_TODAY)
         self._print_logins()
 
     def _calendar(self, clock, months):
@@ -571,23 +571,26 @@ class Command(BaseCommand):
             go("archive", actor=archivist, after_hours=(24 * 20, 24 * 45))
         return case
 
-    def _residents_online(self, rng, users, buildings, count):
-        """Two residents report from their phones today through the residents' form's own
-        service, each with a mobile number and asking for texts: their receipts, and the
-        first one's "accepted", land in the development SMS outbox (/r/sms-outbox/)."""
+    def _residents_online(self, rng, users, buildings, orgs, count):
+        """Residents report from their phones today through the residents' form's own
+        service, each with a mobile number and asking for texts: their receipts land in the
+        development SMS outbox (/r/sms-outbox/). The first is worked this morning — accepted,
+        assigned, referred to 幸福小区's property company, whose reply now waits for the
+        mediator to confirm — so the officer's 需要我处理 has work however the history's
+        clock fell, and the resident got a text at each new stage."""
         categories = list(Category.objects.filter(active=True).order_by("code")[:2])
         texts = [
             ("周桂英", "13917720418", "楼道灯坏了一个星期，晚上上下楼看不见。"),
             ("钱志强", "13601958273", "小区门口共享单车堆满人行道，推轮椅过不去。"),
         ]
-        # In the first area, whose officer is the demo's "mediator".
-        near = [b for b in buildings if b.full_name.split(" / ")[1] == next(iter(AREAS))]
+        # In 幸福小区 (番禺居民区): the demo "mediator"'s area and "property"'s estate.
+        near = [b for b in buildings if b.full_name.split(" / ")[2] == "幸福小区"]
+        mediator = users["mediator"]
         for (name, phone, story), category in zip(texts[:count], categories, strict=False):
-            building = rng.choice(near)
             registration = portal.submit_online(
                 data=portal.Submission(
                     category=category,
-                    place=building,
+                    place=rng.choice(near),
                     address="",
                     description=story,
                     requests="请尽快处理。",
@@ -597,10 +600,28 @@ class Command(BaseCommand):
                     sms_updates=True,
                 )
             )
-            if name == "周桂英":
-                services.case_transition(
-                    case=registration.case, name="accept", actor=users["mediator"]
-                )
+            if name != "周桂英":
+                continue
+            case = services.case_transition(case=registration.case, name="accept", actor=mediator)
+            case = services.case_assign(case=case, officer=mediator, actor=users["supervisor"])
+            case = services.case_transition(case=case, name="start_work", actor=mediator)
+            referral = services.referral_dispatch(
+                case=case,
+                organisation=orgs["pm:幸福小区"],
+                actor=mediator,
+                role=ReferralRole.LEAD,
+                kind=ReferralKind.values[0],
+                instructions="请物业今日内更换楼道灯并反馈。",
+            )
+            referral = services.referral_transition(
+                referral=referral, name="sign_for", actor=users["property"]
+            )
+            services.referral_transition(
+                referral=referral,
+                name="send_reply",
+                actor=users["property"],
+                reply="已安排电工上门，楼道灯已更换。",
+            )
 
     @staticmethod
     def _name(rng):
