@@ -116,9 +116,13 @@ def my_exports(request):
     """The user's own spreadsheet exports of the last days: being prepared, ready (with
     the download link) or failed (staff see the reason in the admin)."""
     require_reporter(request.user)
-    mine = Job.objects.filter(created_by=request.user, kind__in=EXPORT_JOBS).order_by(
-        "-created_at", "-id"
-    )[:20]
+    mine = list(
+        Job.objects.filter(created_by=request.user, kind__in=EXPORT_JOBS).order_by(
+            "-created_at", "-id"
+        )[:20]
+    )
+    for job in mine:  # what the row offers: a report PDF or a spreadsheet
+        job.is_report = job.kind == report_documents.REPORT_PDF_JOB
     return render(request, "casework/my_exports.html", {"exports": mine})
 
 
