@@ -33,13 +33,12 @@ def test_seed_demo_spreads_cases_over_states_with_real_events(db):
     assert states == {s.value for s in Status}
     # Every case was made through the services: each has its registration event.
     assert CaseEvent.objects.filter(kind="registered").count() == 120 + ONLINE_TODAY
+    # A closed case went the whole way; a referral on the way paused and resumed it (the
+    # history's dice depend on the minute it is seeded, so whichever case comes first).
     closed = Case.objects.filter(status=Status.CLOSED).first()
-    assert list(closed.events.filter(kind="transition").values_list("to_status", flat=True)) == [
-        "accepted",
-        "in_progress",
-        "resolved",
-        "closed",
-    ]
+    steps = list(closed.events.filter(kind="transition").values_list("to_status", flat=True))
+    assert steps[:2] == ["accepted", "in_progress"] and steps[-2:] == ["resolved", "closed"]
+    assert set(steps[2:-2]) <= {"waiting", "in_progress"}, steps
 
 
 def test_the_demo_texts_its_online_residents_into_the_outbox(
