@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
-from django.db.models import OuterRef, Subquery
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,10 +23,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from casework import portal, public_stages, senior_mode, sms, submissions
-from casework.models import OPEN_STATUSES, Case, CaseEvent, Status
+from casework import portal, portal_reads, public_stages, senior_mode, sms, submissions
+from casework.models import OPEN_STATUSES, Case, Status
 from casework.portal_forms import InfoForm, LookupForm, SubmitForm
-from core import crypto, idempotency, throttle
+from core import crypto, idempotency, page_shell, throttle
 from core.client import client_address
 from core.exceptions import ServiceError
 from core.http import no_store, permissions_policy
@@ -59,20 +58,15 @@ def _status_summary(pk: int) -> tuple[str, dict] | None:
     newest event id (of any kind: the timeline shows stages whose events are not marked
     public) and that time identify the content exactly: it is cached per case, language,
     both and the day (no CSRF token inside). A hit costs one query (the case row with its
-    newest event id); a miss costs three more (its events with their referrals, its open
-    referrals' due dates, nothing else), however long the log. Whatever the templates
-    print must come from the case row, its category and organisation and its events, or
-    the key above must grow to cover it."""
-    newest = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-id").values("id")[:1]
+    newest event id); a miss one more (its events with their referrals' due dates and
+    replies), however long the log, and a waiting case one more (its open referrals).
+    Whatever the templates print must come from the case row, its category and
+    organisation and its events (``portal_reads`` selects what they read), or the key above
+    must grow to cover it."""
     # One query loads the case and its newest event id: the key's facts on a hit, and all
-    # the summary needs on a miss (residents arriving for different cases miss the cache;
-    # one query fewer each, portal_bench's "a different case" load).
-    case = (
-        Case.objects.select_related("category", "organisation")
-        .annotate(newest=Subquery(newest))
-        .filter(pk=pk)
-        .first()
-    )
+    # the summary needs on a miss (residents arriving for different cases miss the cache).
+    # Fixed SQL (casework.portal_reads): the ORM's query building was most of a miss.
+    case = portal_reads.status_case(pk)
     if case is None:
         return None
     facts = {
@@ -82,7 +76,7 @@ def _status_summary(pk: int) -> tuple[str, dict] | None:
         "updated_at": case.updated_at,
         "resolved_at": case.resolved_at,
         "newest": case.newest,
-        "organisation__name": case.organisation.name if case.organisation_id else "",
+        "organisation__name": case.organisation_name or "",
     }
     key = (
         f"linli:portal-status:{pk}:{get_language()}:{facts['newest'] or 0}:"
@@ -90,9 +84,7 @@ def _status_summary(pk: int) -> tuple[str, dict] | None:
     )
     html = cache.get(key)
     if html is None:
-        entries = public_stages.timeline(
-            case.events.select_related("referral").order_by("created_at", "id")
-        )
+        entries = public_stages.timeline(portal_reads.status_events(case))
         timeline = render_to_string("casework/portal/_timeline.html", {"entries": entries})
         html = render_to_string(
             "casework/portal/_status_summary.html",
@@ -298,20 +290,29 @@ def status(request):
         and resolved_at is not None
         and rating is None
     )
+    info_form = _blank_form("info", InfoForm) if facts["status"] in OPEN_STATUSES else None
+    slots = {"reference": facts["reference"], "summary": summary}
+    if rating is None:
+        # No rating yet (every open case): the page around the summary is the same for every
+        # resident in this language and mode, so it is rendered once (core.page_shell).
+        context = {"rateable": rateable, "verdicts": list(portal.VERDICT_LABELS.items())}
+        context["info_form"] = info_form
+        key = f"{int(senior_mode.is_on(request))}:{int(rateable)}:{int(info_form is not None)}"
+        return page_shell.render_filled(
+            request, "casework/portal/status.html", context, slots=slots, key=key
+        )
     context = {
-        "reference": facts["reference"],
-        "summary": summary,
+        **slots,
         "rateable": rateable,
         "verdicts": list(portal.VERDICT_LABELS.items()),
         "rating": rating,
-        "verdict": portal.VERDICT_LABELS[portal.verdict_of(rating)] if rating else "",
-        "offer_reopen": rating is not None
-        and not rating.satisfied
+        "verdict": portal.VERDICT_LABELS[portal.verdict_of(rating)],
+        "offer_reopen": not rating.satisfied
         and not rating.reopen_requested
         and facts["status"] in (Status.RESOLVED, Status.CLOSED),
-        "contact_due": portal.reopen_contact_due(rating) if rating else None,
+        "contact_due": portal.reopen_contact_due(rating),
         "organisation": facts["organisation__name"],
-        "info_form": _blank_form("info", InfoForm) if facts["status"] in OPEN_STATUSES else None,
+        "info_form": info_form,
     }
     return render(request, "casework/portal/status.html", context)
 

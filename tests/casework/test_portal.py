@@ -404,3 +404,62 @@ def test_the_status_page_costs_one_query_on_a_hit_and_two_on_a_miss(client, subm
     cache.clear()
     miss = case_queries()
     assert len(miss) == 2 and "casework_caseevent" in miss[1], miss
+
+
+def test_two_residents_share_the_rendered_page_but_not_its_contents(client, world, submitted):
+    """The page around the summary is rendered once per language and mode (core.page_shell)
+    and filled per request: each resident sees only their own case's reference and story,
+    with a CSRF token that the form posts accept (checked by a strict client)."""
+    from django.core.cache import cache
+
+    case, code = submitted
+    other_ref, other_code, _ = _receipt(
+        client,
+        client.post(
+            reverse("portal:submit"),
+            _submit_data(world, description="楼道里的自行车堵住了消防通道。", name="李梅"),
+        ),
+    )
+    cache.clear()
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    for resident, (reference, secret) in (
+        (first, (case.reference, code)),
+        (second, (other_ref, other_code)),
+    ):
+        form = resident.get(reverse("portal:lookup")).content.decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+        response = resident.post(
+            reverse("portal:lookup"),
+            {"reference": reference, "code": secret, "csrfmiddlewaretoken": token},
+        )
+        assert response.status_code == 302, response
+    page_one = first.get(reverse("portal:status")).content.decode()
+    page_two = second.get(reverse("portal:status")).content.decode()
+    assert case.reference in page_one and other_ref not in page_one
+    assert other_ref in page_two and case.reference not in page_two
+    assert "工地每天晚上打桩" in page_one and "自行车" not in page_one
+    assert "自行车" in page_two and "工地每天晚上打桩" not in page_two
+    assert "\ue000" not in page_one + page_two  # no slot left unfilled
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', page_two)
+    assert tokens and len(set(tokens)) == 1
+    # The filled-in token is the second resident's own: their form post is accepted.
+    posted = second.post(
+        reverse("portal:add"), {"text": "晚上十点后还有声音。", "csrfmiddlewaretoken": tokens[0]}
+    )
+    assert posted.status_code == 302
+    assert CaseEvent.objects.filter(
+        case__reference=other_ref, kind="resident", note__contains="十点后"
+    ).exists()
+
+
+def test_the_page_shell_escapes_what_it_fills_in_and_shows_pending_messages(client, submitted):
+    """A slot's value is escaped like a template variable; a request with a message to show
+    is rendered whole (a cached shell has no messages)."""
+    case, code = submitted
+    _lookup(client, case.reference, code)
+    Case.objects.filter(pk=case.pk).update(reference="2026-<b>1")
+    page = client.get(reverse("portal:status")).content.decode()
+    assert "2026-&lt;b&gt;1" in page and "2026-<b>1" not in page
+    client.post(reverse("portal:rate"), {"verdict": "nonsense"})  # refused: flashes why
+    page = client.get(reverse("portal:status")).content.decode()
+    assert 'class="messages"' in page
