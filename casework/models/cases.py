@@ -299,6 +299,20 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 fields=["first_contact_at", "first_contact_working_days"],
                 name="case_report_contact",
             ),
+            # The follow-up queues (the dashboard, 需要我处理 and the navigation's count):
+            # first contacts and return visits still owed, soonest first. Partial, so they
+            # hold only the cases that wait for one: at 1,000,000 cases the queues read
+            # every open (resolved) case of the area instead, 189 ms and 85 ms a page.
+            models.Index(
+                fields=["first_contact_due", "id"],
+                name="case_first_contact_queue",
+                condition=models.Q(first_contact_at__isnull=True, first_contact_due__isnull=False),
+            ),
+            models.Index(
+                fields=["return_visit_due", "id"],
+                name="case_return_visit_queue",
+                condition=models.Q(status="resolved", return_visit_due__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

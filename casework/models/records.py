@@ -221,6 +221,14 @@ class Rating(models.Model):
         verbose_name = _("rating")
         verbose_name_plural = _("ratings")
         ordering = ["-created_at"]
+        # Requests to reopen not yet handled (需要我处理): the few waiting, not every rating.
+        indexes = [
+            models.Index(
+                fields=["case"],
+                name="rating_reopen_queue",
+                condition=Q(reopen_requested=True, handled_at__isnull=True),
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(efficiency__range=(1, 5), attitude__range=(1, 5), result__range=(1, 5)),
