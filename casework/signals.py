@@ -4,7 +4,7 @@
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from casework import tallies
-from casework.models import Case, Membership, Rating, Referral
+from casework.models import OPEN_STATUSES, Case, Membership, Place, Rating, Referral
 from core.audit import record
 from core.models import SecurityEventKind
 
@@ -71,12 +71,36 @@ def _tally_child_changed(sender, instance, **kwargs):
     tallies.refresh(instance.case_id)
 
 
+def _place_before(sender, instance, **kwargs):
+    instance._grid_before = (
+        Place.objects.filter(pk=instance.pk).values_list("grid_id", flat=True).first()
+        if instance.pk
+        else None
+    )
+
+
+def _place_saved(sender, instance, created, **kwargs):
+    """A building drawn into another grid cell: its open cases (and its stairwells') now
+    count under the new cell (``cell_open``). A redraw is rare; a building's open cases
+    are a few dozen."""
+    if created or getattr(instance, "_grid_before", None) == instance.grid_id:
+        return
+    moved = Case.objects.filter(
+        place__in=Place.objects.filter(pk=instance.pk) | instance.children.all(),
+        status__in=list(OPEN_STATUSES),
+    )
+    for case_id in moved.values_list("pk", flat=True).iterator():
+        tallies.refresh(case_id)
+
+
 def connect_tallies() -> None:
     """The summary tables' one choke point (``casework.tallies``): every save or delete of
     a case, a referral or a rating refreshes what that case counts in, in the same
-    transaction."""
+    transaction; so does a building's move to another grid cell, for its open cases."""
     post_save.connect(_tally_case_saved, sender=Case, dispatch_uid="linli-tally-case")
     pre_delete.connect(_tally_case_deleting, sender=Case, dispatch_uid="linli-tally-case-gone")
+    pre_save.connect(_place_before, sender=Place, dispatch_uid="linli-tally-place-before")
+    post_save.connect(_place_saved, sender=Place, dispatch_uid="linli-tally-place")
     for model in (Referral, Rating):
         post_save.connect(_tally_child_changed, sender=model, dispatch_uid=f"linli-tally-{model}")
         post_delete.connect(

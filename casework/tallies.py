@@ -41,7 +41,10 @@ The kinds (month = the first of the month of the named time, in the local time z
 - ``org_lead`` / ``org_lead_done`` (per organisation, dispatch month): referrals as lead
   (主办), not recalled unsigned; of those, the case accepted and resolved now;
 - ``rated`` / ``satisfied`` (rating month), and ``org_rated`` / ``org_satisfied`` per lead
-  organisation of the rated case.
+  organisation of the rated case;
+- ``cell_open`` — open cases by the grid cell (微网格) of their building, the cell's id in
+  the organisation column (the dashboard's breakdown by cell). Cells are redrawn from time
+  to time: a building moved to another cell refreshes its cases (``casework.signals``).
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ from django.utils import timezone
 from casework.models import (
     CLOCK_RUNNING_STATUSES,
     ENDED_STATUSES,
+    OPEN_STATUSES,
     Case,
     Place,
     Rating,
@@ -84,9 +88,12 @@ def roll_up_path(path: str) -> str:
     return path[: ROLL_UP_DEPTH * PATH_SEGMENT]
 
 
-def facts(case: Case, place_id: int, referrals: Iterable, ratings: Iterable) -> Counter:
+def facts(
+    case: Case, place_id: int, referrals: Iterable, ratings: Iterable, cell: int | None = None
+) -> Counter:
     """The keys ``case`` counts in (see the module's docstring), with ``place_id`` its
-    rolled-up place. The one definition of every number the summary tables hold."""
+    rolled-up place and ``cell`` the grid cell of its building (None outside every cell).
+    The one definition of every number the summary tables hold."""
     out: Counter = Counter()
     category = case.category_id
     tz = timezone.get_current_timezone()  # once: looking it up costs more than the rest
@@ -98,6 +105,8 @@ def facts(case: Case, place_id: int, referrals: Iterable, ratings: Iterable) -> 
         out[(kind, place_id, category, org, day.isoformat(), value)] += 1
 
     add(f"status:{case.status}")
+    if cell is not None and case.status in OPEN_STATUSES:
+        add("cell_open", org=cell)
     if case.status in CLOCK_RUNNING_STATUSES and case.due_date:
         add("due", case.due_date)
     opened = month_of(case.created_at)
@@ -162,6 +171,20 @@ def roll_up_ids() -> dict[int, int]:
     return {pk: by_path.get(roll_up_path(path), pk) for pk, path in paths.items()}
 
 
+def cell_ids() -> dict[int, int]:
+    """Each place's id → its grid cell's id: a building's own cell, a stairwell's
+    building's (as ``casework.grid.in_cells_q`` reads them); places in no cell are left out.
+    One query."""
+    places = list(Place.objects.values_list("pk", "parent_id", "grid_id"))
+    own = {pk: grid for pk, _parent, grid in places if grid is not None}
+    cells = {}
+    for pk, parent, _grid in places:
+        cell = own.get(pk, own.get(parent))
+        if cell is not None:
+            cells[pk] = cell
+    return cells
+
+
 def _with_children(cases):
     return cases.order_by("pk").prefetch_related(
         Prefetch(
@@ -185,7 +208,7 @@ def _with_children(cases):
 
 def facts_for(cases, *, chunk: int = 2000) -> Iterator[tuple[int, Counter]]:
     """``(case id, facts)`` for every case of the queryset, ``chunk`` cases per round trip."""
-    rolled = roll_up_ids()
+    rolled, cells = roll_up_ids(), cell_ids()
     queryset = _with_children(
         cases.only(
             "pk",
@@ -209,6 +232,7 @@ def facts_for(cases, *, chunk: int = 2000) -> Iterator[tuple[int, Counter]]:
                 rolled.get(case.place_id, case.place_id),
                 case.referrals.all(),
                 case.ratings.all(),
+                cells.get(case.place_id),
             ),
         )
 

@@ -160,7 +160,7 @@ def dashboard(request):
             (c, by_category.get(c.pk, 0)) for c in Category.objects.filter(active=True)
         ]
         context["total"] = sum(by_status.values())
-        context["by_grid"] = grid.open_counts_by_cell(visible)
+        context["by_grid"] = grid.open_counts_by_cell(scope)
     return render(request, "casework/dashboard.html", context)
 
 

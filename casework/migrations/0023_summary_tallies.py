@@ -5,15 +5,9 @@ from django.db import migrations, models
 
 
 def fill(apps, schema_editor):
-    """Fill the new summary tables from the cases already there (a data step). It runs the
-    live counting code (``casework.tallies``), which reads only fields this migration's
-    state has; a database with no cases skips it."""
-    Case = apps.get_model("casework", "Case")
-    if not Case.objects.exists():
-        return
-    from casework import tallies
-
-    tallies.rebuild()
+    """The new summary tables are filled from the cases already there by migration 0043's
+    data step (``tallies.rebuild``), which runs the live counting code once every field it
+    reads exists (0035 added the buildings' grid cells it counts by)."""
 
 
 class Migration(migrations.Migration):

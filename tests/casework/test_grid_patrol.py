@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from casework import grid
+from casework import grid, tallies
 from casework.models import Case, CaseAttachment, Category, Channel, Grid, PlaceKind, Status
 from casework.roles import Role
 from core.exceptions import ActionForbidden, TransitionRefused
@@ -196,8 +196,34 @@ def test_the_dashboard_breaks_open_cases_down_by_cell_in_one_query(
     with CaptureQueriesContext(connection) as many:
         page = client.get("/").content.decode()
     assert len(many) == len(few)
-    assert grid.open_counts_by_cell(Case.objects.all()) == [
+    assert grid.open_counts_by_cell(tallies.Scope()) == [
         (cells["one"].pk, "第1网格", 6),
         (cells["two"].pk, "第2网格", 5),
     ]
     assert f"?cell={cells['one'].pk}" in page and "第1网格" in page
+
+
+def test_the_cell_counts_follow_a_building_redrawn_into_another_cell(world, cells):
+    """The breakdown reads the summary table (``cell_open``): a stairwell's case counts in
+    its building's cell, a closed case in none, and moving the building to another cell
+    moves its open cases' counts — the table still equals a full recount."""
+    stairwell_case = _case(
+        Status.IN_PROGRESS, place=cells["stairwell"], organisation=world.committee_a
+    )
+    _case(Status.IN_PROGRESS, place=world.building_a, organisation=world.committee_a)
+    _case(Status.CLOSED, place=world.building_a, organisation=world.committee_a)
+    _case(place=cells["building_b"], organisation=world.committee_b)
+    assert grid.open_counts_by_cell(tallies.Scope()) == [
+        (cells["one"].pk, "第1网格", 2),
+        (cells["two"].pk, "第2网格", 1),
+    ]
+    building = world.building_a
+    building.grid = cells["two"]
+    building.save()
+    assert grid.open_counts_by_cell(tallies.Scope()) == [(cells["two"].pk, "第2网格", 3)]
+    assert tallies.stored() == tallies.recount()
+    building.grid = None
+    building.save()
+    assert grid.open_counts_by_cell(tallies.Scope()) == [(cells["two"].pk, "第2网格", 1)]
+    stairwell_case.delete()
+    assert tallies.stored() == tallies.recount()
