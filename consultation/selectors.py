@@ -64,6 +64,12 @@ def mediations_visible_to(user) -> QuerySet[Mediation]:
     overseen = [
         p for g in grants(user) if g.role in (Role.SUPERVISOR, Role.ARCHIVIST) for p in g.paths
     ]
+    if overseen and all(
+        any(path.startswith(top) for top in overseen) for g in grants(user) for path in g.paths
+    ):
+        # They oversee every place of their area: all of its mediations, without testing
+        # each row again (at 20,000 mediations that test cost the dashboard ~25 ms a panel).
+        return area
     q = Q(mediators=user) | Q(case__assigned_officer=user)
     for path in sorted(set(overseen)):
         q |= Q(case__place__path__startswith=path)

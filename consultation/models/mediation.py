@@ -145,6 +145,14 @@ class Mediation(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("people's mediation")
         verbose_name_plural = _("people's mediations")
         ordering = ["-year", "-serial"]
+        # Return visits (回访) owed on agreements in effect, soonest first (the dashboard).
+        indexes = [
+            models.Index(
+                fields=["return_visit_due"],
+                name="mediation_return_visit_queue",
+                condition=Q(status="agreed"),
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["year", "serial"], name="mediation_serial_once"),
             models.CheckConstraint(
