@@ -6,6 +6,12 @@ residents really come — a different case on each request, from ``BENCH_PORTAL_
 verified sessions (default 5,000) written in one bulk insert. ``BENCH_CLIENTS`` is the
 number of concurrent connections (default 48: 6 processes x 8 threads).
 
+The cache is production's: a ``redis-server`` started for the run (``CACHE_URL``; sessions
+are ``cached_db``, so a resident's session — written to the cache and the database when
+they look their case up — is read from Redis), or with ``BENCH_CACHE=locmem`` (or no
+``redis-server`` on the machine) each worker's own memory, where every session of the
+"different case" load is a database read.
+
 Uses the benchmark database that tests/perf/bench.py builds (``DATABASE_URL``; with
 ``BENCH_CASES`` on PostgreSQL, the ``<name>_bench_<n>`` database bench.py made). Load
 comes from this machine only (127.0.0.1), bounded in time.
@@ -40,6 +46,7 @@ ENV = {
 }
 os.environ.update(ENV)
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+REDIS = None  # the redis-server of the run, when there is one
 CONNECTIONS = int(os.environ.get("BENCH_CLIENTS", "48"))
 THREADS = 8
 CLIENTS = max(1, CONNECTIONS // THREADS)  # processes, each with THREADS connections
@@ -69,10 +76,36 @@ def _prepare() -> str:
     return f"sessionid={session.session_key}"
 
 
+def _start_redis() -> str:
+    """A throwaway redis-server for the run (no persistence); its URL, or "" without one."""
+    global REDIS
+    import shutil
+
+    if os.environ.get("BENCH_CACHE") == "locmem" or not shutil.which("redis-server"):
+        return ""
+    port = _free_port()
+    REDIS = subprocess.Popen(
+        [
+            *("redis-server", "--port", str(port), "--bind", "127.0.0.1"),
+            *("--save", "", "--appendonly", "no"),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return f"redis://127.0.0.1:{port}/0"
+
+
 def _many_sessions(n: int) -> list[str]:
-    """Verified sessions for ``n`` different cases, written in one bulk insert."""
+    """Verified sessions for ``n`` different cases, written in one bulk insert — and, as
+    ``cached_db`` writes a session at look-up, to the cache too."""
     import datetime as dt
 
+    from django.conf import settings
     from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
     from django.utils import timezone
@@ -92,6 +125,13 @@ def _many_sessions(n: int) -> list[str]:
         for pk in Case.objects.order_by("?").values_list("pk", flat=True)[:n]
     ]
     Session.objects.bulk_create(rows, batch_size=2000)
+    from django.contrib.sessions.backends.cached_db import KEY_PREFIX
+    from django.core.cache import caches
+
+    caches[settings.SESSION_CACHE_ALIAS].set_many(
+        {KEY_PREFIX + row.session_key: store.decode(row.session_data) for row in rows},
+        timeout=7200,
+    )
     return [f"sessionid={row.session_key}" for row in rows]
 
 
@@ -143,6 +183,18 @@ def _rate(port: int, path: str, cookie, *, warm: bool = True) -> float:
 
 
 def main() -> None:
+    cache_url = _start_redis()
+    if cache_url:
+        os.environ["CACHE_URL"] = ENV["CACHE_URL"] = cache_url
+    try:
+        _main(cache_url)
+    finally:
+        if REDIS is not None:
+            REDIS.terminate()
+            REDIS.wait(timeout=10)
+
+
+def _main(cache_url: str) -> None:
     cookie = _prepare()
     cookies = _many_sessions(MANY)
     from django.db import connection
@@ -181,7 +233,7 @@ def main() -> None:
         server.wait(timeout=10)
     print(
         f"\n{vendor}, gunicorn, 2 sync workers, {CLIENTS}x{THREADS} connections, "
-        f"{SECONDS:.0f} s each\n"
+        f"{SECONDS:.0f} s each, cache: {'redis-server' if cache_url else 'each worker (locmem)'}\n"
     )
     print(f"{'view':<48} {'requests/s':>12} {'of trivial':>11}")
     print("-" * 73)
