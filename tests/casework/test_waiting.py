@@ -225,3 +225,25 @@ def test_a_supervisor_of_one_area_who_mediates_in_another_is_not_sent_its_reques
     assert counts["reopen_request"] == 1
     (group,) = [g for g in waiting.waiting_for(fresh) if g.code == "extension_request"]
     assert [item.title for item in group.items] == [in_b.reference]
+
+
+def test_the_counts_sql_is_built_once_and_follows_a_new_grant(world, mediator, agency_officer):
+    """The count's SQL (the user's places as id lists) is kept per user, day and version of
+    places and memberships: built once, and a grant given later counts at once."""
+    from django.core.cache import cache
+
+    from casework import filter_forms
+    from casework.models import OrgKind
+    from tests.factories import OrganisationFactory
+
+    housing = OrganisationFactory(name="房管办", kind=OrgKind.HOUSING_OFFICE, places=[world.area_a])
+    ReferralFactory(case=_case(world, mediator), organisation=world.police)  # to sign for
+    ReferralFactory(case=_case(world, mediator), organisation=housing)
+    assert waiting.counts_for(agency_officer)["to_sign_for"] == 1
+    today = timezone.localdate()
+    key = f"linli:waiting-sql:{agency_officer.pk}:{today.isoformat()}:{filter_forms.version()}"
+    assert cache.get(key) is not None
+    MembershipFactory(user=agency_officer, organisation=housing, role=Role.AGENCY_OFFICER)
+    assert filter_forms.version() > int(key.rsplit(":", 1)[1])
+    fresh = type(agency_officer).objects.get(pk=agency_officer.pk)  # as the next request's
+    assert waiting.counts_for(fresh)["to_sign_for"] == 2
