@@ -154,7 +154,7 @@ def generate(n: int) -> float:
         o.places.first().path: o
         for o in Organisation.objects.filter(kind="residents_committee").prefetch_related("places")
     }
-    rolled = tallies.roll_up_ids()
+    rolled, cells = tallies.roll_up_ids(), tallies.cell_ids()
     officers = list(get_user_model().objects.filter(username__startswith="mediator"))
     categories = list(Category.objects.all())
     agencies = list(Organisation.objects.exclude(kind="residents_committee")[:6])
@@ -314,7 +314,9 @@ def generate(n: int) -> float:
                 )
                 rating_id += 1
                 case_ratings.append(rating)
-            counted = tallies.facts(case, rolled[building.pk], case_referrals, case_ratings)
+            counted = tallies.facts(
+                case, rolled[building.pk], case_referrals, case_ratings, cells.get(building.pk)
+            )
             total.update(counted)
             states.add(case_id=case_id, keys=tallies.encode(counted))
             case_id += 1
