@@ -24,8 +24,10 @@ from core import jobs, pdf
 from core.exceptions import TransitionRefused
 from core.models import Job, JobStatus, YearSequence
 from tests.concurrency import needs_postgres, race
-from tests.consultation.test_mediation import _resolve_and_close
-from tests.consultation.test_mediation import clock  # noqa: F401  (autouse: 2026-03-02)
+from tests.consultation.test_mediation import (
+    _resolve_and_close,
+    clock,  # noqa: F401  (autouse: 2026-03-02)
+)
 from tests.consultation.test_minutes import held  # noqa: F401  (the fixture)
 from tests.factories import BallotCampaignFactory, MediationFactory, MinutesFactory
 from tests.jobs import run_archive_jobs
@@ -210,7 +212,12 @@ def test_the_minutes_page_costs_the_same_pending_and_done(
 
 
 def test_the_ballot_result_sheet_keeps_the_number_and_date_drawn_at_publication(
-    monkeypatch, clock, client, case, mediator, tmp_path
+    monkeypatch,
+    clock,  # noqa: F811  (the imported fixture, asked for by name to move the time)
+    client,
+    case,
+    mediator,
+    tmp_path,
 ):
     from consultation.documents import ballots as ballot_documents
 
