@@ -14,4 +14,12 @@ class ConsultationConfig(AppConfig):
             case_events,  # the event codes consultation writes on a case's log
             case_hooks,
         )
-        from consultation.services import archive  # noqa: F401  (the signing job, #24)
+
+        # The jobs: signing (#24) and rendering each archival document (#21).
+        from consultation.services import (  # noqa: F401
+            agreement,
+            archive,
+            ballots,
+            dossier,
+            minutes,
+        )

@@ -25,6 +25,8 @@ from consultation.models import (
     Publicity,
     PublicityKind,
 )
+from consultation.models.archive import ARCHIVE_JOBS
+from core.models import Job, JobStatus
 from core.names import person_name
 
 
@@ -373,4 +375,20 @@ def meeting_staff(*, organisations, case=None):
         .objects.filter(ids, is_active=True)
         .select_related("profile")
         .order_by("last_name", "first_name", "username")
+    )
+
+
+def archive_job_of(owner: str, pk: int) -> Job | None:
+    """The job still to archive ``owner`` ``pk``'s document (``owner`` as ArchiveRecord
+    names it: minutes, ballot, agreement, dossier) — waiting, running, or failed — or None
+    (done, or never asked for). Its pages ask only while the record is missing: one query,
+    on the few jobs not done (the job table's status index)."""
+    return (
+        Job.objects.filter(
+            kind=ARCHIVE_JOBS[owner],
+            status__in=[JobStatus.PENDING, JobStatus.RUNNING, JobStatus.FAILED],
+            **{f"payload__{owner}": pk},
+        )
+        .order_by("-id")
+        .first()
     )

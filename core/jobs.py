@@ -60,6 +60,9 @@ class JobKind:
     # Called after a failed attempt's transaction rolled back, with the payload, the error
     # and whether it was the last attempt: where a kind records failures on its own rows.
     on_failure: Callable[..., None] | None = None
+    # Errors that no retry can cure (a refusal: the record is no longer in a state the work
+    # applies to): the job fails at once, its message kept in ``result["refused"]``.
+    give_up_on: tuple[type[BaseException], ...] = ()
 
 
 REGISTRY: dict[str, JobKind] = {}
@@ -71,15 +74,19 @@ def job(
     max_attempts: int = 5,
     sensitive: bool = False,
     on_failure: Callable[..., None] | None = None,
+    give_up_on: tuple[type[BaseException], ...] = (),
 ):
     """Register the decorated function as the handler of jobs of kind ``name``. It is
     called with the payload as keyword arguments and must raise to ask for a retry;
-    ``on_failure(payload=, error=, final=)`` is then called outside its transaction."""
+    ``on_failure(payload=, error=, final=)`` is then called outside its transaction. An
+    error of a class in ``give_up_on`` is not retried: the job fails at once."""
 
     def register(handler):
         if name in REGISTRY and REGISTRY[name].handler is not handler:
             raise ValueError(f"job kind {name!r} is registered twice")
-        REGISTRY[name] = JobKind(name, handler, max_attempts, sensitive, on_failure)
+        REGISTRY[name] = JobKind(
+            name, handler, max_attempts, sensitive, on_failure, tuple(give_up_on)
+        )
         return handler
 
     return register
@@ -161,18 +168,21 @@ def _failed(current: Job, exc: Exception, kind: JobKind | None = None) -> str:
     """Record a failed attempt: retry after the backoff, or give up and stay visible."""
     logger.exception("job %s (%s) failed, attempt %s", current.pk, current.kind, current.attempts)
     error = "".join(traceback.format_exception(exc, limit=8))[-4000:]
+    refused = kind is not None and isinstance(exc, kind.give_up_on)
+    final = refused or current.attempts >= current.max_attempts
     if kind is not None and kind.on_failure is not None:
         try:
             kind.on_failure(
-                payload=current.payload,
-                error=str(exc) or type(exc).__name__,
-                final=current.attempts >= current.max_attempts,
+                payload=current.payload, error=str(exc) or type(exc).__name__, final=final
             )
         except Exception:
             logger.exception("job %s (%s): its failure hook failed", current.pk, current.kind)
-    if current.attempts >= current.max_attempts:
+    if final:
         Job.objects.filter(pk=current.pk).update(
-            status=JobStatus.FAILED, last_error=error, finished_at=timezone.now()
+            status=JobStatus.FAILED,
+            last_error=error,
+            finished_at=timezone.now(),
+            result={"refused": str(exc)[:1000]} if refused else {},
         )
         return JobStatus.FAILED
     wait = backoff_seconds(current.attempts)

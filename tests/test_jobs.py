@@ -31,6 +31,17 @@ def flaky(*, fail_times: int, tag: str) -> dict:
     return {"tag": tag}
 
 
+class Refusal(Exception):
+    """What no retry cures, for ``tests.refusing``."""
+
+
+@jobs.job("tests.refusing", max_attempts=5, give_up_on=(Refusal,))
+def refusing(*, refuse: bool) -> dict:
+    """Refuses (a give-up error) or fails (a retryable one)."""
+    CALLS.append({"tag": "refusing"})
+    raise Refusal("the case was reopened") if refuse else ConnectionError("worker busy")
+
+
 @pytest.fixture(autouse=True)
 def _calls():
     CALLS.clear()
@@ -274,3 +285,16 @@ def test_every_scheduled_command_has_a_systemd_timer_that_runs_it():
     for name in settings.LINLI_SCHEDULE:
         assert name in runs, f"no systemd service runs {name}"
         assert (units / f"{runs[name]}.timer").exists(), f"{runs[name]}.service has no timer"
+
+
+def test_a_refusal_no_retry_cures_fails_the_job_at_once_and_keeps_its_words(db):
+    refused = jobs.enqueue("tests.refusing", {"refuse": True})
+    busy = jobs.enqueue("tests.refusing", {"refuse": False})
+    assert jobs.run(refused.pk) == JobStatus.FAILED
+    assert jobs.run(busy.pk) == JobStatus.PENDING  # an ordinary error is retried
+    refused.refresh_from_db()
+    assert refused.attempts == 1 < refused.max_attempts
+    assert refused.result == {"refused": "the case was reopened"}
+    assert "Refusal" in refused.last_error and refused.finished_at is not None
+    # Staff's retry gives it one more attempt, as any failed job.
+    assert jobs.retry([refused.pk]) == 1

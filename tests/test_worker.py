@@ -85,6 +85,7 @@ def worker(transactional_db, settings, smtp_sink, tmp_path):
         "CELERY_BROKER_URL": broker,
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         "LINLI_JOB_BACKOFF_SECONDS": "1",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),  # the archive's files, read back here
     }
     subprocess.run(
         [sys.executable, "-m", "celery", "-A", "config", "purge", "-f"],
@@ -150,3 +151,31 @@ def test_a_requests_mail_is_sent_by_the_worker_after_the_mail_server_fails_once(
     assert "/accounts/reset/" in content
     assert job.payload == {}  # the reset link does not stay in the outbox
     assert "linli.run_job" in log.read_text()
+
+
+def test_approved_minutes_are_rendered_and_archived_by_the_worker(worker, tmp_path):
+    """#21: approving hands the PDF to the worker; the request renders nothing."""
+    from consultation import services
+    from consultation.models import ArchiveRecord
+    from tests.factories import MinutesFactory
+
+    _, log = worker
+    minutes = MinutesFactory(signed=True)
+    services.minutes_transition(minutes=minutes, name="approve", actor=minutes.created_by)
+    job = Job.objects.get(kind="archive.minutes")
+
+    def done():
+        job.refresh_from_db()
+        return job.status in {JobStatus.DONE, JobStatus.FAILED}
+
+    _wait_for(done, 120, f"the archive job to finish (worker log: {log})")
+    assert job.status == JobStatus.DONE, log.read_text()[-3000:]
+    record = ArchiveRecord.objects.get(minutes=minutes)
+    assert job.result["record"] == record.pk
+    path = tmp_path / "minutes.pdf"
+    path.write_bytes(record.file.read())
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True
+    ).stdout.decode()
+    minutes.refresh_from_db()
+    assert minutes.snapshot["document_number"] in text.replace(" ", "")

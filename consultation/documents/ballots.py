@@ -54,10 +54,11 @@ def result_data(campaign: BallotCampaign) -> dict:
         }
 
 
-def result_pdf(campaign: BallotCampaign, *, number: str = "") -> bytes:
+def result_pdf(campaign: BallotCampaign, *, number: str = "", date=None) -> bytes:
     """The result sheet as PDF/A, its data embedded; ``number`` is its document number
     (drawn when it is archived), printed under the letterhead of the organisation that
-    covers the ballot's scope."""
+    covers the ballot's scope, dated ``date`` (the day it was published; today if not
+    given)."""
     data = result_data(campaign)
     data["document_number"] = number
     return pdf.render(
@@ -67,7 +68,7 @@ def result_pdf(campaign: BallotCampaign, *, number: str = "") -> bytes:
             "doc": documents.frame(
                 issuer=case_selectors.issuing_organisation(campaign.scope),
                 number=number,
-                date=timezone.localdate(),
+                date=date or timezone.localdate(),
                 title=campaign.title,
             ),
         },

@@ -113,7 +113,7 @@ def agreement_pdf(agreement: Agreement, *, fetcher=None) -> bytes:
     )
 
 
-def dossier_snapshot(mediation: Mediation, *, compiler) -> dict:
+def dossier_snapshot(mediation: Mediation, *, compiler, compiled_at=None) -> dict:
     case = mediation.case
     agreement = getattr(mediation, "agreement", None)
     sessions = mediation.sessions.select_related("mediator", "recorder").prefetch_related(
@@ -157,7 +157,7 @@ def dossier_snapshot(mediation: Mediation, *, compiler) -> dict:
         "mediators": [_user(u) for u in mediation.mediators.order_by("username")],
         "period": {"from": _d(mediation.applied_on), "to": _d(mediation.ended_on)},
         "compiler": _user(compiler),
-        "compiled_at": _dt(timezone.now()),
+        "compiled_at": _dt(compiled_at or timezone.now()),
         "retention_years": mediation_setting("RETENTION_YEARS"),
         "status": mediation.get_status_display(),
         "parties": [_party(p) for p in case.parties.all()],
@@ -252,11 +252,13 @@ def dossier_pdf(
     compiler,
     draft: bool = False,
     archival_number: str = "",
+    compiled_at=None,
     fetcher=None,
 ) -> bytes:
     """The dossier; a ``draft`` (a preview before archiving) says so on every page. Its
-    cover is an archival cover (全宗号, 档号 ``archival_number``, retention, pages)."""
-    snapshot = dossier_snapshot(mediation, compiler=compiler)
+    cover is an archival cover (全宗号, 档号 ``archival_number``, retention, pages), and
+    its date ``compiled_at`` (when archiving was asked for; now if not given)."""
+    snapshot = dossier_snapshot(mediation, compiler=compiler, compiled_at=compiled_at)
     snapshot["archive"] = {
         "fonds": settings.LINLI.get("ARCHIVE_FONDS", ""),
         "archival_number": archival_number,

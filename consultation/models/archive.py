@@ -22,6 +22,22 @@ def archive_path(instance, filename) -> str:
 ARCHIVE_FORMAT = "PDF/A-3b"
 PERMANENT = "permanent"
 
+# #21, a PDF never holds a web worker: each archival document is rendered and registered
+# by a background job (core.jobs) that the action — approving minutes, publishing a
+# ballot's result, an agreement taking effect, archiving a case with its dossier — queues
+# in its own transaction. Owner (as ArchiveRecord names it, and as the job's payload
+# does) -> job kind (consultation.services.archive registers them).
+MINUTES_JOB = "archive.minutes"
+BALLOT_RESULT_JOB = "archive.ballot_result"
+AGREEMENT_JOB = "archive.agreement"
+DOSSIER_JOB = "archive.dossier"
+ARCHIVE_JOBS = {
+    "minutes": MINUTES_JOB,
+    "ballot": BALLOT_RESULT_JOB,
+    "agreement": AGREEMENT_JOB,
+    "dossier": DOSSIER_JOB,
+}
+
 
 def retention_years_of(value) -> int | None:
     """A retention setting as stored: ``"permanent"`` (or None) → None, else whole years."""

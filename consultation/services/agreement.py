@@ -20,6 +20,7 @@ from consultation.documents import mediation as mediation_documents
 from consultation.models import (
     NO_SESSION_YET,
     Agreement,
+    ArchiveRecord,
     JudicialStatus,
     Mediation,
     MediationSignature,
@@ -38,6 +39,7 @@ from consultation.services.mediation import (
 )
 from core import pdf
 from core.exceptions import ActionForbidden, TransitionRefused
+from core.jobs import job
 
 
 def _signer_for(record, key: str, actor):
@@ -218,16 +220,39 @@ def _take_effect_if_complete(locked: Mediation, agreement: Agreement, actor) -> 
     agreement.save(update_fields=["effective_at", "judicial_deadline"])
     locked.agreement = agreement
     log_transition(MEDIATIONS.fire(locked, "take_effect", actor=actor), actor)
+    # The signed copies are rendered and filed by a job after the commit (#21).
+    archive.request_archive("agreement", agreement.pk, actor=actor)
 
+
+def archive_agreement(agreement: Agreement, actor) -> ArchiveRecord:
+    """The agreement in effect as PDF/A (one copy per party, one for the file), filed in
+    the archive register. Everything it prints is stored on the agreement when it took
+    effect (signatures, seal, dates)."""
     with translation.override("zh-hans"), pdf.signature_field():
         content = mediation_documents.agreement_pdf(agreement)
-    archive.register(
+    return archive.register(
         content,
-        title=f"人民调解协议书 {locked.number}",
+        title=f"人民调解协议书 {agreement.mediation.number}",
         retention_years=mediation_setting("RETENTION_YEARS"),
         actor=actor,
         agreement=agreement,
     )
+
+
+@job(archive.AGREEMENT_JOB, give_up_on=archive.GIVE_UP_ON)
+def archive_agreement_job(*, agreement: int, actor: int) -> dict:
+    """The job an agreement taking effect queues: its copies filed once (a second run
+    finds the record)."""
+    locked = (
+        Agreement.objects.select_for_update(of=("self",))
+        .select_related("mediation", "mediation__case")
+        .get(pk=agreement)
+    )
+    existing = ArchiveRecord.objects.filter(agreement=locked).first()
+    if existing is not None:
+        return {"record": existing.pk, "already": True}
+    record = archive_agreement(locked, archive.archiver(actor))
+    return {"record": record.pk, "archival_number": record.archival_number}
 
 
 def judicial_record(

@@ -9,6 +9,8 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
@@ -18,11 +20,20 @@ from casework.models import CaseEvent
 from casework.roles import Role
 from consultation.documents.minutes import minutes_pdf
 from consultation.models import ArchiveAnchor, ArchiveRecord, Minutes, meeting_rule
-from consultation.models.archive import ARCHIVE_FORMAT, archive_path, retention_years_of
+from consultation.models.archive import (  # the job kinds: used here and by each service
+    AGREEMENT_JOB,  # noqa: F401
+    ARCHIVE_FORMAT,
+    ARCHIVE_JOBS,
+    BALLOT_RESULT_JOB,  # noqa: F401
+    DOSSIER_JOB,  # noqa: F401
+    MINUTES_JOB,
+    archive_path,
+    retention_years_of,
+)
 from core import documents, pdf, signing
 from core.chain import GENESIS, link
 from core.jobs import enqueue, job
-from core.models import YearSequence
+from core.models import Job, YearSequence
 from core.names import person_name
 from core.sequences import next_number
 
@@ -35,6 +46,10 @@ CHAIN_LOCK = ("archive-chain", 0)
 
 # The yearly numbering of the archive register (core.sequences).
 ARCHIVAL_NUMBERS = "archive"
+
+# What no retry cures: the owner is gone (ObjectDoesNotExist); the dossier's job adds the
+# refusals of its re-checked conditions.
+GIVE_UP_ON = (ObjectDoesNotExist,)
 
 
 def next_archival_number(year: int) -> str:
@@ -180,6 +195,19 @@ def sign_pending() -> int:
     return len(pending)
 
 
+def request_archive(owner: str, pk: int, *, actor, **frozen) -> Job:
+    """Queue the job that renders and registers ``owner`` ``pk``'s archival document (in
+    the caller's transaction: it runs after the commit). ``frozen`` is what was drawn in
+    the request and printed on the document (a document number, a date), so every attempt
+    prints the same."""
+    return enqueue(ARCHIVE_JOBS[owner], {owner: pk, "actor": actor.pk, **frozen}, user=actor)
+
+
+def archiver(pk: int):
+    """The person who asked for the archiving (the record's ``archived_by``)."""
+    return get_user_model().objects.get(pk=pk)
+
+
 def archive_minutes(minutes: Minutes, actor) -> ArchiveRecord:
     """Render the approved minutes' PDF/A from their frozen snapshot and register it."""
     with translation.override("zh-hans"), pdf.signature_field():
@@ -192,6 +220,20 @@ def archive_minutes(minutes: Minutes, actor) -> ArchiveRecord:
         actor=actor,
         minutes=minutes,
     )
+
+
+@job(MINUTES_JOB, give_up_on=GIVE_UP_ON)
+def archive_minutes_job(*, minutes: int, actor: int) -> dict:
+    """The job ``minutes_approve`` queues: approved minutes ``minutes``, rendered from
+    their frozen snapshot and registered — once: a second run finds the record."""
+    locked = (
+        Minutes.objects.select_for_update(of=("self",)).select_related("meeting").get(pk=minutes)
+    )
+    existing = ArchiveRecord.objects.filter(minutes=locked).first()
+    if existing is not None:
+        return {"record": existing.pk, "already": True}
+    record = archive_minutes(locked, archiver(actor))
+    return {"record": record.pk, "archival_number": record.archival_number}
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from consultation.selectors import compute_tally
 from consultation.services import archive, publicity
 from core import documents, pdf
 from core.exceptions import ActionForbidden, TransitionRefused
+from core.jobs import job
 from core.transitions import Machine
 
 SCOPE_KINDS = {PlaceKind.ESTATE, PlaceKind.BUILDING, PlaceKind.STAIRWELL}
@@ -202,7 +203,16 @@ def ballot_publish(campaign: BallotCampaign, *, actor) -> None:
     publicity.post(
         actor=actor, kind=PublicityKind.BALLOT_RESULT, campaign=campaign, summary=summary
     )
-    archive_result(campaign, actor)
+    # The sheet is rendered by a job after the commit; what it prints that is drawn now —
+    # its document number, the publication date — travels in the payload, so every
+    # attempt prints the same.
+    archive.request_archive(
+        "ballot",
+        campaign.pk,
+        actor=actor,
+        number=documents.issue_document_number("ballot_result"),
+        date=timezone.localdate().isoformat(),
+    )
 
 
 def ballot_change_rule_set(
@@ -392,13 +402,16 @@ def cost_set(
 # ------------------------------------------------------------------ result sheet
 
 
-def archive_result(campaign: BallotCampaign, actor) -> ArchiveRecord:
-    """The published result sheet as PDF/A in the archive register."""
+def archive_result(
+    campaign: BallotCampaign, actor, *, number: str | None = None, date=None
+) -> ArchiveRecord:
+    """The published result sheet as PDF/A in the archive register: document number
+    ``number`` (drawn now when not given) and date ``date`` (today when not given)."""
 
+    if number is None:
+        number = documents.issue_document_number("ballot_result")
     with translation.override("zh-hans"), pdf.signature_field():
-        content = ballot_documents.result_pdf(
-            campaign, number=documents.issue_document_number("ballot_result")
-        )
+        content = ballot_documents.result_pdf(campaign, number=number, date=date)
     return archive.register(
         content,
         title=f"业主表决结果 · {campaign.title}",
@@ -406,3 +419,18 @@ def archive_result(campaign: BallotCampaign, actor) -> ArchiveRecord:
         actor=actor,
         ballot=campaign,
     )
+
+
+@job(archive.BALLOT_RESULT_JOB, give_up_on=archive.GIVE_UP_ON)
+def archive_result_job(*, ballot: int, actor: int, number: str, date: str) -> dict:
+    """The job ``ballot_publish`` queues: the result sheet of published ballot ``ballot``
+    with the document number and date drawn at publication, registered once (a second
+    run finds the record)."""
+    campaign = BallotCampaign.objects.select_for_update().get(pk=ballot)
+    existing = ArchiveRecord.objects.filter(ballot=campaign).first()
+    if existing is not None:
+        return {"record": existing.pk, "already": True}
+    record = archive_result(
+        campaign, archive.archiver(actor), number=number, date=dt.date.fromisoformat(date)
+    )
+    return {"record": record.pk, "archival_number": record.archival_number}

@@ -149,13 +149,14 @@ def minutes_transition(
 @MINUTES.after("approve")
 def minutes_approve(minutes: Minutes, *, actor) -> None:
     """What approving also does: freeze the content (the snapshot the PDF prints and
-    embeds), render the PDF/A and register it in the archive with its checksum, and mark
-    the version a correction replaces as superseded."""
+    embeds), queue the job that renders the PDF/A from it and registers it in the archive
+    with its checksum (``archive.archive_minutes_job``, after the commit), and mark the
+    version a correction replaces as superseded."""
     minutes.snapshot = minutes_documents.build(minutes)
     # The document number is drawn once and frozen with the content: a re-render prints it.
     minutes.snapshot["document_number"] = documents.issue_document_number("minutes")
     minutes.save(update_fields=["snapshot"])
-    archive.archive_minutes(minutes, actor)
+    archive.request_archive("minutes", minutes.pk, actor=actor)
     if minutes.corrects_id:
         previous = Minutes.objects.get(pk=minutes.corrects_id)
         previous.superseded_by = minutes

@@ -4,12 +4,13 @@ archived agreement."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404
 from django.views.decorators.http import require_POST
 
 from consultation import services
 from consultation.forms import mediation as mf
-from consultation.views.archive import archived_file
+from consultation.views.archive import ARCHIVE_NOT_READY, archived_file
 from consultation.views.mediation import back_to_mediation, record_form, visible_mediation
 from core.exceptions import ServiceError
 from core.view_helpers import done, form_errors, refused
@@ -88,6 +89,10 @@ def agreement_pdf(request, pk: int):
     mediation = visible_mediation(request, pk)
     agreement = mediation.agreement_or_none
     record = getattr(agreement, "archive_record", None) if agreement is not None else None
-    if record is None:
-        raise Http404
-    return archived_file(record)
+    if record is not None:
+        return archived_file(record)
+    if agreement is not None and agreement.in_effect:
+        # In effect, but the job has not filed its copies yet (#21): the page says why.
+        messages.info(request, ARCHIVE_NOT_READY)
+        return back_to_mediation(pk, "agreement")
+    raise Http404

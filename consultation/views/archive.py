@@ -8,6 +8,7 @@ import hashlib
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from consultation import selectors
@@ -17,6 +18,12 @@ from consultation.services import archive
 from core import throttle
 from core.client import client_address
 from core.view_helpers import serve_file
+
+# #21: the message when a document is asked for before its job has filed it.
+ARCHIVE_NOT_READY = _(
+    "The archive file is not ready yet: it is being generated, or its generation failed "
+    "(the page says which)."
+)
 
 
 def archived_file(record):

@@ -118,6 +118,12 @@ def ballot_detail(request, pk: int):
         if campaign.status in {CampaignStatus.PUBLISHED, CampaignStatus.EFFECTIVE}
         else None,
     }
+    if context["archive_record"] is None and campaign.status in {
+        CampaignStatus.PUBLISHED,
+        CampaignStatus.EFFECTIVE,
+    }:
+        # #21: the result sheet is rendered by a job; say where it is until it is filed.
+        context["archive_job"] = selectors.archive_job_of("ballot", campaign.pk)
     context["unpublished_years"] = unpublished_years_of(
         campaign.opens_on, campaign.closes_on, *(p.ends_on for p in context["publicities"])
     )

@@ -9,13 +9,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from consultation import services
+from consultation import selectors, services
 from consultation.documents import mediation as mediation_documents
 from consultation.forms import mediation as mf
+from consultation.models import ArchiveRecord
 from consultation.views.archive import archived_file
 from consultation.views.mediation import back_to_mediation, record_form, visible_mediation
 from core import pdf
 from core.exceptions import ServiceError
+from core.models import JobStatus
 from core.view_helpers import posted_version, refused
 
 
@@ -52,15 +54,30 @@ def dossier_archive(request, pk: int):
     mediation = visible_mediation(request, pk)
     version = posted_version(request)
     try:
-        record = services.dossier_archive(
-            mediation=mediation, actor=request.user, expected_version=version
-        )
+        services.dossier_archive(mediation=mediation, actor=request.user, expected_version=version)
     except ServiceError as exc:
         refused(request, exc)
     else:
-        messages.success(
-            request,
-            _("Dossier archived as %(number)s; the case is archived.")
-            % {"number": record.archival_number},
-        )
+        # In-process (no broker) the job has run by now; with a worker it is on its way.
+        record = ArchiveRecord.objects.filter(dossier_id=pk).first()
+        if record is not None:
+            messages.success(
+                request,
+                _("Dossier archived as %(number)s; the case is archived.")
+                % {"number": record.archival_number},
+            )
+        else:
+            # Refused or failed in this process, or on its way to a worker: the page says
+            # which (consultation/_archive_job.html).
+            job = selectors.archive_job_of("dossier", pk)
+            if job is not None and job.status == JobStatus.FAILED:
+                messages.error(request, _("The dossier could not be archived; the page says why."))
+            else:
+                messages.info(
+                    request,
+                    _(
+                        "The dossier is being generated; the case is archived with it once "
+                        "it is filed."
+                    ),
+                )
     return back_to_mediation(pk, "dossier")

@@ -142,6 +142,17 @@ def mediation_detail(request, pk: int):
         "transitions": MEDIATIONS.available(mediation, user),
         "withheld": [o for o in MEDIATIONS.offers(mediation, user) if not o.allowed],
     }
+    if context["dossier"] is None and mediation.status in (
+        MediationStatus.AGREED,
+        MediationStatus.ENDED,
+    ):
+        # #21: the dossier is compiled by a job; while it has not filed it (or when it
+        # refused, the case having changed meanwhile), say so.
+        context["dossier_job"] = selectors.archive_job_of("dossier", mediation.pk)
+    if agreement is not None and agreement.in_effect:
+        context["agreement_record"] = getattr(agreement, "archive_record", None)
+        if context["agreement_record"] is None:
+            context["agreement_job"] = selectors.archive_job_of("agreement", agreement.pk)
     if agreement is not None:
         context["agreement_signatures"] = agreement.signatures.all()
         context["obligations"] = agreement.obligations.select_related("party")
@@ -191,7 +202,12 @@ def mediation_detail(request, pk: int):
                 context["judicial_form"] = mf.JudicialForm(
                     initial={"recorded_on": timezone.localdate()}, **kwargs
                 )
-        if status in (MediationStatus.AGREED, MediationStatus.ENDED) and context["dossier"] is None:
+        generating = context.get("dossier_job") and context["dossier_job"].status != "failed"
+        if (
+            status in (MediationStatus.AGREED, MediationStatus.ENDED)
+            and context["dossier"] is None
+            and not generating  # the job compiles the report as it stands
+        ):
             context["report_form"] = mf.ClosingReportForm(
                 initial={"text": mediation.closing_report}, **kwargs
             )

@@ -16,7 +16,7 @@ from consultation.forms import meetings as forms
 from consultation.models import Minutes, MinutesSignerRole
 from consultation.permissions import can_run_meeting
 from consultation.services.minutes import MINUTES
-from consultation.views.archive import archived_file
+from consultation.views.archive import ARCHIVE_NOT_READY, archived_file
 from consultation.views.meetings import visible_meeting
 from core import pdf
 from core.exceptions import ServiceError
@@ -67,6 +67,11 @@ def minutes_detail(request, pk: int):
         "signer_roles": MinutesSignerRole.choices,
         "data": minutes.snapshot,
     }
+    if minutes.is_frozen:
+        context["archive_record"] = getattr(minutes, "archive_record", None)
+        if context["archive_record"] is None:
+            # #21: the PDF is rendered by a job; say where it is while there is no record.
+            context["archive_job"] = selectors.archive_job_of("minutes", minutes.pk)
     return render(request, "consultation/minutes_detail.html", context)
 
 
@@ -147,6 +152,10 @@ def minutes_pdf(request, pk: int):
     record = getattr(minutes, "archive_record", None) if minutes.is_frozen else None
     if record is not None:
         return archived_file(record)
+    if minutes.is_frozen:
+        # Approved minutes are served only as archived; the job has not filed them yet.
+        messages.info(request, ARCHIVE_NOT_READY)
+        return redirect("consultation:minutes_detail", pk=pk)
     data = minutes_documents.build(minutes)
     data["draft"] = True  # the frame prints the draft mark in the document's language
     try:

@@ -26,6 +26,7 @@ from tests.factories import (
     pass_publicity,
     vote,
 )
+from tests.jobs import run_archive_jobs
 
 
 @pytest.fixture
@@ -82,6 +83,9 @@ def test_a_ballot_passes_through_its_lifecycle_and_archives_its_result(
         go(campaign, "declare_failed", actor=mediator)
     campaign = go(campaign, "declare_passed", "publish", actor=mediator)
     assert campaign.status == CampaignStatus.PUBLISHED
+    # The result sheet is rendered by the job publishing queued, after the commit.
+    assert not ArchiveRecord.objects.filter(ballot=campaign).exists()
+    assert run_archive_jobs() == ["done"]
     notice = campaign.publicities.get(kind="ballot_result")
     assert campaign.objection_deadline == notice.ends_on >= dt.date.today() + dt.timedelta(days=6)
     with pytest.raises(TransitionRefused, match="objection window"):

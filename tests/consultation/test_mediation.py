@@ -39,6 +39,7 @@ from tests.factories import (
     PartyFactory,
     make_case,
 )
+from tests.jobs import run_archive_jobs
 
 # Mid-morning, Shanghai: the tests move the clock in whole days from here.
 START = dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -439,7 +440,9 @@ def test_the_dossier_pdf_passes_the_real_tools(
     case.refresh_from_db()
     _resolve_and_close(case, mediator, supervisor)
     mediation.refresh_from_db()
-    record = ms.dossier_archive(mediation=mediation, actor=archivist)
+    ms.dossier_archive(mediation=mediation, actor=archivist)
+    assert run_archive_jobs() == ["done"]  # the worker, after the commit
+    record = ArchiveRecord.objects.get(dossier=mediation)
     case.refresh_from_db()
     assert case.status == Status.ARCHIVED
     assert record.dossier == mediation and record.retention_years == 10
@@ -550,6 +553,7 @@ def test_deidentification_past_retention_keeps_the_archived_dossier_verifiable(
     _resolve_and_close(case, mediator, supervisor)
     mediation.refresh_from_db()
     ms.dossier_archive(mediation=mediation, actor=archivist)
+    assert run_archive_jobs() == ["done"]  # the worker, after the commit
     names = set(case.parties.values_list("name", flat=True))
     assert names and names != {"某某"}
 

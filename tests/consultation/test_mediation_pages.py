@@ -20,6 +20,7 @@ from tests.factories import (
     MediationSessionFactory,
     PartyFactory,
 )
+from tests.jobs import run_archive_jobs
 
 
 @pytest.fixture
@@ -99,6 +100,15 @@ def test_a_mediator_runs_a_mediation_through_the_pages(client, case, parties, me
     assert mediation.status == MediationStatus.AGREED
     detail = client.get(reverse("consultation:mediation_detail", args=[pk])).content.decode()
     assert "Joint judicial confirmation" in detail and "支付一千二百元" in detail
+    # Until the job has filed the copies (#21), the page says so and offers no link.
+    assert "The archive file is being generated" in detail
+    assert reverse("consultation:agreement_pdf", args=[pk]) not in detail
+    early = client.get(reverse("consultation:agreement_pdf", args=[pk]), follow=True)
+    assert "not ready yet" in " ".join(_messages(early))
+    assert run_archive_jobs() == ["done"]
+    detail = client.get(reverse("consultation:mediation_detail", args=[pk])).content.decode()
+    assert "being generated" not in detail
+    assert reverse("consultation:agreement_pdf", args=[pk]) in detail
     pdf = client.get(reverse("consultation:agreement_pdf", args=[pk]))
     assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
     record(

@@ -15,7 +15,9 @@ from consultation import services
 from consultation.models import ArchiveRecord, Minutes, MinutesStatus
 from core import pdf
 from core.exceptions import ImmutableRecord, TransitionRefused
+from core.models import Job
 from tests.factories import InviteeFactory, MeetingFactory, MinutesFactory
+from tests.jobs import run_archive_jobs
 
 
 @pytest.fixture
@@ -112,6 +114,7 @@ def test_a_correction_is_version_two_and_keeps_version_one(held, mediator):
     for attendee in held.invitees.filter(attended=True):
         services.signature_record(minutes=second, actor=mediator, invitee=attendee, refused=False)
     second = services.minutes_transition(minutes=second, name="approve", actor=mediator)
+    run_archive_jobs()
     first.refresh_from_db()
     assert first.superseded_by_id == second.pk
     assert first.status == MinutesStatus.APPROVED  # still readable, as it was
@@ -210,12 +213,18 @@ def test_verify_archive_reports_a_missing_file(held, capsys):
     assert "MISSING" in capsys.readouterr().err
 
 
-def test_export_refuses_clearly_without_a_cjk_font(monkeypatch, held, mediator):
+def test_without_a_cjk_font_the_archive_job_fails_clearly_and_waits_for_a_retry(
+    monkeypatch, held, mediator
+):
+    """The PDF is made by a worker (#21), which may be another machine than the one that
+    approves: the approval stands, and the job's failure names the missing font."""
     monkeypatch.setattr(pdf, "cjk_font_available", lambda: False)
     minutes = MinutesFactory(meeting=held, signed=True)
-    with pytest.raises(pdf.PdfUnavailable, match="fonts-noto-cjk"):
-        services.minutes_transition(minutes=minutes, name="approve", actor=mediator)
-    assert Minutes.objects.get(pk=minutes.pk).status == MinutesStatus.CIRCULATED
+    services.minutes_transition(minutes=minutes, name="approve", actor=mediator)
+    assert Minutes.objects.get(pk=minutes.pk).status == MinutesStatus.APPROVED
+    assert run_archive_jobs() == ["pending"]  # retried after the backoff
+    job = Job.objects.get(kind="archive.minutes")
+    assert "fonts-noto-cjk" in job.last_error and job.attempts == 1
     assert not ArchiveRecord.objects.exists()
 
 

@@ -13,6 +13,7 @@ from consultation import services
 from consultation.models import ArchiveRecord, MeetingKind, MinutesSignerRole
 from consultation.models.meetings import meeting_rule
 from tests.factories import InviteeFactory, MeetingFactory, MinutesFactory
+from tests.jobs import run_archive_jobs
 
 
 @pytest.fixture
@@ -38,7 +39,9 @@ def _approve(held, mediator):
     minutes = services.minutes_transition(minutes=minutes, name="circulate", actor=mediator)
     for invitee in held.invitees.filter(attended=True).order_by("pk"):
         services.signature_record(minutes=minutes, actor=mediator, invitee=invitee, refused=False)
-    return services.minutes_transition(minutes=minutes, name="approve", actor=mediator)
+    minutes = services.minutes_transition(minutes=minutes, name="approve", actor=mediator)
+    assert run_archive_jobs() == ["done"]  # the worker, after the commit
+    return minutes
 
 
 def test_signers_sign_in_their_role_and_the_pdf_prints_the_new_sections(held, mediator, tmp_path):

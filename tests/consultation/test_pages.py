@@ -24,6 +24,7 @@ from consultation.models import (
 )
 from core.exceptions import TransitionRefused
 from tests.factories import InviteeFactory, MeetingFactory, MinutesFactory
+from tests.jobs import run_archive_jobs
 
 
 def post(client, name, *args, data=None, follow=False):
@@ -112,6 +113,13 @@ def test_a_coordination_meeting_from_the_case_page_to_the_archived_pdf(
     minutes.refresh_from_db()
     assert minutes.status == MinutesStatus.APPROVED
     assert minutes.snapshot["motions"][0]["outcome"] == "通过"
+    # The job filing the PDF runs after the commit (#21); until it has, the page says so.
+    detail = client.get(reverse("consultation:minutes_detail", args=[minutes.pk])).content
+    assert b"The archive file is being generated" in detail
+    assert reverse("consultation:minutes_pdf", args=[minutes.pk]).encode() not in detail
+    assert run_archive_jobs() == ["done"]
+    detail = client.get(reverse("consultation:minutes_detail", args=[minutes.pk])).content
+    assert b"being generated" not in detail
     response = client.get(reverse("consultation:minutes_pdf", args=[minutes.pk]))
     body = b"".join(response.streaming_content)
     assert body.startswith(b"%PDF-") and len(body) == minutes.archive_record.size

@@ -8,6 +8,7 @@ from consultation.models import (
     MinutesStatus,
     dossier_missing_items,
 )
+from tests.jobs import run_archive_jobs
 
 
 def test_seed_meetings_after_seed_demo_is_idempotent(db, capsys):
@@ -15,6 +16,8 @@ def test_seed_meetings_after_seed_demo_is_idempotent(db, capsys):
     call_command("seed_meetings")
     call_command("seed_meetings")
     assert "already present" in capsys.readouterr().out
+    # The commands' commits hand the archive jobs over; in a test the worker runs here.
+    assert set(run_archive_jobs()) == {"done"}
     assert Meeting.objects.count() == 7
     hearing = Meeting.objects.get(topic="3号楼加装电梯方案听证会")
     assert hearing.status == MeetingStatus.CLOSED
@@ -42,6 +45,7 @@ def test_seed_mediations_after_seed_demo_is_idempotent(db, capsys, settings, tmp
     call_command("seed_mediations")
     call_command("seed_mediations")
     assert "already present" in capsys.readouterr().out
+    run_archive_jobs()  # the worker, after the commands' commits
     by_status = {m.status: m for m in Mediation.objects.all()}
     assert set(by_status) == {
         MediationStatus.AGREED,

@@ -10,6 +10,7 @@ from consultation import services
 from consultation.models import Meeting, MeetingStatus, Minutes, MinutesStatus
 from core.exceptions import ActionForbidden, TransitionRefused
 from tests.factories import MeetingFactory, MinutesFactory, SignatureFactory
+from tests.jobs import run_archive_jobs
 
 M = MeetingStatus
 RUNS = {"mediator", "colleague", "supervisor"}  # staff of the meeting's area
@@ -96,6 +97,7 @@ def test_minutes_state_transition_role(state, name, role, request, case):
         assert minutes.status == target
         if target == MI.APPROVED:
             assert minutes.snapshot["topic"] == meeting.topic
+            assert run_archive_jobs() == ["done"]  # the worker, after the commit
             assert minutes.archive_record.size > 0
     else:
         expected = TransitionRefused if state not in sources else ActionForbidden

@@ -62,6 +62,7 @@ from tests.factories.casework import (
     PlaceFactory,
     UserFactory,
 )
+from tests.jobs import run_archive_jobs
 
 
 def staff_of(case: Case):
@@ -209,6 +210,7 @@ class MinutesFactory(factory.django.DjangoModelFactory):
             minutes = meeting_services.minutes_transition(
                 minutes=minutes, name="approve", actor=actor
             )
+            run_archive_jobs()  # the worker files the PDF after the commit
         if walk_to == MinutesStatus.ARCHIVED:
             archivist = UserFactory()
             MembershipFactory(
@@ -362,6 +364,8 @@ class BallotCampaignFactory(factory.django.DjangoModelFactory):
             elif name == "make_effective":  # the notices have run their course
                 pass_publicity(campaign, actor)
             campaign = ballot_services.ballot_transition(campaign=campaign, name=name, actor=actor)
+            if name == "publish":
+                run_archive_jobs()  # the worker files the result sheet after the commit
         return campaign
 
 
@@ -589,5 +593,6 @@ class AgreementFactory(factory.django.DjangoModelFactory):
             mediation_services.sign(record=agreement, actor=actor, signer_key=f"u{actor.pk}")
         if seal:
             mediation_services.agreement_seal(agreement=agreement, actor=actor)
+        run_archive_jobs()  # in effect: the worker files the copies after the commit
         agreement.refresh_from_db()
         return agreement
