@@ -32,6 +32,8 @@ from typing import Any
 
 from django.utils.translation import get_language
 
+from core.names import list_separator
+
 Resolver = Callable[[Any], str]
 
 
@@ -74,11 +76,6 @@ def register(code: str, text, *, lead: str = "", **resolvers: Resolver) -> str:
         raise LookupError(f"event code {code!r} is declared twice")
     MESSAGES[code] = EventMessage(text=text, resolvers=resolvers, lead=lead)
     return code
-
-
-def list_separator() -> str:
-    """How the reader's language joins a list: 、 in Chinese, a comma in English."""
-    return "、" if (get_language() or "").startswith("zh") else ", "
 
 
 def render_code(code: str, params: Mapping[str, Any] | None) -> str:

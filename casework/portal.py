@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework import events, privacy, public_stages, services, sms, status_codes
-from casework.event_text import list_separator
 from casework.models import (
     OPEN_REFERRAL_STATUSES,
     OPEN_STATUSES,
@@ -40,6 +39,7 @@ from core.audit import pseudonym, record
 from core.exceptions import TransitionRefused
 from core.job_kinds import mail
 from core.models import SecurityEventKind
+from core.names import list_separator
 
 logger = logging.getLogger(__name__)
 

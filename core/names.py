@@ -93,3 +93,11 @@ def person_name(user) -> str:
         return shown
     composed = compose_name(given=user.first_name, family=user.last_name)
     return composed or user.get_username()
+
+
+def list_separator() -> str:
+    """How the reader's language joins a list of names (or any items): 、 in Chinese, a
+    comma and a space in English."""
+    from django.utils.translation import get_language
+
+    return "、" if (get_language() or "").startswith("zh") else ", "

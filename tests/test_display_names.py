@@ -142,3 +142,16 @@ def test_the_case_list_costs_the_same_with_one_officer_or_many(client, world, su
         page = client.get("/cases/")
     assert all(f"王名{n}" in page.content.decode() for n in range(6))
     assert len(six) == len(one)
+
+
+def test_lists_are_joined_as_the_readers_language_joins_them():
+    """、 between names in Chinese, a comma in English (core.names.list_separator), escaped."""
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template('{% load linli %}{{ people|listjoin:"name" }}|{{ refs|listjoin }}')
+    context = Context({"people": [{"name": "刘美华"}, {"name": "孙<志>刚"}], "refs": ["A", "B"]})
+    with translation.override("zh-hans"):
+        assert template.render(context) == "刘美华、孙&lt;志&gt;刚|A、B"
+    with translation.override("en"):
+        assert template.render(context) == "刘美华, 孙&lt;志&gt;刚|A, B"

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 from django import template
 
 from core import documents
-from core.names import person_name
+from core.names import list_separator, person_name
 
 register = template.Library()
 
@@ -15,6 +15,22 @@ register = template.Library()
 def person(user) -> str:
     """A user's name by the one rule (``core.names.person_name``)."""
     return person_name(user)
+
+
+@register.filter
+def listjoin(items, attribute: str = "") -> str:
+    """``items`` joined as the reader's language joins a list (、 in Chinese; ``core.names``),
+    each item's ``attribute`` (a key or an attribute) when one is named: escaped."""
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import mark_safe
+
+    values = [
+        (item.get(attribute) if isinstance(item, dict) else getattr(item, attribute))
+        if attribute
+        else item
+        for item in items or ()
+    ]
+    return mark_safe(list_separator().join(str(conditional_escape(v)) for v in values))
 
 
 @register.filter
