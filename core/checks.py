@@ -99,6 +99,8 @@ def pdf_fonts_check(app_configs, **kwargs):
 # imports ``redis`` only on first use: in a request, as a 500).
 _BACKEND_NEEDS = {
     "django.core.cache.backends.redis.RedisCache": ["redis"],
+    "core.cache.RedisCache": ["redis"],
+    "core.cache.MetricsRedisCache": ["redis"],
     "storages.backends.s3.S3Storage": ["boto3"],
     "storages.backends.s3boto3.S3Boto3Storage": ["boto3"],
 }

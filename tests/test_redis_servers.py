@@ -25,7 +25,7 @@ def redis_cache(settings):
     url = redis_url()
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.RedisCache",  # what CACHE_URL=redis://… selects
             "LOCATION": url,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
@@ -38,6 +38,8 @@ def redis_cache(settings):
 def test_the_cache_is_redis_and_answers(redis_cache, client, db):
     cache.set("linli:probe", "值", 30)
     assert cache.get("linli:probe") == "值"
+    # core.cache: one redis client per pool, not a new one per operation.
+    assert cache._cache.get_client(write=True) is cache._cache.get_client(write=True)
     assert type(caches["default"]).__name__ == "RedisCache"
     assert client.get(reverse("readyz")).json()["checks"]["cache"] == "ok"
 
@@ -93,3 +95,22 @@ def test_throttle_counters_are_shared_between_processes(redis_cache, settings):
     throttle.consume("lookup_reference", "2026-000777")
     with pytest.raises(throttle.Throttled):
         throttle.consume("lookup_reference", "2026-000777")
+
+
+def test_the_metrics_variant_counts_hits_and_misses(settings, db):
+    """LINLI_METRICS with a Redis cache: core.cache.MetricsRedisCache works through a real
+    redis-server and counts what /metrics shows (django-prometheus's own variant needs a
+    package Linli does not install)."""
+    from django_prometheus.cache.metrics import django_cache_hits_total, django_cache_misses_total
+
+    settings.CACHES = {
+        "default": {"BACKEND": "core.cache.MetricsRedisCache", "LOCATION": redis_url()}
+    }
+    hits = django_cache_hits_total.labels(backend="native_redis")
+    misses = django_cache_misses_total.labels(backend="native_redis")
+    before = (hits._value.get(), misses._value.get())
+    cache.set("linli:metrics-probe", 1, 30)
+    assert cache.get("linli:metrics-probe") == 1
+    assert cache.get("linli:metrics-absent") is None
+    assert (hits._value.get(), misses._value.get()) == (before[0] + 1, before[1] + 1)
+    cache.delete("linli:metrics-probe")
