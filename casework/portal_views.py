@@ -7,6 +7,7 @@ reference + code and then sees only that case's public timeline for a while.
 
 from __future__ import annotations
 
+import functools
 import time
 
 from django.conf import settings
@@ -290,14 +291,17 @@ def status(request):
         and resolved_at is not None
         and rating is None
     )
-    info_form = _blank_form("info", InfoForm) if facts["status"] in OPEN_STATUSES else None
+    # A callable: the template calls it only when it renders the form, so a page served
+    # from its shell (below) does not fetch the form's fields from the cache at all.
+    open_case = facts["status"] in OPEN_STATUSES
+    info_form = functools.partial(_blank_form, "info", InfoForm) if open_case else None
     slots = {"reference": facts["reference"], "summary": summary}
     if rating is None:
         # No rating yet (every open case): the page around the summary is the same for every
         # resident in this language and mode, so it is rendered once (core.page_shell).
         context = {"rateable": rateable, "verdicts": list(portal.VERDICT_LABELS.items())}
         context["info_form"] = info_form
-        key = f"{int(senior_mode.is_on(request))}:{int(rateable)}:{int(info_form is not None)}"
+        key = f"{int(senior_mode.is_on(request))}:{int(rateable)}:{int(open_case)}"
         return page_shell.render_filled(
             request, "casework/portal/status.html", context, slots=slots, key=key
         )
