@@ -1,6 +1,7 @@
 """Role grants, changes and revocations, written to the security record as they happen
 (``core.audit``). Apps built on casework join in through ``casework.hooks``."""
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from casework import tallies
@@ -72,22 +73,24 @@ def _tally_child_changed(sender, instance, **kwargs):
 
 
 def _place_before(sender, instance, **kwargs):
-    instance._grid_before = (
-        Place.objects.filter(pk=instance.pk).values_list("grid_id", flat=True).first()
+    instance._cell_before = (
+        Place.objects.filter(pk=instance.pk).values_list("grid_id", "parent_id").first()
         if instance.pk
         else None
     )
 
 
 def _place_saved(sender, instance, created, **kwargs):
-    """A building drawn into another grid cell: its open cases (and its stairwells') now
-    count under the new cell (``cell_open``). A redraw is rare; a building's open cases
-    are a few dozen."""
-    if created or getattr(instance, "_grid_before", None) == instance.grid_id:
+    """A building drawn into another grid cell, or a place moved under another parent: the
+    open cases at and below it now count under another cell (``cell_open``). A redraw is
+    rare; a building's open cases are a few dozen. (A move in the tree also changes the
+    estate the place's cases roll up to for every other count: ``rebuild_tallies``, as
+    the module says.)"""
+    before = getattr(instance, "_cell_before", None)
+    if created or before == (instance.grid_id, instance.parent_id):
         return
     moved = Case.objects.filter(
-        place__in=Place.objects.filter(pk=instance.pk) | instance.children.all(),
-        status__in=list(OPEN_STATUSES),
+        place__path__startswith=instance.path, status__in=list(OPEN_STATUSES)
     )
     for case_id in moved.values_list("pk", flat=True).iterator():
         tallies.refresh(case_id)
@@ -116,6 +119,9 @@ def _filters_stale(sender, update_fields=None, **kwargs):
     from casework import filter_forms
 
     filter_forms.invalidate()
+    # Again once the change is committed: a request between this bump and the commit
+    # would cache what it built from the old rows under the new version.
+    transaction.on_commit(filter_forms.invalidate)
 
 
 def connect_filter_cache() -> None:

@@ -15,6 +15,7 @@ kind's ``COUNT(*)`` is a scalar sub-select of a single ``SELECT`` (``count_for``
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -281,10 +282,22 @@ def counts_for(user, today=None) -> dict[str, int]:
 # holds — the user's places as id lists, the day — changes only with the day or with a
 # change to places, organisations, users or memberships, which moves the version that
 # the case list's filter forms are cached under too (``casework.filter_forms``).
-def _count_sql(user, today) -> tuple[str, list]:
+# This process's start: SQL built by an older release (other kinds, other columns) is
+# never read after a deploy restarts the workers.
+_BOOT = uuid.uuid4().hex[:12]
+
+
+def _count_key(user, today) -> str:
     from casework import filter_forms
 
-    key = f"linli:waiting-sql:{user.pk}:{today.isoformat()}:{filter_forms.version()}"
+    return (
+        f"linli:waiting-sql:{_BOOT}:{len(KINDS)}:{user.pk}:{today.isoformat()}:"
+        f"{filter_forms.version()}"
+    )
+
+
+def _count_sql(user, today) -> tuple[str, list]:
+    key = _count_key(user, today)
     found = cache.get(key)
     if found is not None:
         return found

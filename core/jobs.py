@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -164,6 +165,15 @@ def run(job_id: int) -> str | None:
     return JobStatus.DONE
 
 
+def _refusal(exc: Exception) -> dict:
+    """What a given-up job keeps for its page: a refusal's own words (a service's
+    ``ServiceError``, written for the user), or ``gone`` when what it was to work on no
+    longer exists — Django's "… matching query does not exist." is for the log."""
+    if isinstance(exc, ObjectDoesNotExist):
+        return {"gone": True}
+    return {"refused": str(exc)[:1000]}
+
+
 def _failed(current: Job, exc: Exception, kind: JobKind | None = None) -> str:
     """Record a failed attempt: retry after the backoff, or give up and stay visible."""
     logger.exception("job %s (%s) failed, attempt %s", current.pk, current.kind, current.attempts)
@@ -182,7 +192,7 @@ def _failed(current: Job, exc: Exception, kind: JobKind | None = None) -> str:
             status=JobStatus.FAILED,
             last_error=error,
             finished_at=timezone.now(),
-            result={"refused": str(exc)[:1000]} if refused else {},
+            result=_refusal(exc) if refused else {},
         )
         return JobStatus.FAILED
     wait = backoff_seconds(current.attempts)

@@ -42,8 +42,8 @@ def cacheable(request) -> bool:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return False
-    if request.GET:
-        return False
+    if request.META.get("QUERY_STRING"):
+        return False  # even "?&", which parses to nothing but is echoed in the path
     return len(get_messages(request)) == 0
 
 

@@ -22,6 +22,7 @@ from consultation.models import (
     ArchiveRecord,
     Mediation,
     MediationStatus,
+    Minutes,
     dossier_missing_items,
     mediation_setting,
 )
@@ -37,6 +38,7 @@ from core import pdf
 from core.exceptions import ActionForbidden, TransitionRefused
 from core.jobs import job
 from core.models import Job, JobStatus
+from core.names import list_separator
 
 
 def closing_report_write(*, mediation: Mediation, actor, text: str) -> Mediation:
@@ -82,6 +84,20 @@ def _require_archivable(locked: Mediation, actor) -> None:
         )
     if case.status != Status.CLOSED:
         raise TransitionRefused(_("Close the case (after its return visit) before archiving."))
+    # The dossier prints each linked meeting's approved minutes with their 档号 and
+    # checksum: minutes whose own archive job has not filed them yet would be bound in
+    # without them, for good.
+    unfiled = Minutes.objects.filter(
+        meeting__cases=case, status__in=["approved", "archived"], archive_record__isnull=True
+    ).select_related("meeting")
+    if unfiled:
+        raise TransitionRefused(
+            _(
+                "The minutes of %(meetings)s are not archived yet; archive the dossier once "
+                "they are (their pages say why if filing them failed)."
+            )
+            % {"meetings": list_separator().join(m.meeting.topic for m in unfiled)}
+        )
 
 
 def _refuse_while_generating(locked: Mediation) -> Job | None:

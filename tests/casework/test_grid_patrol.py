@@ -227,3 +227,13 @@ def test_the_cell_counts_follow_a_building_redrawn_into_another_cell(world, cell
     assert grid.open_counts_by_cell(tallies.Scope()) == [(cells["two"].pk, "第2网格", 1)]
     stairwell_case.delete()
     assert tallies.stored() == tallies.recount()
+
+
+def test_a_stairwell_moved_under_a_building_of_another_cell_moves_its_open_cases(world, cells):
+    _case(Status.IN_PROGRESS, place=cells["stairwell"], organisation=world.committee_a)
+    assert grid.open_counts_by_cell(tallies.Scope()) == [(cells["one"].pk, "第1网格", 1)]
+    stairwell = cells["stairwell"]
+    stairwell.parent = cells["building_b"]
+    stairwell.save()
+    assert grid.open_counts_by_cell(tallies.Scope()) == [(cells["two"].pk, "第2网格", 1)]
+    assert tallies.stored() == tallies.recount()  # (the case's estate moved with it too)

@@ -463,3 +463,18 @@ def test_the_page_shell_escapes_what_it_fills_in_and_shows_pending_messages(clie
     client.post(reverse("portal:rate"), {"verdict": "nonsense"})  # refused: flashes why
     page = client.get(reverse("portal:status")).content.decode()
     assert 'class="messages"' in page
+
+
+def test_a_request_with_any_query_string_is_rendered_whole():
+    """The shell's language switch echoes the full path: "?&" (which parses to nothing)
+    must not end up in the page served to everyone."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import RequestFactory
+
+    from core import page_shell
+
+    for query, cacheable in (("", True), ("?&", False), ("?x=1", False)):
+        request = RequestFactory().get("/r/status/case/" + query)
+        request.user = AnonymousUser()
+        request._messages = []
+        assert page_shell.cacheable(request) is cacheable, query

@@ -241,9 +241,11 @@ def test_the_counts_sql_is_built_once_and_follows_a_new_grant(world, mediator, a
     ReferralFactory(case=_case(world, mediator), organisation=housing)
     assert waiting.counts_for(agency_officer)["to_sign_for"] == 1
     today = timezone.localdate()
-    key = f"linli:waiting-sql:{agency_officer.pk}:{today.isoformat()}:{filter_forms.version()}"
+    key = waiting._count_key(agency_officer, today)
     assert cache.get(key) is not None
+    version = filter_forms.version()
     MembershipFactory(user=agency_officer, organisation=housing, role=Role.AGENCY_OFFICER)
-    assert filter_forms.version() > int(key.rsplit(":", 1)[1])
+    assert filter_forms.version() > version
+    assert waiting._count_key(agency_officer, today) != key
     fresh = type(agency_officer).objects.get(pk=agency_officer.pk)  # as the next request's
     assert waiting.counts_for(fresh)["to_sign_for"] == 2

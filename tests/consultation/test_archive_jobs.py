@@ -403,3 +403,22 @@ def test_two_archive_clicks_at_once_queue_one_job(closed, archivist, supervisor,
     assert Job.objects.filter(kind=archive.DOSSIER_JOB).count() == 1
     assert run_archive_jobs() == ["done"]
     assert ArchiveRecord.objects.filter(dossier=closed).count() == 1
+
+
+def test_a_dossier_waits_for_its_meetings_minutes_to_be_filed(
+    closed, signed, archivist, mediator, tmp_path
+):
+    """The dossier binds in each linked meeting's approved minutes with their 档号 and
+    checksum: while the minutes' own job has not filed them, archiving is refused, saying
+    which; once filed, the dossier prints their number."""
+    signed.meeting.cases.add(closed.case)
+    minutes = approve(signed, mediator)
+    with translation.override("en"), pytest.raises(TransitionRefused, match="not archived yet"):
+        ms.dossier_archive(mediation=closed, actor=archivist)
+    assert not Job.objects.filter(kind=archive.DOSSIER_JOB).exists()
+    assert run_archive_jobs() == ["done"]  # the minutes are filed
+    number = ArchiveRecord.objects.get(minutes=minutes).archival_number
+    ms.dossier_archive(mediation=closed, actor=archivist)
+    assert run_archive_jobs() == ["done"]
+    dossier = ArchiveRecord.objects.get(dossier=closed)
+    assert number in pdf_text(dossier.file.read(), tmp_path).replace(" ", "")
