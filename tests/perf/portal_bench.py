@@ -91,13 +91,18 @@ def _start_redis() -> str:
         ],
         stdout=subprocess.DEVNULL,
     )
+    _wait_for(port)
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def _wait_for(port: int) -> None:
+    """Until something listens on ``port`` (a server just started), at most ~10 s."""
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
+            return
         except OSError:
-            time.sleep(0.05)
-    return f"redis://127.0.0.1:{port}/0"
+            time.sleep(0.1)
 
 
 def _many_sessions(n: int) -> list[str]:
@@ -219,12 +224,7 @@ def _main(cache_url: str) -> None:
         env={**os.environ, **ENV},
     )
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        _wait_for(port)
         trivial = _rate(port, "/healthz", "")
         status = _rate(port, "/r/status/case/", cookie)
         spread = _rate(port, "/r/status/case/", cookies, warm=False)
