@@ -156,13 +156,13 @@ class Command(BaseCommand):
                 actor=mediator,
                 reason="供电公司未能到会，待确定时间后另行通知。",
             )
-        ballots = self._ballots(clock, mediator, cases)
+        ballots = self._ballots(clock, mediator, cases, area)
         self.stdout.write(
             f"Created {Meeting.objects.count()} demo meetings (two with minutes filed) and "
             f"{ballots} ballots at every stage."
         )
 
-    def _ballots(self, clock, mediator, cases) -> int:
+    def _ballots(self, clock, mediator, cases, area) -> int:
         """Elevator ballots in the stairwells of the open cases' buildings: one decided and
         published months ago, one collecting, one announced, one still a draft."""
         now = clock.real_now
@@ -175,11 +175,13 @@ class Command(BaseCommand):
         made = 0
         used = set()
         for case, days_ago, stage in stages:
+            # The case's own building first; when the cases open today share one building
+            # (which ones are open moves with the date), another stairwell of the street —
+            # so every stage is shown whatever day the demo is built.
+            stairwells = Place.objects.filter(kind=PlaceKind.STAIRWELL).exclude(pk__in=used)
             stairwell = (
-                Place.objects.filter(kind=PlaceKind.STAIRWELL, path__startswith=case.place.path)
-                .exclude(pk__in=used)
-                .order_by("path")
-                .first()
+                stairwells.filter(path__startswith=case.place.path).order_by("path").first()
+                or stairwells.filter(path__startswith=area.path).order_by("path").first()
             )
             if stairwell is None:
                 continue
