@@ -29,3 +29,4 @@ class CaseworkConfig(AppConfig):
         signals.connect_audit()
         signals.connect_tallies()
         signals.connect_filter_cache()
+        signals.connect_portal_names()

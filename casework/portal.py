@@ -352,11 +352,6 @@ def rate_in_one_tap(*, case: Case, verdict: str) -> Rating:
     return rate_case(case=case, efficiency=score, attitude=score, result=score, satisfied=satisfied)
 
 
-def latest_rating(case_id: int) -> Rating | None:
-    """The case's newest rating (one query), for the status page."""
-    return Rating.objects.filter(case_id=case_id).order_by("-created_at", "-id").first()
-
-
 def rating_add_details(*, case: Case, comment: str) -> Rating:
     """The resident's optional words after rating, once: kept on the newest rating of the
     case's current resolution."""

@@ -5,9 +5,17 @@ cases: most requests miss the summary's cache. Measured on PostgreSQL at 10,000 
 building the same two queries through the ORM (``select_related`` + a ``Subquery``
 annotation, then ``select_related("referral")`` on the events) cost ~2.3 ms and ~1.5 ms
 of Python per request — compiling the SQL and wrapping the joined rows — against
-~0.4 ms each for the same statements written once. So these two are written once, as
-``raw()`` queries: the model's own field converters still run (dates on SQLite, sealed
-fields), only the query building is skipped.
+~0.4 ms each for the same statements written once. So these two are written once and
+their rows made into model instances here (:func:`_instances`: the fields' own
+converters — dates on SQLite, JSON, sealed fields — then ``Model.from_db``, as a queryset
+would; ``raw()`` cost another ~0.3 ms a query finding its columns each time).
+
+The case's category and organisation are not joined: their names come from
+:func:`_names`, a table of each kept in the process for a minute (joining them tripled
+PostgreSQL's planning time, ~0.2 ms of every request at 100,000 cases). A rename shows at
+once in the process that saved it (a signal, ``casework.signals``) and within the minute
+in the others; a summary already cached keeps the old name until the case changes or the
+day turns, as before.
 
 What they select is what ``casework/portal/_status_summary.html``, ``portal.pause_of``
 and ``public_stages.timeline`` read; a field they do not select is deferred, and reading
@@ -17,11 +25,14 @@ it would cost a query per case — the status page's query-count test catches th
 from __future__ import annotations
 
 import datetime as dt
+import time
+import weakref
 from functools import cache
 
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils.dateparse import parse_date
 
-from casework.models import Case, CaseEvent, Category, Organisation, Referral
+from casework.models import Case, CaseEvent, Category, Organisation, Rating, Referral
 
 # The columns each read selects: what the templates and helpers named above read.
 CASE_FIELDS = (
@@ -53,37 +64,110 @@ EVENT_FIELDS = (
     "is_public",
     "created_at",
 )
+# How long a process trusts its table of category and organisation names.
+NAMES_SECONDS = 60
+
+
+def _fields(model, names) -> list:
+    """``model``'s fields ``names``, in the order of its concrete fields (``from_db``'s)."""
+    wanted = set(names)
+    return [f for f in model._meta.concrete_fields if f.name in wanted]
 
 
 def _columns(model, alias: str, names) -> str:
-    """``alias.column, ...`` of ``model``'s fields ``names`` (their database columns)."""
-    return ", ".join(f"{alias}.{model._meta.get_field(name).column}" for name in names)
+    """``alias.column, ...`` of ``model``'s fields ``names``, in :func:`_fields`' order."""
+    return ", ".join(f"{alias}.{field.column}" for field in _fields(model, names))
 
 
 @cache
 def _case_sql() -> str:
     case, event = Case._meta.db_table, CaseEvent._meta.db_table
-    category, organisation = Category._meta.db_table, Organisation._meta.db_table
-    columns = _columns(Case, "c", CASE_FIELDS)
     return (
-        f"SELECT {columns}, k.name AS category_name, k.name_zh AS category_name_zh, "
-        f"o.name AS organisation_name, "
-        f"(SELECT e.id FROM {event} e WHERE e.case_id = c.id ORDER BY e.id DESC LIMIT 1)"
-        f" AS newest "
-        f"FROM {case} c JOIN {category} k ON k.id = c.category_id "
-        f"LEFT JOIN {organisation} o ON o.id = c.organisation_id WHERE c.id = %s"
+        f"SELECT {_columns(Case, 'c', CASE_FIELDS)}, "
+        f"(SELECT e.id FROM {event} e WHERE e.case_id = c.id ORDER BY e.id DESC LIMIT 1) "
+        f"FROM {case} c WHERE c.id = %s"
     )
 
 
 @cache
 def _events_sql() -> str:
     event, referral = CaseEvent._meta.db_table, Referral._meta.db_table
-    columns = _columns(CaseEvent, "e", EVENT_FIELDS)
     return (
-        f"SELECT {columns}, r.reply_due AS referral_reply_due, r.reply AS referral_reply "
+        f"SELECT {_columns(CaseEvent, 'e', EVENT_FIELDS)}, r.reply_due, r.reply "
         f"FROM {event} e LEFT JOIN {referral} r ON r.id = e.referral_id "
         f"WHERE e.case_id = %s ORDER BY e.created_at, e.id"
     )
+
+
+def _plan(model, names) -> tuple[list[str], list[tuple]]:
+    """``from_db``'s field names for ``model``'s fields ``names``, and the converters this
+    thread's connection applies to them (position, column, functions) — found once per
+    connection: looking them up was a third of a small read."""
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    plans = _PLANS.setdefault(wrapper, {})
+    if (model, names) not in plans:
+        fields = _fields(model, names)
+        converters = []
+        for i, field in enumerate(fields):
+            col = field.get_col(model._meta.db_table)
+            found = wrapper.ops.get_db_converters(col) + field.get_db_converters(wrapper)
+            if found:
+                converters.append((i, col, found))
+        plans[model, names] = ([f.attname for f in fields], converters)
+    return plans[model, names]
+
+
+_PLANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+@cache
+def _rating_sql() -> str:
+    names = [f.name for f in Rating._meta.concrete_fields]
+    return (
+        f"SELECT {_columns(Rating, 'r', names)} FROM {Rating._meta.db_table} r "
+        f"WHERE r.case_id = %s ORDER BY r.created_at DESC, r.id DESC LIMIT 1"
+    )
+
+
+def _instances(model, names, rows) -> list[tuple]:
+    """``(instance, extra values)`` per row: the row's first columns (``model``'s fields
+    ``names``, in :func:`_fields`' order) through each field's converters into
+    ``model.from_db``, as a queryset makes them; the columns after them as they came."""
+    attnames, converters = _plan(model, names)
+    made = []
+    for row in rows:
+        values = list(row[: len(attnames)])
+        for i, col, found in converters:
+            for convert in found:
+                values[i] = convert(values[i], col, connection)
+        made.append((model.from_db(DEFAULT_DB_ALIAS, attnames, values), row[len(attnames) :]))
+    return made
+
+
+def _fetch(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+_NAMES: dict[type, tuple[float, dict]] = {}
+
+
+def _names(model, pk, columns: tuple[str, ...]) -> tuple | None:
+    """The ``columns`` of ``model``'s row ``pk`` from this process's table of them (the
+    whole small table, read again after :data:`NAMES_SECONDS` or for an id not in it)."""
+    if pk is None:
+        return None
+    at, table = _NAMES.get(model, (0.0, {}))
+    if pk not in table or time.monotonic() - at > NAMES_SECONDS:
+        table = {row[0]: row[1:] for row in model.objects.values_list("pk", *columns)}
+        _NAMES[model] = (time.monotonic(), table)
+    return table.get(pk)
+
+
+def forget_names() -> None:
+    """Read the names again at the next use (a category or organisation was saved)."""
+    _NAMES.clear()
 
 
 def status_case(pk: int) -> Case | None:
@@ -91,12 +175,14 @@ def status_case(pk: int) -> Case | None:
     (``case.category`` is set: names in both languages), its organisation's name
     (``organisation_name``) and its newest event's id (``newest``: with ``updated_at``,
     the key of its cached summary). One query; None when there is no such case."""
-    case = next(iter(Case.objects.raw(_case_sql(), [pk])), None)
-    if case is None:
+    rows = _fetch(_case_sql(), [pk])
+    if not rows:
         return None
-    case.category = Category(
-        id=case.category_id, name=case.category_name, name_zh=case.category_name_zh
-    )
+    [(case, (newest,))] = _instances(Case, CASE_FIELDS, rows)
+    case.newest = newest
+    name, name_zh = _names(Category, case.category_id, ("name", "name_zh")) or ("", "")
+    case.category = Category(id=case.category_id, name=name, name_zh=name_zh)
+    case.organisation_name = (_names(Organisation, case.organisation_id, ("name",)) or ("",))[0]
     return case
 
 
@@ -104,15 +190,21 @@ def status_events(case: Case) -> list[CaseEvent]:
     """The case's events, oldest first, each with the two facts of its referral that the
     resident's timeline prints (``reply_due``, ``reply``) set on ``event.referral``. One
     query, however long the log."""
-    events = list(CaseEvent.objects.raw(_events_sql(), [case.pk]))
-    for event in events:
+    events = []
+    rows = _fetch(_events_sql(), [case.pk])
+    for event, (reply_due, reply) in _instances(CaseEvent, EVENT_FIELDS, rows):
         if event.referral_id is not None:
-            event.referral = Referral(
-                id=event.referral_id,
-                reply_due=_date(event.referral_reply_due),
-                reply=event.referral_reply or "",
-            )
+            due = _date(reply_due)
+            event.referral = Referral(id=event.referral_id, reply_due=due, reply=reply or "")
+        events.append(event)
     return events
+
+
+def latest_rating(case_id: int) -> Rating | None:
+    """The case's newest rating, whole (one query), or None."""
+    names = tuple(f.name for f in Rating._meta.concrete_fields)
+    made = _instances(Rating, names, _fetch(_rating_sql(), [case_id]))
+    return made[0][0] if made else None
 
 
 def _date(value):

@@ -142,3 +142,21 @@ def connect_filter_cache() -> None:
         sender=Organisation.places.through,
         dispatch_uid="linli-filters-org-places",
     )
+
+
+def _names_stale(sender, **kwargs):
+    from casework import portal_reads
+
+    portal_reads.forget_names()
+    transaction.on_commit(portal_reads.forget_names)
+
+
+def connect_portal_names() -> None:
+    """The status page's table of category and organisation names
+    (``casework.portal_reads``) is read again in this process at once when one changes
+    (other processes within the minute it is kept)."""
+    from casework.models import Category, Organisation
+
+    for model in (Category, Organisation):
+        for signal in (post_save, post_delete):
+            signal.connect(_names_stale, sender=model, dispatch_uid=f"linli-names-{model}")

@@ -47,21 +47,37 @@ def cacheable(request) -> bool:
     return len(get_messages(request)) == 0
 
 
+def cache_key(request, template: str, key: str) -> str | None:
+    """Where the shell of ``template`` for ``key`` is cached, or None when this request
+    is to be rendered whole (:func:`cacheable`)."""
+    if not cacheable(request):
+        return None
+    return f"linli:shell:{template}:{get_language()}:{key}"
+
+
 def render_filled(
-    request, template: str, context: dict, *, slots: dict[str, object], key: str
+    request,
+    template: str,
+    context: dict,
+    *,
+    slots: dict[str, object],
+    key: str,
+    shell: str | None = None,
 ) -> HttpResponse:
     """``render(request, template, context | slots)``, from a shell cached under ``key``
-    (and the language) when the request allows it (:func:`cacheable`)."""
-    if not cacheable(request):
+    (and the language) when the request allows it (:func:`cacheable`). ``shell``: the
+    cached shell when the caller fetched it already (with other keys, in one round trip)."""
+    cached_at = cache_key(request, template, key)
+    if cached_at is None:
         return render(request, template, {**context, **slots})
-    cache_key = f"linli:shell:{template}:{get_language()}:{key}"
-    shell = cache.get(cache_key)
+    if shell is None:
+        shell = cache.get(cached_at)
     if shell is None:
         marked = {name: slot(name) for name in slots}
         shell = render(
             request, template, {**context, **marked, "csrf_token": CSRF_SLOT}
         ).content.decode()
-        cache.set(cache_key, shell, timeout=TIMEOUT)
+        cache.set(cached_at, shell, timeout=TIMEOUT)
     page = shell.replace(CSRF_SLOT, get_token(request))
     for name, value in slots.items():
         page = page.replace(slot(name), str(conditional_escape(value)))
