@@ -10,6 +10,7 @@ from casework.models import (
     Category,
     Channel,
     Organisation,
+    OrgKind,
     PartyKind,
     PartyRole,
     Place,
@@ -180,8 +181,11 @@ class DispatchForm(forms.Form):
             choices.append(
                 (_("Suggested for this category and place"), [(o.pk, o.name) for o in suggested])
             )
+        # The kind's label from one dict: get_kind_display() rebuilds (and hashes) the whole
+        # list of lazy labels on every call — a third of the case page's referral panel.
+        kinds = {value: str(label) for value, label in OrgKind.choices}
         choices.append(
-            (_("All organisations"), [(o.pk, f"{o.name} · {o.get_kind_display()}") for o in others])
+            (_("All organisations"), [(o.pk, f"{o.name} · {kinds[o.kind]}") for o in others])
         )
         field.choices = choices
         if len(suggested_ids) == 1 and not self.is_bound:

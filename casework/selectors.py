@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -50,7 +53,28 @@ def in_area(queryset: QuerySet, user, place: str = "place") -> QuerySet:
         return queryset.none()
     if user.is_superuser:
         return queryset
+    if _AREA_BY_SUBSELECT.get():
+        return queryset.filter(**{f"{place}_id__in": places_for(user).values("pk")})
     return queryset.filter(**{f"{place}_id__in": visible_place_ids(user)})
+
+
+_AREA_BY_SUBSELECT: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "linli_area_by_subselect", default=False
+)
+
+
+@contextlib.contextmanager
+def area_by_subselect():
+    """Within this block, :func:`in_area` keeps rows to the user's area by a sub-select of
+    their places (by tree path) instead of a list of place ids — the same rows. For SQL
+    built once and run on every page (the navigation's 需要我处理 count,
+    ``casework.waiting``): PostgreSQL planned its seven lists of a street's 85 place ids
+    in ~6 of its ~7 ms at 1,000,000 cases, the sub-selects in ~2.5."""
+    token = _AREA_BY_SUBSELECT.set(True)
+    try:
+        yield
+    finally:
+        _AREA_BY_SUBSELECT.reset(token)
 
 
 def cases_visible_to_for_reports(user) -> QuerySet[Case]:

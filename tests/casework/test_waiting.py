@@ -249,3 +249,57 @@ def test_the_counts_sql_is_built_once_and_follows_a_new_grant(world, mediator, a
     assert waiting._count_key(agency_officer, today) != key
     fresh = type(agency_officer).objects.get(pk=agency_officer.pk)  # as the next request's
     assert waiting.counts_for(fresh)["to_sign_for"] == 2
+
+
+def test_the_count_by_sub_selects_equals_each_kinds_list_for_every_area_shape(
+    world, mediator, colleague, supervisor, agency_officer
+):
+    """The count's SQL keeps rows to the area by a sub-select of the user's places
+    (selectors.area_by_subselect); the list by the id list. The same rows: for a mediator,
+    a colleague in another estate, a supervisor, an agency, and a user whose grants are a
+    supervisor's in one area and a mediator's in another."""
+    from casework import selectors
+
+    MembershipFactory(user=colleague, organisation=world.committee_b, role=Role.SUPERVISOR)
+    building_b = PlaceFactory(kind=PlaceKind.BUILDING, name="9号楼", parent=world.estate_b)
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    for place, organisation, officer in (
+        (world.building_a, world.committee_a, mediator),
+        (world.building_a, world.committee_a, None),
+        (building_b, world.committee_b, colleague),
+    ):
+        for status in (
+            ReferralStatus.DISPATCHED,
+            ReferralStatus.REPLIED,
+            ReferralStatus.EXTENSION_REQUESTED,
+        ):
+            waiting_case = make_case(
+                Status.WAITING, place=place, organisation=organisation, assigned_officer=officer
+            )
+            ReferralFactory(case=waiting_case, organisation=world.police, status=status)
+        Rating.objects.create(
+            case=make_case(
+                Status.RESOLVED, place=place, organisation=organisation, assigned_officer=officer
+            ),
+            efficiency=1,
+            attitude=1,
+            result=1,
+            satisfied=False,
+            reopen_requested=True,
+        )
+        make_case(
+            Status.ACCEPTED,
+            place=place,
+            organisation=organisation,
+            assigned_officer=officer,
+            first_contact_due=yesterday,
+        )
+    today = timezone.localdate()
+    for user in (mediator, colleague, supervisor, agency_officer):
+        fresh = type(user).objects.get(pk=user.pk)
+        by_list = {kind.code: kind.rows(fresh, today).count() for kind in waiting.KINDS}
+        assert sum(by_list.values()) > 0, user.username
+        assert waiting.counts_for(fresh, today) == by_list, user.username
+    with selectors.area_by_subselect():
+        assert "casework_place" in str(selectors.cases_visible_to(mediator).query)
+    assert "casework_place" not in str(selectors.cases_visible_to(mediator).query)
