@@ -21,6 +21,7 @@ from casework.models import (
     Score,
     VisitManner,
 )
+from casework.widgets import FastSelect
 from core.forms import PersonChoiceField
 from core.idempotency import OneTimeTokenMixin
 
@@ -94,8 +95,8 @@ class IntakeForm(OneTimeTokenMixin, forms.Form):
 
 
 class PartyForm(forms.Form):
-    role = forms.ChoiceField(choices=PartyRole.choices, label=_("Role"))
-    kind = forms.ChoiceField(choices=PartyKind.choices, label=_("Kind"))
+    role = forms.ChoiceField(choices=PartyRole.choices, label=_("Role"), widget=FastSelect)
+    kind = forms.ChoiceField(choices=PartyKind.choices, label=_("Kind"), widget=FastSelect)
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
@@ -129,7 +130,7 @@ class NoteForm(forms.Form):
 
 class AssignForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    officer = PersonChoiceField(queryset=None, label=_("Officer"))
+    officer = PersonChoiceField(queryset=None, label=_("Officer"), widget=FastSelect)
 
     def __init__(self, *args, officers=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,10 +156,10 @@ class DispatchForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     organisation = forms.ModelChoiceField(
-        queryset=Organisation.objects.none(), label=_("Organisation")
+        queryset=Organisation.objects.none(), label=_("Organisation"), widget=FastSelect
     )
-    role = forms.ChoiceField(choices=ReferralRole.choices, label=_("Role"))
-    kind = forms.ChoiceField(choices=ReferralKind.choices, label=_("Type"))
+    role = forms.ChoiceField(choices=ReferralRole.choices, label=_("Role"), widget=FastSelect)
+    kind = forms.ChoiceField(choices=ReferralKind.choices, label=_("Type"), widget=FastSelect)
     instructions = forms.CharField(
         label=_("What is asked of the organisation"),
         max_length=5000,

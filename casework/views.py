@@ -397,17 +397,17 @@ def case_detail(request, pk: int):
     can_work = permissions.can_add_note(case, user) and case.status != Status.ARCHIVED
     officers = selectors.officers_for(case)
     can_assign = permissions.can_offer_assignment(case, user)
+    # Every step with why it is withheld, once: the guards query the case's referrals.
+    offers = services.case_offers(case, user)
     context = {
         "case": case,
         "parties": case.parties.select_related("merged_from"),
         "events": selectors.case_timeline(case),
         "attachments": case.attachments.select_related("uploaded_by"),
-        "transitions": services.available_transitions(case, user),
+        "transitions": [o.transition for o in offers if o.allowed],
         # Steps this user cannot take now, each with why (disabled buttons), for those
         # who work the case.
-        "withheld": [o for o in services.case_offers(case, user) if not o.allowed]
-        if can_work
-        else [],
+        "withheld": [o for o in offers if not o.allowed] if can_work else [],
         "outcome_choices": RESOLVING_OUTCOMES,
         "full_contact": full_contact,
         "can_work": can_work,

@@ -22,6 +22,7 @@ from casework.models.organisations import Category, Organisation
 from casework.models.places import Place
 from casework.models.referrals import OPEN_REFERRAL_STATUSES
 from casework.privacy import PURPOSE_CASE, SEEN_BY_CASE_STAFF
+from core.choices import QuickDisplayMixin
 from core.exceptions import TransitionRefused
 from core.fields import EncryptedCharField, StateField
 from core.transitions import required
@@ -139,7 +140,7 @@ def _nothing_referred_out(case: Case) -> bool:
 _nothing_referred_out.message = _("Recall the open referrals before recording the withdrawal.")
 
 
-class Case(ConcurrentTransitionMixin, models.Model):
+class Case(QuickDisplayMixin, ConcurrentTransitionMixin, models.Model):
     """One grievance or consultation matter (案件/诉求)."""
 
     # The personal data this model holds, for the processing register (casework.privacy,

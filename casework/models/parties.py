@@ -15,6 +15,7 @@ from casework.privacy import (
     SEEN_FULL_ON_REQUEST,
     SEEN_MASKED,
 )
+from core.choices import QuickDisplayMixin
 from core.fields import EncryptedCharField
 from core.masking import mask_phone
 
@@ -32,7 +33,7 @@ class PartyKind(models.TextChoices):
     OWNERS_COMMITTEE = "owners_committee", _("Owners' committee")
 
 
-class Party(models.Model):
+class Party(QuickDisplayMixin, models.Model):
     """A person or body taking part in a case. Personal data: shown only to who needs it."""
 
     # The personal data this model holds, for the processing register (casework.privacy,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.models.cases import Case, Status
 from core.chain import GENESIS, link
+from core.choices import QuickDisplayMixin
 from core.exceptions import ImmutableRecord
 from core.models import AppendOnlyQuerySet
 
@@ -98,7 +99,7 @@ class ChainedEventQuerySet(AppendOnlyQuerySet):
         return objs
 
 
-class CaseEvent(models.Model):
+class CaseEvent(QuickDisplayMixin, models.Model):
     """One entry of a case's append-only log: who did what, when, from which state to which."""
 
     case = models.ForeignKey(

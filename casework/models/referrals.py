@@ -19,6 +19,7 @@ from django_fsm import ConcurrentTransitionMixin, transition
 from casework import permissions
 from casework.calendar import add_working_days, working_days_between
 from casework.models.organisations import Organisation, OrgKind
+from core.choices import QuickDisplayMixin
 from core.exceptions import TransitionRefused
 from core.fields import StateField
 from core.transitions import required
@@ -127,7 +128,7 @@ def _extension_allowed(referral) -> bool:
 _extension_allowed.explain = extension_refusal  # the refusal names its reason
 
 
-class Referral(ConcurrentTransitionMixin, models.Model):
+class Referral(QuickDisplayMixin, ConcurrentTransitionMixin, models.Model):
     """One case sent to one organisation (lead or assisting) with its own clock."""
 
     case = models.ForeignKey(
