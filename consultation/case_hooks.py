@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework import hooks, waiting
-from casework.models import Status
+from casework.models import Case, Status
 from consultation import selectors
-from consultation.models import Mediation, MediationStatus, dossier_missing_items
+from consultation.models import Mediation, MediationStatus, ReturnVisit, dossier_missing_items
 from consultation.services import mediation as mediation_services
 
 
@@ -210,5 +210,6 @@ waiting.register(
         gettext_lazy("Mediation return visits due"),
         _return_visits_due,
         _return_visit_item,
+        reads=(Mediation, Mediation.mediators.through, ReturnVisit, Case),
     )
 )

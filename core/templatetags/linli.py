@@ -73,3 +73,20 @@ def docdate(value) -> str:
     """A date as a document's date line prints it: ``2026年12月3日`` in Chinese
     (``core.documents.document_date``)."""
     return documents.document_date(value)
+
+
+@register.filter
+def time_tag(moment):
+    """``<time datetime="…">YYYY-MM-DD HH:MM</time>`` of a stored moment in local time: what
+    ``<time datetime="{{ m|date:'c' }}">{{ m|date:"Y-m-d H:i" }}</time>`` writes, without
+    the date filter's format look-ups (~60 µs each: two per line of a case's 20-event log
+    were 2.7 ms of the staff case page). Nothing for None."""
+    from django.utils import timezone
+    from django.utils.html import format_html
+
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    return format_html(
+        '<time datetime="{}">{}</time>', local.isoformat(), local.strftime("%Y-%m-%d %H:%M")
+    )

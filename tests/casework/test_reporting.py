@@ -288,6 +288,7 @@ def test_the_report_query_count_does_not_grow(client, world, street, mediator):
     client.get(url)
     with CaptureQueriesContext(connection) as few:
         client.get(url)
+    few = len(few)  # read now: each request outside the context empties Django's query log
     for i in range(30):
         case = make_case(
             Status.RESOLVED,
@@ -298,9 +299,10 @@ def test_the_report_query_count_does_not_grow(client, world, street, mediator):
         )
         ReferralFactory(case=case, organisation=world.police, status="closed")
         Rating.objects.create(case=case, efficiency=4, attitude=4, result=4, satisfied=i % 2 == 0)
+    client.get(url)  # warm again: new rows move the cached 需要我处理 count on
     with CaptureQueriesContext(connection) as many:
         client.get(url)
-    assert len(many.captured_queries) == len(few.captured_queries)
+    assert len(many.captured_queries) == few
 
 
 def test_exports_mask_phones_neutralise_formulas_and_are_logged(

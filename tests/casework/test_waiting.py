@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 from django.core import mail
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -124,6 +125,7 @@ def test_the_count_is_one_query_however_much_waits(world, mediator):
             case=_case(world, mediator), organisation=world.police, status=ReferralStatus.REPLIED
         )
     waiting.count_for(mediator)  # warm the memberships' cache (permissions.grants)
+    waiting.counts_changed()  # counted again below, not read from the cache
     with CaptureQueriesContext(connection) as few:
         assert waiting.count_for(mediator) == 3
     for _ in range(5):
@@ -133,6 +135,9 @@ def test_the_count_is_one_query_however_much_waits(world, mediator):
     with CaptureQueriesContext(connection) as more:
         assert waiting.count_for(mediator) == 8
     assert len(few.captured_queries) == len(more.captured_queries) == 1
+    with CaptureQueriesContext(connection) as unchanged:
+        assert waiting.count_for(mediator) == 8
+    assert len(unchanged.captured_queries) == 0  # nothing changed: from the cache
 
 
 def test_the_nav_shows_the_count(client, world, mediator):
@@ -303,3 +308,51 @@ def test_the_count_by_sub_selects_equals_each_kinds_list_for_every_area_shape(
     with selectors.area_by_subselect():
         assert "casework_place" in str(selectors.cases_visible_to(mediator).query)
     assert "casework_place" not in str(selectors.cases_visible_to(mediator).query)
+
+
+def test_every_table_a_kind_counts_moves_the_cached_counts_on(
+    world, mediator, colleague, supervisor, agency_officer
+):
+    """The counts are cached until something they read changes: each kind declares the
+    models it reads (``reads``), the place tree, organisations, memberships and users
+    move the filter forms' version. Every table in every kind's SQL is one of those."""
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+
+    from casework.models import Category, Grid, Organisation, Place
+
+    tables = {m._meta.db_table: m for m in apps.get_models(include_auto_created=True)}
+    versioned = {Place, Category, Grid, Membership, Organisation, get_user_model()}
+    versioned.add(Organisation.places.through)
+    today = timezone.localdate()
+    for user in (mediator, colleague, supervisor, agency_officer):
+        fresh = type(user).objects.get(pk=user.pk)
+        for kind in waiting.KINDS:
+            try:
+                sql = str(kind.rows(fresh, today).order_by().values("pk").query)
+            except EmptyResultSet:  # an empty IN: the kind reads nothing for them
+                continue
+            read = {tables[t] for t in re.findall(r'"(\w+)"', sql) if t in tables}
+            missing = read - set(kind.reads) - versioned
+            assert not missing, (kind.code, missing)
+
+
+def test_the_cached_count_follows_each_kind_of_change(world, mediator, supervisor, agency_officer):
+    """A count served from the cache moves on with a save, and with a queryset update
+    inside a service (which writes the case log too)."""
+    replied = ReferralFactory(
+        case=_case(world, mediator),
+        organisation=world.police,
+        role=ReferralRole.LEAD,
+        status=ReferralStatus.REPLIED,
+        reply="已处理",
+    )
+    assert waiting.counts_for(mediator)["reply_to_confirm"] == 1
+    assert waiting.counts_for(mediator)["reply_to_confirm"] == 1  # from the cache
+    services.referral_transition(referral=replied, name="accept_reply", actor=mediator)
+    assert waiting.counts_for(mediator)["reply_to_confirm"] == 0
+    # 督办 sets its flag by a queryset update (no signal); the service logs it too.
+    open_referral = ReferralFactory(case=_case(world, mediator), organisation=world.police)
+    assert waiting.counts_for(agency_officer)["supervised"] == 0
+    services.referral_supervise(referral=open_referral, on=True, actor=supervisor)
+    assert waiting.counts_for(agency_officer)["supervised"] == 1

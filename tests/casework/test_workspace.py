@@ -252,6 +252,7 @@ def test_the_list_query_count_does_not_grow_with_rows(client, world, supervisor)
     ten, ten_filtered = _count_queries(client, url), _count_queries(client, url, filtered)
     for _ in range(190):
         PartyFactory(case=_case(world, Status.IN_PROGRESS, assigned_officer=supervisor))
+    _count_queries(client, url)  # warm again: new rows move the cached 需要我处理 count on
     assert _count_queries(client, url) == ten
     assert _count_queries(client, url, filtered) == ten_filtered
 
@@ -278,6 +279,7 @@ def test_the_dashboard_query_count_does_not_grow(client, world, supervisor):
     few = _count_queries(client, url)
     for _ in range(60):
         _case(world, Status.IN_PROGRESS, assigned_officer=supervisor)
+    _count_queries(client, url)  # warm again: new rows move the cached 需要我处理 count on
     assert _count_queries(client, url) == few
 
 

@@ -255,12 +255,14 @@ def test_the_mediation_page_queries_do_not_grow_with_sessions(client, case, medi
     client.get(url)
     with CaptureQueriesContext(connection) as one:
         client.get(url)
+    one = len(one)  # read now: each request outside the context empties Django's query log
     for _ in range(5):
         add_session()
+    client.get(url)  # warm again: new rows move the cached 需要我处理 count on
     with CaptureQueriesContext(connection) as six:
         body = client.get(url).content.decode()
     assert body.count("The applicant&#x27;s account") + body.count("The applicant's account") >= 6
-    assert len(six) == len(one), (len(one), len(six))
+    assert len(six) == one, (one, len(six))
 
 
 def test_the_mediation_page_queries_do_not_grow_with_obligations(client, case, mediator, parties):
@@ -276,11 +278,13 @@ def test_the_mediation_page_queries_do_not_grow_with_obligations(client, case, m
     client.get(url)
     with CaptureQueriesContext(connection) as one:
         client.get(url)
+    one = len(one)  # read now: each request outside the context empties Django's query log
     draft([parties[0], parties[1], third])
+    client.get(url)  # warm again: new rows move the cached 需要我处理 count on
     with CaptureQueriesContext(connection) as three:
         body = client.get(url).content.decode()
     assert f"义务{third.pk}" in body
-    assert len(three) == len(one), (len(one), len(three))
+    assert len(three) == one, (one, len(three))
 
 
 def test_the_mediation_page_names_the_category_in_the_readers_language(mediation, mediator):
