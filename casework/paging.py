@@ -165,6 +165,19 @@ class KeysetPage:
         return True
 
 
+def within_numbered(value):
+    """A page number typed past the numbered pages, as the last numbered one (which offers
+    "next" by cursor). Only the numbered pages are offered, so only a hand-typed address
+    goes further — and page 400 by OFFSET read and threw away 9,975 rows (60 ms at
+    1,000,000 cases, against ~40 for page 1). Below 1, page 1; anything not a number is left
+    for the paginator (page 1)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return value
+    return max(1, min(number, NUMBERED_PAGES))
+
+
 def numbered_next_cursor(page, order) -> str:
     """On the last numbered page, the cursor "next" continues with (``""`` if none)."""
     if order is None or page.number != NUMBERED_PAGES or not page.has_next():

@@ -190,8 +190,12 @@ def case_list(request):
         )
     if page is None:
         cursor = request.GET.get("after") or request.GET.get("before")
-        page = paginator.get_page(1 if cursor else request.GET.get("page"))
-        page.next_cursor = paging.numbered_next_cursor(page, paging.keyset_order(rows))
+        order = paging.keyset_order(rows)
+        number = request.GET.get("page")
+        if order is not None:  # past the numbered pages by cursor only
+            number = paging.within_numbered(number)
+        page = paginator.get_page(1 if cursor else number)
+        page.next_cursor = paging.numbered_next_cursor(page, order)
     query = request.GET.copy()
     for key in ("page", "after", "before"):
         query.pop(key, None)

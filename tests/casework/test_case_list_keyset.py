@@ -123,3 +123,22 @@ def test_the_pager_numbers_the_first_pages_and_a_deep_page_has_no_total(
         reverse("casework:case_list") + "?" + links["next"], headers={"accept-language": "zh-hans"}
     ).content.decode()
     assert "第3页" in text and "共" not in re.search(r'<nav class="pager".*?</nav>', text, re.S)[0]
+
+
+@pytest.mark.parametrize("sort", ["", "priority", "-due"])
+def test_a_page_number_typed_past_the_numbered_pages_shows_the_last_numbered(
+    client, mediator, cases, small_pages, sort
+):
+    """Only the numbered pages are offered (then "next" by cursor): a typed ?page=5 shows
+    the last numbered page, whose "next" continues where page 3 begins — not page 5 by
+    OFFSET, which at 1,000,000 cases cost what the cursor saves."""
+    client.force_login(mediator)
+    query = f"o={sort}&" if sort else ""
+    _numbered, rows, links = _get(client, query + "page=2")
+    typed, typed_rows, typed_links = _get(client, query + "page=5")
+    assert typed.context["page"].number == 2 and typed_rows == rows
+    _third, third_rows, _links = _get(client, links["next"])
+    assert _get(client, typed_links["next"])[1] == third_rows  # the same page 3
+    assert len(third_rows) == 2 and not set(third_rows) & set(rows)
+    for junk in ("page=abc", "page=-3", "page=0"):
+        assert _get(client, query + junk)[0].context["page"].number == 1
