@@ -17,7 +17,7 @@ once in the process that saved it (a signal, ``casework.signals``) and within th
 in the others; a summary already cached keeps the old name until the case changes or the
 day turns, as before.
 
-What they select is what ``casework/portal/_status_summary.html``, ``portal.pause_of``
+What they select is what ``portal_views._summary_html``, ``portal.pause_of``
 and ``public_stages.timeline`` read; a field they do not select is deferred, and reading
 it would cost a query per case — the status page's query-count test catches that.
 """

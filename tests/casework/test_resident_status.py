@@ -321,6 +321,117 @@ def test_the_timeline_is_the_markup_its_template_made_escaped(
     assert _tags(made) in _tags(page)
 
 
+# The template the summary was rendered with until #21 built it in Python
+# (portal_views._summary_html): the markup must stay what it produced.
+SUMMARY_TEMPLATE = """{% load i18n %}
+<h1>{{ case.reference }}</h1>
+<p class="muted">{{ case.category.label }} · {{ case.created_at|date:"Y-m-d" }}</p>
+{{ progress }}
+<p class="plain">{{ plain }}</p>
+{% if case.status == "rejected" and case.status_reason %}
+  <p class="reason"><strong>{% translate "Reason:" %}</strong> {{ case.status_reason }}</p>
+{% endif %}
+{% if pause %}
+  <p class="pause">
+    {% if pause.bodies and pause.expected %}
+      {% with due=pause.reply_due|date:"Y-m-d" expected=pause.expected|date:"Y-m-d" %}
+        {% blocktranslate trimmed with bodies=pause.bodies %}
+          The time limit is paused while {{ bodies }} answers (due by {{ due }}), so we now
+          expect to finish by <strong>{{ expected }}</strong>.
+        {% endblocktranslate %}
+      {% endwith %}
+    {% elif pause.expected %}
+      {% blocktranslate trimmed with expected=pause.expected|date:"Y-m-d" %}
+        The time limit is paused while we wait for an answer; if it comes today, we
+        expect to finish by <strong>{{ expected }}</strong>.
+      {% endblocktranslate %}
+    {% else %}
+      {% translate "The time limit is paused while we wait for an answer." %}
+    {% endif %}
+  </p>
+{% elif case.due_date and case.is_open %}
+  <p>
+    {% translate "Expected to be done by" %} <strong>{{ case.due_date|date:"Y-m-d" }}</strong>
+  </p>
+{% endif %}
+<details class="card">
+  <summary>{% translate "What you told us" %}</summary>
+  <p class="prose">{{ case.description|linebreaksbr }}</p>
+  {% if case.requests %}<p class="prose">{{ case.requests|linebreaksbr }}</p>{% endif %}
+</details>
+{% if case.resolution_summary and case.outcome %}
+  <section class="card">
+    <h2>{% translate "Result" %}</h2>
+    <p>{{ case.get_outcome_display }}</p>
+    <p class="prose">{{ case.resolution_summary|linebreaksbr }}</p>
+  </section>
+{% endif %}
+{{ timeline }}"""
+
+
+def _text_tags(html: str) -> str:
+    """The markup without the whitespace at the edges of text that HTML collapses."""
+    html = re.sub(r"\s+", " ", str(html).strip())
+    return re.sub(r"\s*<", "<", re.sub(r">\s*", ">", re.sub(r"\s+>", ">", html)))
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_the_summary_is_the_markup_its_template_made_in_every_state(
+    world, mediator, supervisor, lang
+):
+    from django.template import engines
+    from django.utils import translation
+
+    from casework import portal_reads, public_stages
+    from casework.models import ReferralStatus
+    from casework.portal_views import _progress_html, _summary_html, _timeline_html
+    from tests.factories import ReferralFactory, make_case
+
+    def made(status, **fields):
+        return make_case(status, place=world.building_a, organisation=world.committee_a, **fields)
+
+    today = timezone.localdate()
+    referred = made(Status.WAITING, waiting_since=timezone.now(), due_date=today)
+    ReferralFactory(
+        case=referred,
+        organisation=world.police,
+        status=ReferralStatus.DISPATCHED,
+        reply_due=today,
+    )
+    cases = [
+        made(Status.REGISTERED, description="楼上<漏水> & 噪音\n第二行", requests="请修\n尽快"),
+        made(Status.IN_PROGRESS, due_date=today),
+        referred,
+        made(Status.WAITING, waiting_since=timezone.now(), due_date=today),
+        made(Status.WAITING),
+        made(Status.REJECTED, status_reason="不属于<b>本辖区</b> & 其他"),
+        made(
+            Status.RESOLVED,
+            outcome="resolved",
+            resolution_summary="已协调\n双方同意",
+            resolved_at=timezone.now(),
+        ),
+    ]
+    template = engines["django"].from_string(SUMMARY_TEMPLATE)
+    with translation.override(lang):
+        for stored in cases:
+            case = portal_reads.status_case(stored.pk)
+            timeline = _timeline_html(public_stages.timeline(portal_reads.status_events(case)))
+            expected = template.render(
+                {
+                    "case": case,
+                    "progress": _progress_html(case.status),
+                    "plain": portal.PLAIN_WORDS.get(case.status, ""),
+                    "pause": portal.pause_of(case),
+                    "timeline": timeline,
+                }
+            )
+            assert _text_tags(_summary_html(case)) == _text_tags(expected), case.status
+    assert "&lt;漏水&gt; &amp; 噪音<br>第二行" in _summary_html(
+        portal_reads.status_case(cases[0].pk)
+    )
+
+
 def test_a_category_renamed_shows_on_the_status_page(client, world, resident):
     """The status page reads category names from a table kept a minute in each process
     (casework.portal_reads): a rename here shows at once; one made by another process (no
