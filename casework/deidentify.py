@@ -21,6 +21,7 @@ withdrawn or merged into another, at its last change (``updated_at``) in that st
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from casework import portal_reads
 from casework.models import (
     Case,
     HotlineOrder,
@@ -129,6 +131,8 @@ def _clear(kind: str, case: Case, parties: list[Party], now: dt.datetime) -> Non
     # update(), not save(): no version bump, no signal, updated_at kept — the case did not
     # change in any way its users or the statistics see.
     Case.objects.filter(pk=case.pk).update(**case_fields, **{_CLEARED[kind]: now})
+    # Nor does the resident's cached status page see a change: its words go now.
+    transaction.on_commit(functools.partial(portal_reads.forget_summaries, case.pk))
 
 
 # A one-time code is good for minutes; its text and its row are kept a day (delivery

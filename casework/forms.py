@@ -185,9 +185,8 @@ class DispatchForm(forms.Form):
         # The kind's label from one dict: get_kind_display() rebuilds (and hashes) the whole
         # list of lazy labels on every call — a third of the case page's referral panel.
         kinds = {value: str(label) for value, label in OrgKind.choices}
-        choices.append(
-            (_("All organisations"), [(o.pk, f"{o.name} · {kinds[o.kind]}") for o in others])
-        )
+        listed = [(o.pk, f"{o.name} · {kinds.get(o.kind, o.kind)}") for o in others]
+        choices.append((_("All organisations"), listed))
         field.choices = choices
         if len(suggested_ids) == 1 and not self.is_bound:
             self.initial.setdefault("organisation", next(iter(suggested_ids)))

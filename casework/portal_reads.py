@@ -27,9 +27,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 import weakref
+import zlib
 from functools import cache
 
+from django.conf import settings
+from django.core.cache import cache as shared_cache
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_date
 
 from casework.models import Case, CaseEvent, Category, Organisation, Rating, Referral
@@ -205,6 +209,34 @@ def latest_rating(case_id: int) -> Rating | None:
     names = tuple(f.name for f in Rating._meta.concrete_fields)
     made = _instances(Rating, names, _fetch(_rating_sql(), [case_id]))
     return made[0][0] if made else None
+
+
+def summary_key(case: Case, language: str | None = None) -> str:
+    """The cache key of the case's status summary (``portal_views._summary_html``):
+    everything on the status page but its forms.
+
+    The log is append-only and every change to the case bumps ``updated_at``, so the
+    newest event id (of any kind: the timeline shows stages whose events are not marked
+    public) and that time identify the content; with the language, the day, and the
+    names of its category and organisation as this process knows them (a summary built
+    from names a minute old is not kept under the new names' key). Whatever the summary
+    prints must come from the case row, those names and its events (what the reads above
+    select), or this key must grow to cover it."""
+    names = f"{case.category.name}|{case.category.name_zh}|{case.organisation_name}"
+    return (
+        f"linli:portal-status:{case.pk}:{language or translation.get_language()}:"
+        f"{case.newest or 0}:{case.updated_at.timestamp()}:"
+        f"{timezone.localdate().isoformat()}:{zlib.crc32(names.encode()):x}"
+    )
+
+
+def forget_summaries(case_id: int) -> None:
+    """Drop the case's cached status summaries in every language: after personal data is
+    scrubbed from its texts without a change its users see (``casework.deidentify``,
+    ``casework.rights``), which leaves the key — and so the old words — as they were."""
+    case = status_case(case_id)
+    if case is not None:
+        shared_cache.delete_many([summary_key(case, code) for code, _name in settings.LANGUAGES])
 
 
 def _date(value):

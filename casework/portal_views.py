@@ -54,28 +54,12 @@ def _verified_case(request) -> Case | None:
     return Case.objects.select_related("category").filter(pk=pk).first()
 
 
-def _summary_key(case: Case) -> str:
-    """The cache key of the case's summary: everything on the status page but its forms —
-    stage, dates, what the resident said, the result, the resident's timeline.
-
-    The log is append-only and every change to the case bumps ``updated_at``, so the
-    newest event id (of any kind: the timeline shows stages whose events are not marked
-    public) and that time identify the content exactly: it is cached per case, language,
-    both and the day (no CSRF token inside). Whatever the templates print must come from
-    the case row, its category and organisation and its events (``portal_reads`` selects
-    what they read), or this key must grow to cover it."""
-    return (
-        f"linli:portal-status:{case.pk}:{get_language()}:{case.newest or 0}:"
-        f"{case.updated_at.timestamp()}:{timezone.localdate().isoformat()}"
-    )
-
-
 def _summary_html(case: Case) -> str:
-    """The summary (see :func:`_summary_key`): the reference, category and date, the
-    progress bar, the stage in plain words, a rejection's reason, the pause or the expected
-    date, what the resident told us, the result, the timeline. One query for the events
-    with their referrals' due dates and replies, however long the log, and for a waiting
-    case one for its open referrals.
+    """The summary (cached under ``portal_reads.summary_key``): the reference, category
+    and date, the progress bar, the stage in plain words, a rejection's reason, the pause
+    or the expected date, what the resident told us, the result, the timeline. One query
+    for the events with their referrals' due dates and replies, however long the log, and
+    for a waiting case one for its open referrals.
 
     Built here, not by a template, as :func:`_timeline_html` is: a resident arriving for
     another case misses the cache, and the template engine was a tenth of such a request
@@ -379,7 +363,7 @@ def status(request):
     template = "casework/portal/status.html"
     key = f"{int(senior_mode.is_on(request))}:{int(rateable)}:{int(open_case)}:{int(bool(rating))}"
     shell_key = page_shell.cache_key(request, template, key)
-    summary_key = _summary_key(case)
+    summary_key = portal_reads.summary_key(case)
     cached = cache.get_many([summary_key, shell_key] if shell_key else [summary_key])
     summary = cached.get(summary_key)
     if summary is None:

@@ -17,6 +17,7 @@ verifies who asks), gets a deadline, and is answered with its legal basis record
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 
 from django.conf import settings
@@ -25,7 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework import deidentify, permissions
+from casework import deidentify, permissions, portal_reads
 from casework.calendar import add_working_days
 from casework.models import (
     OPEN_STATUSES,
@@ -244,6 +245,9 @@ def _forget(party: Party) -> None:
         for name in deidentify.TEXT_FIELDS
     }
     Case.objects.filter(pk=case.pk).update(**fields)
+    # The resident's cached status page keeps its key (nothing its users see changed):
+    # the scrubbed words go from it now.
+    transaction.on_commit(functools.partial(portal_reads.forget_summaries, case.pk))
     if party.phone_key:  # the texts to this number about the case, and its stage alert
         SmsMessage.objects.filter(case_id=case.pk, to_key=party.phone_key).update(
             to="", to_key="", body=""

@@ -305,9 +305,14 @@ def counts_for(user, today=None) -> dict[str, int]:
     from casework import filter_forms
 
     versions = cache.get_many([filter_forms.VERSION_KEY, COUNTS_VERSION_KEY])
+    if filter_forms.VERSION_KEY not in versions:  # first use, or evicted
+        versions[filter_forms.VERSION_KEY] = filter_forms.version()
+    if COUNTS_VERSION_KEY not in versions:  # a value no counts were kept under before
+        cache.add(COUNTS_VERSION_KEY, _fresh_version(), None)
+        versions[COUNTS_VERSION_KEY] = cache.get(COUNTS_VERSION_KEY)
     key = (
         f"linli:waiting-counts:{_BOOT}:{len(KINDS)}:{user.pk}:{today.isoformat()}:"
-        f"{versions.get(filter_forms.VERSION_KEY, 0)}:{versions.get(COUNTS_VERSION_KEY, 0)}"
+        f"{versions[filter_forms.VERSION_KEY]}:{versions[COUNTS_VERSION_KEY]}"
     )
     row = cache.get(key)
     if row is None:
@@ -333,8 +338,14 @@ def counts_changed() -> None:
     """Every cached count is stale (something the kinds read was saved or deleted)."""
     try:
         cache.incr(COUNTS_VERSION_KEY)
-    except ValueError:  # not set yet (or evicted): any new value differs from the old
-        cache.set(COUNTS_VERSION_KEY, int(uuid.uuid4().int % 10**9) + 2, None)
+    except ValueError:  # not set yet (or evicted): a value no counts were kept under
+        cache.set(COUNTS_VERSION_KEY, _fresh_version(), None)
+
+
+def _fresh_version() -> int:
+    """A version number no earlier counts can have been kept under (the key was evicted,
+    or never set): random, so it does not start again at a number used before."""
+    return uuid.uuid4().int % 10**12
 
 
 # The count's SQL, by (user, day, version of places and memberships), in the cache: the

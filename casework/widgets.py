@@ -39,17 +39,29 @@ def _attrs(attrs: dict) -> str:
 
 
 def _options(choices, selected: str, please: str):
-    """The <option>s (and <optgroup>s) of ``choices``, the one whose value is ``selected``
-    marked so."""
+    """The <option>s (and <optgroup>s) of ``choices`` as Django's ``ChoiceWidget.optgroups``
+    makes them: a top-level ``None`` value is "", a group without a name is its options
+    alone, and only the first option whose value is ``selected`` is marked so."""
+    found = False
     for value, label in choices:
-        if isinstance(label, (list, tuple)):  # an optgroup: (name, [(value, label), ...])
-            inner = "".join(_options(label, selected, please))
-            yield format_html('<optgroup label="{}">{}</optgroup>', value, mark_safe(inner))
-            continue
-        value = "" if value is None else str(value)
-        yield format_html(
-            '<option value="{}"{}>{}</option>',
-            value,
-            " selected" if value == selected else "",
-            please if label == DASHES else label,
-        )
+        if value is None:
+            value = ""
+        grouped = isinstance(label, (list, tuple))
+        inner = []
+        for option, text in label if grouped else [(value, label)]:
+            option = str(option)
+            mark = not found and option == selected
+            found |= mark
+            inner.append(
+                format_html(
+                    '<option value="{}"{}>{}</option>',
+                    option,
+                    " selected" if mark else "",
+                    please if text == DASHES else text,
+                )
+            )
+        if grouped and value:
+            options = mark_safe("".join(inner))
+            yield format_html('<optgroup label="{}">{}</optgroup>', value, options)
+        else:
+            yield from inner

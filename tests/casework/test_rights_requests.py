@@ -226,3 +226,30 @@ def test_the_processing_register_is_generated_from_the_models(client, supervisor
         for f in model._meta.concrete_fields:
             if isinstance(f, EncryptedCharField):
                 assert (str(model._meta.verbose_name), str(f.verbose_name)) in encrypted
+
+
+def test_a_deletion_leaves_nothing_on_the_residents_cached_status_page(
+    client, cases, world, mediator, django_capture_on_commit_callbacks
+):
+    """The scrub keeps the case's key (nothing its users see changed), so the status page's
+    cached summary would have shown the old words for the rest of the day: it is dropped."""
+    import time
+
+    from django.core.cache import cache
+
+    from casework import portal_reads
+    from casework.portal_views import VERIFIED_KEY
+
+    closed = cases["closed"]
+    session = client.session
+    session[VERIFIED_KEY] = {"pk": closed.pk, "at": time.time()}
+    session.save()
+    page = client.get(reverse("portal:status"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "李秀英反映楼上漏水" in page.content.decode()
+    assert cache.get(portal_reads.summary_key(portal_reads.status_case(closed.pk))) is not None
+    request = _receive(mediator, world, RightsKind.DELETE)
+    with django_capture_on_commit_callbacks(execute=True):
+        rights.answer(request=request, actor=mediator, answer="已删除。")
+    page = client.get(reverse("portal:status"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "李秀英" not in page and "13812345678" not in page
+    assert "某某反映楼上漏水" in page

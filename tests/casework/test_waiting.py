@@ -356,3 +356,20 @@ def test_the_cached_count_follows_each_kind_of_change(world, mediator, superviso
     assert waiting.counts_for(agency_officer)["supervised"] == 0
     services.referral_supervise(referral=open_referral, on=True, actor=supervisor)
     assert waiting.counts_for(agency_officer)["supervised"] == 1
+
+
+def test_an_evicted_counts_version_is_never_one_used_before(world, mediator):
+    """If the cache drops the counts' version, counting starts again under a new random
+    one — not under a number an old count may still be kept under."""
+    from django.core.cache import cache
+
+    referral = ReferralFactory(
+        case=_case(world, mediator), organisation=world.police, status=ReferralStatus.REPLIED
+    )
+    assert waiting.counts_for(mediator)["reply_to_confirm"] == 1
+    before = cache.get(waiting.COUNTS_VERSION_KEY)
+    cache.delete(waiting.COUNTS_VERSION_KEY)
+    # A change that sends no signal (as if its bump had been lost with the key).
+    type(referral).objects.filter(pk=referral.pk).update(status=ReferralStatus.CLOSED)
+    assert waiting.counts_for(mediator)["reply_to_confirm"] == 0
+    assert cache.get(waiting.COUNTS_VERSION_KEY) not in (None, 0, 1, before)

@@ -11,7 +11,7 @@ from django.utils import translation
 
 from casework.forms import AssignForm, DispatchForm, PartyForm
 from casework.models import Organisation, OrgKind
-from casework.widgets import FastSelect
+from casework.widgets import DASHES, FastSelect
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -61,3 +61,20 @@ def test_fast_select_is_djangos_select_markup(world, mediator, supervisor, lang)
     grouped = str(DispatchForm(organisations=organisations, suggested=suggested)["organisation"])
     assert "<optgroup" in grouped and "&lt;b&gt;物业&lt;/b&gt; &amp; 公司" in grouped
     assert " selected" in grouped  # the one suggestion is chosen for the user
+
+
+@pytest.mark.parametrize(
+    ("choices", "value"),
+    [
+        ([(None, "无"), ("a", "甲"), ("b", "乙")], None),  # a top-level None is ""
+        ([("", DASHES), ("a", "甲")], ""),  # the empty choice says "Please choose"
+        ([("", [("a", "甲"), ("b", "乙")]), ("组", [(None, "空"), ("c", "丙")])], "c"),
+        ([("a", "甲"), ("a", "甲again"), ("b", "<乙>")], "a"),  # only the first is selected
+        ([(1, "一"), (2, "二")], 2),
+    ],
+)
+def test_fast_select_follows_djangos_optgroups_rules(choices, value):
+    with translation.override("zh-hans"):
+        fast = FastSelect(choices=choices).render("x", value, attrs={"id": "id_x"})
+        plain = forms.Select(choices=choices).render("x", value, attrs={"id": "id_x"})
+    assert _tags(fast) == _tags(plain)
