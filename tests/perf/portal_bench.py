@@ -3,8 +3,10 @@ same run as a trivial view served the same way; prints both and their ratio.
 
 Two loads on the status page: every request for one case (its cached summary), and — as
 residents really come — a different case on each request, from ``BENCH_PORTAL_CASES``
-verified sessions (default 5,000) written in one bulk insert. ``BENCH_CLIENTS`` is the
-number of concurrent connections (default 48: 6 processes x 8 threads).
+verified sessions (default 5,000) written in one bulk insert. Then the staff case list
+for a signed-in supervisor (two-factor verified), as staff work under the same load.
+``BENCH_CLIENTS`` is the number of concurrent connections (default 48: 6 processes x 8
+threads).
 
 The cache is production's: a ``redis-server`` started for the run (``CACHE_URL``; sessions
 are ``cached_db``, so a resident's session — written to the cache and the database when
@@ -74,6 +76,33 @@ def _prepare() -> str:
     session[VERIFIED_KEY] = {"pk": case.pk, "at": time.time() + 3600}
     session.create()
     return f"sessionid={session.session_key}"
+
+
+def _staff_session() -> str:
+    """A signed-in supervisor's session, two-factor verified (as after the code), for the
+    staff case list: the page the issue measured at 24 req/s under this load."""
+    from django.conf import settings
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from django.contrib.sessions.backends.cached_db import SessionStore
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = get_user_model().objects.get(username="supervisor")
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="bench", defaults={"confirmed": True}
+    )
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
 def _start_redis() -> str:
@@ -202,6 +231,7 @@ def main() -> None:
 def _main(cache_url: str) -> None:
     cookie = _prepare()
     cookies = _many_sessions(MANY)
+    staff = _staff_session()
     from django.db import connection
 
     vendor = connection.vendor
@@ -228,6 +258,7 @@ def _main(cache_url: str) -> None:
         trivial = _rate(port, "/healthz", "")
         status = _rate(port, "/r/status/case/", cookie)
         spread = _rate(port, "/r/status/case/", cookies, warm=False)
+        staff_list = _rate(port, "/cases/", staff)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -241,6 +272,8 @@ def _main(cache_url: str) -> None:
     print(f"{'status page, one case (20 events)':<48} {status:>12.0f} {status / trivial:>11.0%}")
     label = f"status page, a different case each ({len(cookies):,})"
     print(f"{label:<48} {spread:>12.0f} {spread / trivial:>11.0%}")
+    label = "staff case list (a supervisor, signed in)"
+    print(f"{label:<48} {staff_list:>12.0f} {staff_list / trivial:>11.0%}")
 
 
 if __name__ == "__main__":
